@@ -1,0 +1,3 @@
+from crimefighters.cli import main
+
+raise SystemExit(main())

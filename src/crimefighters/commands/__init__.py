@@ -1,0 +1,1 @@
+"""Subcommands of the ``crimefighters`` CLI, one module each (see ``crimefighters.cli``)."""

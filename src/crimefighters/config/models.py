@@ -1,0 +1,416 @@
+"""Typed, validated configuration. Every constant a D&I analyst might change lives here.
+
+Unknown keys are errors (``extra="forbid"``) so a misspelt threshold is caught, not ignored.
+Defaults follow ``methods.md``; the shipped YAML in ``config/`` restates them so an analyst can
+see and edit every value.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Direction = Literal["up", "down", "neutral"]
+MeasureKind = Literal["count", "rate", "proportion", "duration"]
+Method = Literal["spc", "yoy", "seasonal", "rate", "target", "peer"]
+Window = Literal["1", "3", "12", "fytd"]
+
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def parse_month(text: str) -> date:
+    """'2024-03' -> date(2024, 3, 1)."""
+    if not isinstance(text, str) or not _MONTH_RE.match(text):
+        raise ValueError(f"expected a month as YYYY-MM; got {text!r}")
+    year, month = text.split("-")
+    return date(int(year), int(month), 1)
+
+
+MonthStr = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- geography -------------------------------------------------------------------------------
+
+
+class BCU(Strict):
+    name: str
+    code: str
+
+
+class Borough(Strict):
+    name: str
+    bcu: str
+    aliases: list[str] = []
+    population: int | None = Field(default=None, gt=0)
+
+
+class PseudoBorough(Strict):
+    name: str
+    aliases: list[str] = []
+    treatment: Literal["exclude", "keep"] = "exclude"
+    note: str = ""
+
+
+class Geography(Strict):
+    bcus: list[BCU]
+    boroughs: list[Borough]
+    pseudo_boroughs: list[PseudoBorough] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> Geography:
+        bcu_names = {b.name for b in self.bcus}
+        seen: dict[str, str] = {}
+        for borough in self.boroughs:
+            if borough.bcu not in bcu_names:
+                raise ValueError(
+                    f"borough {borough.name!r} is in BCU {borough.bcu!r}, which is not listed "
+                    f"under bcus (expected one of {sorted(bcu_names)})"
+                )
+        for entry in [*self.boroughs, *self.pseudo_boroughs]:
+            for spelling in [entry.name, *entry.aliases]:
+                key = normalise_name(spelling)
+                if key in seen and seen[key] != entry.name:
+                    raise ValueError(
+                        f"spelling {spelling!r} is given for both {seen[key]!r} and {entry.name!r}"
+                    )
+                seen[key] = entry.name
+        return self
+
+
+def normalise_name(text: str) -> str:
+    """Key for matching names across files: case, '&'/'and', spacing and punctuation ignored."""
+    text = text.strip().casefold().replace("&", " and ")
+    text = re.sub(r"[^a-z0-9()]+", " ", text)
+    return " ".join(text.split())
+
+
+# --- measures --------------------------------------------------------------------------------
+
+
+class Target(Strict):
+    value: float
+    comparison: Literal[">=", "<="] = ">="
+    label: str = ""
+
+
+class Measure(Strict):
+    id: str
+    label: str
+    family: Literal[
+        "recorded_crime",
+        "positive_outcomes",
+        "response_times",
+        "victim_care",
+        "offender_management",
+        "public_confidence",
+        "criminal_justice",
+        "crime_recording",
+        "anti_social_behaviour",
+    ]
+    kind: MeasureKind
+    unit: str = ""
+    direction: Direction
+    source: str = Field(description="which loader or generic-file measure id supplies it")
+    numerator_of: str | None = Field(
+        default=None, description="for a proportion: the value is numerator / denominator"
+    )
+    target: Target | None = None
+    methods: list[Method] | None = Field(
+        default=None, description="scan methods for this measure; default by kind"
+    )
+    key: bool = Field(default=False, description="show in the London overview and key processes")
+    description: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError(f"expected a lower_snake_case id; got {value!r}")
+        return value
+
+
+# --- priorities ------------------------------------------------------------------------------
+
+
+class CategoryFilter(Strict):
+    """Which categories make up a priority in one data-format family. Case-insensitive."""
+
+    major: list[str] = []
+    minor: list[str] = []
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> CategoryFilter:
+        if not self.major and not self.minor:
+            raise ValueError("expected at least one of major or minor categories")
+        return self
+
+
+class PriorityDefinition(Strict):
+    id: str
+    label: str
+    measure: str = "recorded_crime"
+    kind: Literal["local", "high_harm"]
+    # data-format family (mps_old, mps_new, mps_upper, police_uk, generic) -> filter
+    filters: dict[Literal["mps_old", "mps_new", "police_uk", "generic"], CategoryFilter] = {}
+    direction: Direction | None = None
+    note: str = ""
+
+
+class BoroughPriorities(Strict):
+    borough: str
+    local: list[str] = Field(min_length=1, max_length=4)
+
+
+class Priorities(Strict):
+    definitions: list[PriorityDefinition]
+    always_local: list[str] = ["asb"]
+    high_harm: list[str]
+    boroughs: list[BoroughPriorities]
+
+
+class ThemeBlock(Strict):
+    start: MonthStr
+    end: MonthStr
+    themes: list[str] = Field(min_length=1)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _order(self) -> ThemeBlock:
+        if parse_month(self.end) < parse_month(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Themes(Strict):
+    months_per_block: int = Field(default=3, ge=1, le=12)
+    schedule: list[ThemeBlock]
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+
+class OutcomeType(Strict):
+    code: int = Field(ge=0, le=22)
+    label: str
+
+
+class Outcomes(Strict):
+    types: list[OutcomeType]
+    positive: list[int]
+    basis: Literal["outcomes_in_period", "offences_in_period"] = "outcomes_in_period"
+    provisional_months: int = Field(default=3, ge=0, le=24)
+    police_uk: dict[str, int | None] = Field(
+        description="data.police.uk outcome strings -> Home Office type (null: not an outcome)"
+    )
+    police_uk_api: dict[str, int | None] = {}
+
+    @model_validator(mode="after")
+    def _positive_known(self) -> Outcomes:
+        codes = {t.code for t in self.types}
+        unknown = [c for c in self.positive if c not in codes]
+        if unknown:
+            raise ValueError(f"positive outcome codes {unknown} are not listed under types")
+        if 0 in self.positive:
+            raise ValueError("outcome 0 (not yet assigned) can never be positive")
+        return self
+
+
+# --- scan thresholds -------------------------------------------------------------------------
+
+
+class SPCSettings(Strict):
+    window: int = Field(default=24, ge=4, le=120)
+    screen_moving_ranges: bool = True
+    screen_factor: float = Field(default=3.267, gt=0)
+    limit_factor: float = Field(default=2.66, gt=0)
+    near_limit_factor: float = Field(default=1.7733, gt=0)
+    trend_length: int = Field(default=7, ge=3)
+    shift_length: int = Field(default=7, ge=3)
+    min_points: int = Field(default=12, ge=3, description="fewer points: trial limits")
+    missing: Literal["error", "zero"] = "zero"
+    rebase: list[MonthStr] = []
+    min_mean: float = Field(default=5.0, ge=0, description="skip series averaging fewer")
+
+
+class YoYSettings(Strict):
+    windows: list[Window] = ["1", "3", "12", "fytd"]
+    alpha: float = Field(default=0.01, gt=0, lt=1)
+    min_pct: float = Field(default=10.0, ge=0)
+    min_volume: int = Field(default=20, ge=0)
+
+
+class SeasonalSettings(Strict):
+    years: int = Field(default=3, ge=1, le=10)
+    z: float = Field(default=3.0, gt=0)
+    min_volume: float = Field(default=10.0, ge=0)
+    overdispersion: Literal["auto", "poisson", "sample"] = "auto"
+
+
+class RateSettings(Strict):
+    alpha: float = Field(default=0.01, gt=0, lt=1)
+    pp_threshold: float = Field(default=5.0, gt=0)
+    min_denominator: int = Field(default=30, ge=0)
+
+
+class PeerSettings(Strict):
+    z95: float = 1.959964
+    z998: float = 3.090232
+    flag_at: Literal["funnel_95", "funnel_998"] = "funnel_998"
+    overdispersion: bool = False
+    per: int = Field(default=1000, gt=0, description="rate per this many residents")
+
+
+class ProvisionalSettings(Strict):
+    latest_months: int = Field(default=1, ge=0, le=6)
+    expected_shortfall_pct: float = Field(default=3.0, ge=0)
+    suppress_drops: bool = True
+
+
+class MeasureOverride(Strict):
+    spc: SPCSettings | None = None
+    yoy: YoYSettings | None = None
+    seasonal: SeasonalSettings | None = None
+    rate: RateSettings | None = None
+    peer: PeerSettings | None = None
+
+
+class ScanSettings(Strict):
+    methods: list[Method] = ["spc", "yoy", "seasonal", "rate", "target", "peer"]
+    spc: SPCSettings = SPCSettings()
+    yoy: YoYSettings = YoYSettings()
+    seasonal: SeasonalSettings = SeasonalSettings()
+    rate: RateSettings = RateSettings()
+    peer: PeerSettings = PeerSettings()
+    provisional: ProvisionalSettings = ProvisionalSettings()
+    recording_breaks: list[RecordingBreak] = []
+    levels: list[Literal["minor", "major", "total", "priority"]] = [
+        "minor",
+        "major",
+        "total",
+        "priority",
+    ]
+    overrides: dict[str, MeasureOverride] = {}
+
+
+class RecordingBreak(Strict):
+    month: MonthStr
+    label: str
+    categories: list[str] = Field(
+        default=[], description="case-insensitive categories/priorities affected; empty = all"
+    )
+
+
+ScanSettings.model_rebuild()
+
+
+# --- categories ------------------------------------------------------------------------------
+
+
+class Categories(Strict):
+    non_notifiable: list[str] = []
+    aliases: dict[str, list[str]] = {}
+
+
+# --- the whole configuration -----------------------------------------------------------------
+
+
+class Config(Strict):
+    geography: Geography
+    measures: list[Measure]
+    categories: Categories = Categories()
+    priorities: Priorities
+    themes: Themes
+    outcomes: Outcomes
+    scan: ScanSettings = ScanSettings()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        problems: list[str] = []
+        measure_ids = [m.id for m in self.measures]
+        dupes = sorted({m for m in measure_ids if measure_ids.count(m) > 1})
+        if dupes:
+            problems.append(f"measure ids {dupes} are defined more than once")
+        borough_names = {b.name for b in self.geography.boroughs}
+        priority_ids = {p.id for p in self.priorities.definitions}
+        for p in self.priorities.definitions:
+            if p.measure not in measure_ids:
+                problems.append(f"priority {p.id!r} uses measure {p.measure!r}, which is not defined")
+        for pid in [*self.priorities.high_harm, *self.priorities.always_local]:
+            if pid not in priority_ids:
+                problems.append(f"priority {pid!r} is listed but not defined")
+        for entry in self.priorities.boroughs:
+            if entry.borough not in borough_names:
+                problems.append(f"local priorities given for unknown borough {entry.borough!r}")
+            for pid in entry.local:
+                if pid not in priority_ids:
+                    problems.append(f"{entry.borough}: priority {pid!r} is not defined")
+        for block in self.themes.schedule:
+            for theme in block.themes:
+                if theme not in priority_ids and theme not in measure_ids:
+                    problems.append(
+                        f"theme {theme!r} ({block.start}..{block.end}) is neither a priority nor a measure"
+                    )
+        for measure_id in self.scan.overrides:
+            if measure_id not in measure_ids:
+                problems.append(f"scan override for unknown measure {measure_id!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # -- convenient lookups (no state of their own) --
+
+    def measure(self, measure_id: str) -> Measure:
+        for m in self.measures:
+            if m.id == measure_id:
+                return m
+        raise KeyError(measure_id)
+
+    def priority(self, priority_id: str) -> PriorityDefinition:
+        for p in self.priorities.definitions:
+            if p.id == priority_id:
+                return p
+        raise KeyError(priority_id)
+
+    def borough_names(self) -> list[str]:
+        return [b.name for b in self.geography.boroughs]
+
+    def bcu_of(self, borough: str) -> str | None:
+        for b in self.geography.boroughs:
+            if b.name == borough:
+                return b.bcu
+        return None
+
+    def boroughs_in_bcu(self, bcu: str) -> list[str]:
+        return [b.name for b in self.geography.boroughs if b.bcu == bcu]
+
+    def local_priorities(self, borough: str) -> list[str]:
+        """ASB (always) then the borough's chosen volume priorities, in order."""
+        chosen: list[str] = []
+        for entry in self.priorities.boroughs:
+            if entry.borough == borough:
+                chosen = list(entry.local)
+        return [*self.priorities.always_local, *[p for p in chosen if p not in self.priorities.always_local]]
+
+    def themes_for(self, month: date) -> list[str]:
+        for block in self.themes.schedule:
+            if parse_month(block.start) <= month <= parse_month(block.end):
+                return list(block.themes)
+        return []
+
+    def settings_for(self, measure_id: str) -> ScanSettings:
+        """Scan settings with any per-measure override applied."""
+        override = self.scan.overrides.get(measure_id)
+        if override is None:
+            return self.scan
+        updates = override.model_dump(exclude_unset=True)
+        merged = self.scan.model_dump()
+        for section, values in updates.items():
+            merged[section] = {**merged[section], **values}
+        return ScanSettings.model_validate(merged)

@@ -1,0 +1,35 @@
+"""One module per published format. Each exposes ``FORMATS``: a list of ``FileFormat``.
+
+A format is chosen by its header (never by file name), so a renamed download still loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from crimefighters.config.models import Config
+from crimefighters.data.schema import ParsedFile
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    name: str  # e.g. "mps_borough_upper"
+    description: str
+    # detect(first_line_text, path) -> True when this format reads the file
+    detect: Callable[[str, Path], bool]
+    # parse(path, raw_bytes, config) -> ParsedFile
+    parse: Callable[[Path, bytes, Config], ParsedFile]
+    # bumped when the parser's output changes, so cached results are not reused
+    version: int = 1
+
+
+def registry() -> list[FileFormat]:
+    """Every supported format, in detection order."""
+    from crimefighters.data.formats import generic, mps_wide
+
+    formats: list[FileFormat] = []
+    for module in (mps_wide, generic):
+        formats.extend(module.FORMATS)
+    return formats

@@ -1,0 +1,380 @@
+"""Load files of any supported format into one canonical table.
+
+``load_dataset(paths, config)``:
+1. expands directories, detects each file's format from its header;
+2. parses it (or takes the parse from the cache, keyed by the file's content);
+3. resolves borough spellings to canonical names, setting pseudo-boroughs aside;
+4. where several releases cover the same borough and month of a measure, keeps the newest
+   release and says which files were superseded;
+5. marks provisional months (the newest month of the release it came from).
+Nothing is half-loaded: any error stops the whole load with a ``DataError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from crimefighters.config.models import Config, normalise_name
+from crimefighters.data.categories import normalise_categories
+from crimefighters.data.formats import FileFormat, registry
+from crimefighters.data.schema import (
+    OBSERVATION_SCHEMA,
+    RAW_COLUMNS,
+    RAW_WARD_COLUMNS,
+    WARD_SCHEMA,
+    ParsedFile,
+    conform,
+)
+from crimefighters.data.text import decode_text, first_line, read_bytes
+from crimefighters.errors import DataError
+from crimefighters.paths import cache_dir
+
+DATA_SUFFIXES = (".csv", ".csv.gz", ".json", ".json.gz", ".txt")
+CACHE_LAYOUT = 3  # bump when the cached frame layout changes
+
+
+@dataclass
+class FileReport:
+    path: Path
+    format: str
+    rows: int
+    first_month: date | None
+    last_month: date | None
+    cached: bool
+
+
+@dataclass
+class LoadReport:
+    files: list[FileReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Dataset:
+    observations: pl.DataFrame  # OBSERVATION_SCHEMA, sorted
+    wards: pl.DataFrame  # WARD_SCHEMA, sorted (empty when no ward file was loaded)
+    report: LoadReport
+
+    def latest_month(self, measure: str | None = None) -> date | None:
+        frame = self.observations
+        if measure is not None:
+            frame = frame.filter(pl.col("measure") == measure)
+        return frame["month"].max() if frame.height else None
+
+    def months(self) -> list[date]:
+        return self.observations["month"].unique().sort().to_list()
+
+    def measures(self) -> list[str]:
+        return self.observations["measure"].unique().sort().to_list()
+
+    def boroughs(self) -> list[str]:
+        return self.observations["borough"].unique().sort().to_list()
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise DataError(path, "no such file or directory")
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and p.name.lower().endswith(DATA_SUFFIXES)
+                and not p.name.lower().endswith(".meta.json")
+            )
+            files.extend(found)
+        else:
+            files.append(path)
+    unique: list[Path] = []
+    seen: set[Path] = set()
+    for file in files:
+        resolved = file.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(file)
+    if not unique:
+        raise DataError(paths[0] if paths else ".", "no data files found (expected .csv, .csv.gz or .json)")
+    return unique
+
+
+def detect_format(path: Path, data: bytes, formats: list[FileFormat]) -> FileFormat:
+    if not data.strip():
+        raise DataError(path, "the file is empty")
+    text = decode_text(path, data[:65536] if len(data) > 65536 else data)
+    header = first_line(text.lstrip("\ufeff"))
+    for fmt in formats:
+        if fmt.detect(header, path):
+            return fmt
+    shown = header if len(header) <= 120 else header[:117] + "..."
+    raise DataError(
+        path,
+        f"not a recognised data format (first line: {shown!r}); see `crimefighters data formats`",
+        line=1,
+    )
+
+
+def _config_fingerprint(config: Config) -> str:
+    relevant = {
+        "measures": [m.model_dump() for m in config.measures],
+        "outcomes": config.outcomes.model_dump(),
+    }
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _cache_paths(key: str) -> tuple[Path, Path, Path]:
+    root = cache_dir() / "parsed"
+    return root / f"{key}.rows.parquet", root / f"{key}.wards.parquet", root / f"{key}.json"
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_cache(key: str, path: Path) -> ParsedFile | None:
+    rows_path, wards_path, meta_path = _cache_paths(key)
+    try:
+        meta = json.loads(meta_path.read_text())
+        rows = pl.read_parquet(rows_path)
+        wards = pl.read_parquet(wards_path) if meta.get("has_wards") else None
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        return None
+    release = date.fromisoformat(meta["release"]) if meta.get("release") else None
+    return ParsedFile(path=path, format=meta["format"], rows=rows, wards=wards, warnings=meta["warnings"], release=release)
+
+
+def _write_cache(key: str, parsed: ParsedFile) -> None:
+    rows_path, wards_path, meta_path = _cache_paths(key)
+    try:
+        _atomic_write(rows_path, lambda p: parsed.rows.write_parquet(p))
+        if parsed.wards is not None:
+            _atomic_write(wards_path, lambda p: parsed.wards.write_parquet(p))
+        meta = {
+            "format": parsed.format,
+            "warnings": parsed.warnings,
+            "release": parsed.release.isoformat() if parsed.release else None,
+            "has_wards": parsed.wards is not None,
+        }
+        _atomic_write(meta_path, lambda p: p.write_text(json.dumps(meta)))
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+
+
+def parse_file(path: Path, config: Config, use_cache: bool = True) -> tuple[ParsedFile, bool]:
+    """Parse one file, from the cache when its content was parsed before."""
+    data = read_bytes(path)
+    formats = registry()
+    fmt = detect_format(path, data, formats)
+    key = hashlib.sha256(
+        data + f"|{fmt.name}|{fmt.version}|{CACHE_LAYOUT}|{_config_fingerprint(config)}".encode()
+    ).hexdigest()[:32]
+    if use_cache:
+        cached = _read_cache(key, path)
+        if cached is not None:
+            return cached, True
+    parsed = fmt.parse(path, data, config)
+    parsed.rows = conform(parsed.rows, RAW_COLUMNS)
+    if parsed.wards is not None:
+        parsed.wards = conform(parsed.wards, RAW_WARD_COLUMNS)
+    if use_cache:
+        _write_cache(key, parsed)
+    return parsed, False
+
+
+class BoroughResolver:
+    """Maps every spelling to a canonical borough, a pseudo-borough, or nothing (unknown)."""
+
+    def __init__(self, config: Config):
+        self.canonical: dict[str, str] = {}
+        self.pseudo: dict[str, tuple[str, str]] = {}
+        for borough in config.geography.boroughs:
+            for spelling in [borough.name, *borough.aliases]:
+                self.canonical[normalise_name(spelling)] = borough.name
+        for pseudo in config.geography.pseudo_boroughs:
+            for spelling in [pseudo.name, *pseudo.aliases]:
+                self.pseudo[normalise_name(spelling)] = (pseudo.name, pseudo.treatment)
+
+    def table(self, raw_names: list[str]) -> pl.DataFrame:
+        rows = []
+        for raw in raw_names:
+            key = normalise_name(raw)
+            if key in self.canonical:
+                rows.append((raw, self.canonical[key], "borough"))
+            elif key in self.pseudo:
+                name, treatment = self.pseudo[key]
+                rows.append((raw, name, "pseudo_keep" if treatment == "keep" else "pseudo_exclude"))
+            else:
+                rows.append((raw, None, "unknown"))
+        return pl.DataFrame(rows, schema={"borough_raw": pl.String, "borough": pl.String, "kind": pl.String}, orient="row")
+
+
+def _resolve(parsed: ParsedFile, frame: pl.DataFrame, resolver: BoroughResolver, report: LoadReport) -> pl.DataFrame:
+    if frame.height == 0:
+        return frame.with_columns(borough=pl.lit(None, dtype=pl.String)).drop("borough_raw")
+    lookup = resolver.table(frame["borough_raw"].unique().to_list())
+    joined = frame.join(lookup, on="borough_raw", how="left")
+    unknown = joined.filter(pl.col("kind") == "unknown").sort("line")
+    if unknown.height:
+        row = unknown.row(0, named=True)
+        raise DataError(
+            parsed.path,
+            f"unknown borough {row['borough_raw']!r} (add the spelling to boroughs.yaml aliases "
+            f"or pseudo_boroughs)",
+            line=int(row["line"]) if row["line"] is not None else None,
+        )
+    set_aside = joined.filter(pl.col("kind") == "pseudo_exclude")
+    if set_aside.height:
+        summary = set_aside.group_by("borough").agg(pl.len().alias("rows"), pl.col("value").sum().alias("total")).sort("borough")
+        for row in summary.iter_rows(named=True):
+            report.set_aside.append(
+                f"{parsed.path.name}: set aside pseudo-borough {row['borough']!r} "
+                f"({row['rows']} rows, total {row['total']:,.0f})"
+            )
+    return joined.filter(pl.col("kind") != "pseudo_exclude").drop("kind", "borough_raw")
+
+
+def _drop_stub_months(parsed: ParsedFile, frame: pl.DataFrame, report: LoadReport) -> pl.DataFrame:
+    """A month whose total is under 10% of the file's median month is an incomplete stub."""
+    if frame.height == 0 or parsed.format == "generic":
+        return frame
+    totals = frame.group_by("month").agg(pl.col("value").sum().alias("total"))
+    if totals.height < 3:
+        return frame
+    median = totals["total"].median()
+    stubs = totals.filter(pl.col("total") < 0.1 * median).sort("month")
+    for row in stubs.iter_rows(named=True):
+        report.warnings.append(
+            f"{parsed.path.name}: month {row['month']:%Y-%m} looks incomplete "
+            f"({row['total']:,.0f} against a median month of {median:,.0f}); set aside"
+        )
+    if stubs.height:
+        frame = frame.filter(~pl.col("month").is_in(stubs["month"].implode()))
+    return frame
+
+
+def load_dataset(paths: list[str | Path], config: Config, use_cache: bool = True) -> Dataset:
+    files = expand_paths([Path(p) for p in paths])
+    report = LoadReport()
+    resolver = BoroughResolver(config)
+    observations: list[pl.DataFrame] = []
+    ward_frames: list[pl.DataFrame] = []
+    for order, path in enumerate(files):
+        parsed, cached = parse_file(path, config, use_cache=use_cache)
+        span = parsed.months()
+        report.files.append(
+            FileReport(
+                path=path,
+                format=parsed.format,
+                rows=parsed.rows.height + (parsed.wards.height if parsed.wards is not None else 0),
+                first_month=span[0] if span else None,
+                last_month=span[1] if span else None,
+                cached=cached,
+            )
+        )
+        report.warnings.extend(f"{path.name}: {w}" for w in parsed.warnings)
+        release = parsed.release or (span[1] if span else None)
+        provenance = {"source": pl.lit(path.name), "release": pl.lit(release, dtype=pl.Date), "order": pl.lit(order)}
+        if parsed.rows.height:
+            rows = _drop_stub_months(parsed, parsed.rows, report)
+            rows = _resolve(parsed, rows, resolver, report)
+            observations.append(rows.with_columns(level_rank=pl.lit(0), **provenance))
+        if parsed.wards is not None and parsed.wards.height:
+            wards = _drop_stub_months(parsed, parsed.wards, report)
+            wards = _resolve(parsed, wards, resolver, report)
+            ward_frames.append(wards.with_columns(**provenance))
+            # Ward files also give borough totals, used where no borough file covers a month.
+            borough_level = wards.group_by("month", "borough", "measure", "category_group", "category").agg(
+                pl.col("value").sum(), pl.col("line").min()
+            )
+            observations.append(
+                borough_level.with_columns(
+                    family=pl.lit("mps_new"),
+                    denominator=pl.lit(None, dtype=pl.Float64),
+                    provisional_hint=pl.lit(None, dtype=pl.Boolean),
+                    level_rank=pl.lit(1),
+                    **provenance,
+                )
+            )
+
+    obs = _newest_release(observations, ["measure", "borough", "month"], report, OBSERVATION_SCHEMA)
+    obs = normalise_categories(obs, config)
+    obs = _mark_provisional(obs, config)
+    obs = conform(obs, OBSERVATION_SCHEMA).sort("measure", "borough", "category_group", "category", "month")
+
+    wards = _newest_release(ward_frames, ["measure", "borough", "month"], None, WARD_SCHEMA)
+    wards = normalise_categories(wards, config) if wards.height else wards
+    wards = conform(wards, WARD_SCHEMA).sort("borough", "ward", "category_group", "category", "month")
+    return Dataset(observations=obs, wards=wards, report=report)
+
+
+def _newest_release(
+    frames: list[pl.DataFrame], keys: list[str], report: LoadReport | None, empty: dict
+) -> pl.DataFrame:
+    """Per key, keep the rows of the newest release; say which files lost months to which."""
+    if not frames:
+        return pl.DataFrame(schema=empty)
+    frames = [f.with_columns(pl.col("line").cast(pl.Int64)) for f in frames]
+    combined = pl.concat(frames, how="diagonal_relaxed")
+    # Newest release first; at equal release, borough files before ward-derived totals, then
+    # the later file in load order.
+    ranked = (
+        combined.select(*keys, "release", "level_rank" if "level_rank" in combined.columns else pl.lit(0).alias("level_rank"), "order", "source")
+        .unique()
+        .sort([*keys, "release", "level_rank", "order"], descending=[False] * len(keys) + [True, False, True])
+    )
+    winners = ranked.group_by(keys, maintain_order=True).first().select(*keys, pl.col("order").alias("winner"), pl.col("source").alias("winner_source"))
+    if report is not None:
+        losers = (
+            ranked.join(winners, on=keys)
+            .filter(pl.col("order") != pl.col("winner"))
+            .group_by("source", "winner_source")
+            .agg(pl.col("month").min().alias("first"), pl.col("month").max().alias("last"), pl.len().alias("cells"))
+            .sort("source", "winner_source")
+        )
+        for row in losers.iter_rows(named=True):
+            report.superseded.append(
+                f"{row['source']}: {row['first']:%Y-%m}..{row['last']:%Y-%m} superseded by the newer "
+                f"release {row['winner_source']}"
+            )
+    kept = combined.join(winners.select(*keys, "winner"), on=keys).filter(pl.col("order") == pl.col("winner"))
+    # Identical repeated rows within one file (same key, same value) count once.
+    subset = [c for c in ("month", "borough", "ward_code", "measure", "category_group", "category") if c in kept.columns]
+    return kept.unique(subset=subset, keep="first").drop("winner")
+
+
+def _mark_provisional(obs: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """The newest month(s) of the release a value came from are provisional."""
+    if obs.height == 0:
+        return obs
+    latest = config.scan.provisional.latest_months
+    outcome_months = config.outcomes.provisional_months
+    outcome_measures = [m.id for m in config.measures if m.family == "positive_outcomes"]
+    months_before_release = (
+        (pl.col("release").dt.year() - pl.col("month").dt.year()) * 12
+        + pl.col("release").dt.month()
+        - pl.col("month").dt.month()
+    )
+    window = pl.when(pl.col("measure").is_in(outcome_measures)).then(pl.lit(outcome_months)).otherwise(pl.lit(latest))
+    return obs.with_columns(
+        provisional=pl.coalesce(pl.col("provisional_hint"), months_before_release < window)
+    )

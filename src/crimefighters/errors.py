@@ -1,0 +1,57 @@
+"""One error type per layer, each carrying a message a user can act on.
+
+The CLI prints ``str(error)`` as one line on stderr and exits with code 2; the TUI shows the
+same text in a dialog. No traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+
+class CrimefightersError(Exception):
+    """Base class for every error a user should see as a message, not a traceback."""
+
+    exit_code = 2
+
+
+class ConfigError(CrimefightersError):
+    """The YAML configuration is missing, unreadable or invalid.
+
+    ``problems`` holds one line per problem: ``file:line key.path: expected ...; got ...``.
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            message = self.problems[0]
+        else:
+            message = f"{len(self.problems)} problems in the configuration:\n" + "\n".join(
+                f"  {p}" for p in self.problems
+            )
+        super().__init__(message)
+
+
+class DataError(CrimefightersError):
+    """A data file cannot be loaded: names the file and, where it applies, line and column."""
+
+    def __init__(self, path: object, message: str, line: int | None = None, column: str | None = None):
+        self.path = str(path)
+        self.line = line
+        self.column = column
+        where = self.path
+        if line is not None:
+            where += f":{line}"
+        if column is not None:
+            where += f" column {column!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class ScanError(CrimefightersError):
+    """The scan cannot run as asked (e.g. a month with no data)."""
+
+
+class BriefingError(CrimefightersError):
+    """A briefing cannot be rendered or written."""
+
+
+class FetchError(CrimefightersError):
+    """A download failed for good; the data directory is untouched."""
