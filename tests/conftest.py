@@ -1,0 +1,39 @@
+"""Shared fixtures. Real files are read from ../shared/data/real beside the checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+REAL = REPO.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Parsed-file cache in a temporary directory, never the user's."""
+    import os
+
+    directory = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("CRIMEFIGHTERS_CACHE")
+    os.environ["CRIMEFIGHTERS_CACHE"] = str(directory)
+    yield directory
+    if old is None:
+        os.environ.pop("CRIMEFIGHTERS_CACHE", None)
+    else:
+        os.environ["CRIMEFIGHTERS_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def real() -> Path:
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is not beside the checkout")
+    return REAL
+
+
+@pytest.fixture(scope="session")
+def config():
+    from crimefighters.config import load_config
+
+    return load_config().config
