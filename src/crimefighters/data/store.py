@@ -33,12 +33,15 @@ from crimefighters.data.schema import (
     ParsedFile,
     conform,
 )
-from crimefighters.data.text import decode_text, first_line, read_bytes
+from crimefighters.data.text import decode_text, first_line, meta_sidecar, read_bytes
 from crimefighters.errors import DataError
 from crimefighters.paths import cache_dir
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".json", ".json.gz", ".txt")
 CACHE_LAYOUT = 3  # bump when the cached frame layout changes
+# A month under 10% of the median month is a stub only when the median is this large: with a
+# median of 3 (a sampled file), a month of 0 is chance, not an incomplete extract.
+STUB_MIN_MEDIAN = 50
 
 
 @dataclass
@@ -130,6 +133,8 @@ def _config_fingerprint(config: Config) -> str:
     relevant = {
         "measures": [m.model_dump() for m in config.measures],
         "outcomes": config.outcomes.model_dump(),
+        # data.police.uk parsers set aside LSOAs outside the configured boroughs
+        "geography": config.geography.model_dump(),
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -185,8 +190,14 @@ def parse_file(path: Path, config: Config, use_cache: bool = True) -> tuple[Pars
     data = read_bytes(path)
     formats = registry()
     fmt = detect_format(path, data, formats)
+    try:
+        sidecar_bytes = meta_sidecar(path).read_bytes()
+    except OSError:
+        sidecar_bytes = b""
     key = hashlib.sha256(
-        data + f"|{fmt.name}|{fmt.version}|{CACHE_LAYOUT}|{_config_fingerprint(config)}".encode()
+        data
+        + sidecar_bytes
+        + f"|{fmt.name}|{fmt.version}|{CACHE_LAYOUT}|{_config_fingerprint(config)}".encode()
     ).hexdigest()[:32]
     if use_cache:
         cached = _read_cache(key, path)
@@ -261,6 +272,8 @@ def _drop_stub_months(parsed: ParsedFile, frame: pl.DataFrame, report: LoadRepor
     if totals.height < 3:
         return frame
     median = totals["total"].median()
+    if median < STUB_MIN_MEDIAN:
+        return frame  # too few offences a month to tell a stub from chance (e.g. a sample)
     stubs = totals.filter(pl.col("total") < 0.1 * median).sort("month")
     for row in stubs.iter_rows(named=True):
         report.warnings.append(

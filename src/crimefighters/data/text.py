@@ -48,6 +48,20 @@ def decode_text(path: Path, data: bytes) -> str:
     return text
 
 
+def meta_sidecar(path: Path) -> Path:
+    """Where a file's metadata sidecar lives: ``name.json`` -> ``name.meta.json``.
+
+    Some sources carry no borough (data.police.uk API responses); the fetch step writes it
+    beside the file. The sidecar's bytes are part of the parse cache key.
+    """
+    name = path.name
+    for suffix in (".json.gz", ".csv.gz", ".json", ".csv", ".gz"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return path.with_name(f"{name}.meta.json")
+
+
 def first_line(text: str) -> str:
     return text.split("\n", 1)[0].rstrip("\r")
 

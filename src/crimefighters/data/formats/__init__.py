@@ -27,9 +27,16 @@ class FileFormat:
 
 def registry() -> list[FileFormat]:
     """Every supported format, in detection order."""
-    from crimefighters.data.formats import generic, mps_wide
+    from crimefighters.data.formats import (
+        generic,
+        kaggle_lsoa,
+        mps_wide,
+        pas,
+        police_uk,
+        police_uk_api,
+    )
 
     formats: list[FileFormat] = []
-    for module in (mps_wide, generic):
+    for module in (mps_wide, generic, police_uk, police_uk_api, pas, kaggle_lsoa):
         formats.extend(module.FORMATS)
     return formats

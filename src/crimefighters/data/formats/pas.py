@@ -1,0 +1,194 @@
+"""MOPAC Public Attitude Survey (PAS) by borough, as exported from MOPAC's dashboard.
+
+Columns ``Date, Survey, Borough, Measure, Proportion[, MPS]``; two exports are known:
+semicolon-separated with decimal commas (``0,56``), and comma-separated with the decimal
+commas quoted (``"0,56"``) and four trailing empty columns. ``Date`` is the quarter end
+(``31/12/2014`` or ``31/3/2023``) of a rolling 12-month measure.
+
+Each row gives ``pas_confidence`` for one borough and quarter: category = the PAS measure
+(``"Good Job" local``, ``Trust MPS``...), value = the proportion (0-1), no denominator, month =
+the quarter-end month. Survey results are not revised, so no month is provisional.
+
+- The ``MPS`` column (the London value) is not loaded: it is not a borough, and the scan works
+  London out from the boroughs itself.
+- Rows for the MPS as a whole (``Borough`` = ``MPS``) are set aside with a warning; a file
+  holding nothing else (``PAS_Total``) is refused, since it has no borough data.
+- Rows of another survey than ``PAS`` are set aside with a warning (their measures would mix
+  with the PAS measure names).
+- Blank proportions (suppressed small bases) are left out with a warning.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from crimefighters.config.models import Config, normalise_name
+from crimefighters.data.formats import FileFormat
+from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
+from crimefighters.data.text import (
+    decode_text,
+    first_line,
+    read_csv_strings,
+    sniff_delimiter,
+    split_header,
+)
+from crimefighters.errors import DataError
+
+COLUMNS = ("Date", "Survey", "Borough", "Measure", "Proportion")
+_LONDON_WIDE = {"mps", "met", "metropolitan police service", "london"}
+
+
+def detect(header_line: str, path: Path) -> bool:
+    cells = split_header(header_line, sniff_delimiter(header_line))
+    return tuple(cells[: len(COLUMNS)]) == COLUMNS
+
+
+def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
+    text = decode_text(path, data)
+    frame = read_csv_strings(path, text, sniff_delimiter(first_line(text)))
+    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
+    warnings: list[str] = []
+    frame = _set_aside_london_wide(path, frame, warnings)
+    frame = _set_aside_other_surveys(frame, warnings)
+    frame = _month_and_proportion(path, frame, warnings)
+    _first_bad(path, frame, pl.col("Measure") == "", "Measure", "empty PAS measure name")
+    frame = _without_repeats(path, frame)
+    rows = frame.select(
+        month=pl.col("month"),
+        borough_raw=pl.col("Borough"),
+        measure=pl.lit("pas_confidence"),
+        category=pl.col("Measure"),
+        category_group=pl.lit(""),
+        value=pl.col("proportion"),
+        denominator=pl.lit(None, dtype=pl.Float64),
+        family=pl.lit("generic"),
+        line=pl.col("_line"),
+        provisional_hint=pl.lit(False),
+    )
+    return ParsedFile(
+        path=path,
+        format="mopac_pas",
+        rows=conform(rows, RAW_COLUMNS),
+        warnings=warnings,
+        release=rows["month"].max() if rows.height else None,
+    )
+
+
+def _set_aside_london_wide(path: Path, frame: pl.DataFrame, warnings: list[str]) -> pl.DataFrame:
+    frame = frame.with_columns(borough_key=_borough_keys(frame))
+    frame = frame.with_columns(london_wide=pl.col("borough_key").is_in(sorted(_LONDON_WIDE)))
+    count = int(frame["london_wide"].sum())
+    if count == frame.height:
+        raise DataError(
+            path,
+            "holds only MPS-wide PAS values (no borough rows), so there is nothing to load: "
+            "London figures are worked out from the borough file",
+        )
+    if count:
+        warnings.append(
+            f"set aside {count:,} MPS-wide rows (London is worked out from the boroughs)"
+        )
+    return frame.filter(~pl.col("london_wide"))
+
+
+def _borough_keys(frame: pl.DataFrame) -> pl.Expr:
+    names = frame["Borough"].unique().to_list()
+    return pl.col("Borough").replace_strict(
+        {n: normalise_name(n) for n in names}, return_dtype=pl.String
+    )
+
+
+def _set_aside_other_surveys(frame: pl.DataFrame, warnings: list[str]) -> pl.DataFrame:
+    other = frame.filter(pl.col("Survey").str.to_uppercase() != "PAS")
+    if other.height:
+        surveys = ", ".join(sorted(other["Survey"].unique().to_list()))
+        warnings.append(
+            f"set aside {other.height:,} rows of other surveys ({surveys}); only PAS is loaded"
+        )
+    return frame.filter(pl.col("Survey").str.to_uppercase() == "PAS")
+
+
+def _month_and_proportion(path: Path, frame: pl.DataFrame, warnings: list[str]) -> pl.DataFrame:
+    parts = pl.col("Date").str.extract_groups(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+    day_first = pl.format(
+        "{}-{}-{}",
+        parts.struct.field("3"),
+        parts.struct.field("2").str.zfill(2),
+        parts.struct.field("1").str.zfill(2),
+    )
+    frame = frame.with_columns(
+        month=pl.coalesce(
+            day_first.str.to_date("%Y-%m-%d", strict=False),
+            pl.col("Date").str.to_date("%Y-%m-%d", strict=False),
+        ).dt.truncate("1mo")
+    )
+    _first_bad(
+        path, frame, pl.col("month").is_null(), "Date", "expected a quarter-end date as dd/mm/yyyy"
+    )
+    blank = frame.filter(pl.col("Proportion") == "").height
+    if blank:
+        warnings.append(f"left out {blank:,} rows with a blank proportion (suppressed)")
+        frame = frame.filter(pl.col("Proportion") != "")
+    frame = frame.with_columns(
+        proportion=pl.col("Proportion")
+        .str.replace(",", ".", literal=True)
+        .cast(pl.Float64, strict=False)
+    )
+    _first_bad(path, frame, pl.col("proportion").is_null(), "Proportion", "not a number")
+    _first_bad(
+        path,
+        frame,
+        (pl.col("proportion") < 0) | (pl.col("proportion") > 1),
+        "Proportion",
+        "a proportion must be between 0 and 1",
+    )
+    return frame
+
+
+def _without_repeats(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
+    """Identical repeated rows count once; the same borough, quarter and measure twice with
+    different values is an error (spellings differing only in case count as one borough)."""
+    keys = ["month", "borough_key", "Measure"]
+    conflicts = (
+        frame.group_by(keys)
+        .agg(
+            pl.col("proportion").n_unique().alias("values"),
+            pl.col("_line").min().alias("first"),
+            pl.col("_line").max().alias("second"),
+            pl.col("Borough").first(),
+        )
+        .filter(pl.col("values") > 1)
+        .sort("second")
+    )
+    if conflicts.height:
+        row = conflicts.row(0, named=True)
+        raise DataError(
+            path,
+            f"duplicate row for {row['Borough']}, {row['Measure']}, {row['month']:%Y-%m} with a "
+            f"different proportion (also on line {row['first']})",
+            line=int(row["second"]),
+        )
+    return frame.sort("_line").unique(subset=keys, keep="first", maintain_order=True)
+
+
+def _first_bad(
+    path: Path, frame: pl.DataFrame, condition: pl.Expr, column: str, problem: str
+) -> None:
+    bad = frame.filter(condition.fill_null(False))
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise DataError(
+            path, f"{problem}; found {row[column]!r}", line=int(row["_line"]), column=column
+        )
+
+
+FORMATS = [
+    FileFormat(
+        name="mopac_pas",
+        description="MOPAC Public Attitude Survey by borough (Date, Survey, Borough, Measure, Proportion[, MPS])",
+        detect=detect,
+        parse=parse,
+    )
+]
