@@ -1,0 +1,129 @@
+"""Each borough's priorities and how they are doing, exception or not.
+
+For every borough: ASB and its volume priorities (``local``), the pan-London ``high_harm``
+priorities, and this month's ``theme``s, in that order, each with the latest value, the change
+against last year for the month, 3 and 12 months (with p-values), the SPC state, and the number
+of exceptions raised on it this month.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from crimefighters.config.models import Config
+
+PRIORITY_COLUMNS: dict[str, pl.DataType] = {
+    "borough": pl.String(),
+    "group": pl.String(),
+    "order": pl.Int32(),
+    "priority_id": pl.String(),
+    "label": pl.String(),
+    "measure": pl.String(),
+    "level": pl.String(),
+    "category": pl.String(),
+    "kind": pl.String(),
+    "direction": pl.String(),
+    "value": pl.Float64(),
+    "state": pl.String(),
+    "special_cause_type": pl.String(),
+    "mean": pl.Float64(),
+    "lpl": pl.Float64(),
+    "upl": pl.Float64(),
+    "change_1": pl.Float64(),
+    "change_pct_1": pl.Float64(),
+    "p_value_1": pl.Float64(),
+    "change_3": pl.Float64(),
+    "change_pct_3": pl.Float64(),
+    "p_value_3": pl.Float64(),
+    "change_12": pl.Float64(),
+    "change_pct_12": pl.Float64(),
+    "p_value_12": pl.Float64(),
+    "exceptions": pl.Int32(),
+    "concerns": pl.Int32(),
+    "improvements": pl.Int32(),
+    "available": pl.Boolean(),
+    "note": pl.String(),
+}
+
+
+def priority_rows(config: Config, borough: str, scan_month: date) -> list[dict]:
+    """What this borough's priority panel lists, in order, resolved to series keys."""
+    rows: list[dict] = []
+    order = 0
+    seen: set[tuple[str, str]] = set()
+
+    def add(group: str, item_id: str) -> None:
+        nonlocal order
+        if (group, item_id) in seen:
+            return
+        seen.add((group, item_id))
+        try:
+            p = config.priority(item_id)
+            rows.append({"group": group, "order": order, "priority_id": p.id, "label": p.label, "measure": p.measure, "level": "priority", "category": p.label, "note": p.note})
+        except KeyError:
+            m = config.measure(item_id)
+            level = "total" if m.id == "recorded_crime" else "minor"
+            category = "Total notifiable offences" if level == "total" else "All"
+            rows.append({"group": group, "order": order, "priority_id": m.id, "label": m.label, "measure": m.id, "level": level, "category": category, "note": m.description})
+        order += 1
+
+    for pid in config.local_priorities(borough):
+        add("local", pid)
+    for pid in config.priorities.high_harm:
+        add("high_harm", pid)
+    for theme in config.themes_for(scan_month):
+        add("theme", theme)
+    return rows
+
+
+def priority_status(
+    status: pl.DataFrame,
+    comparisons: pl.DataFrame,
+    exceptions: pl.DataFrame,
+    config: Config,
+    scan_month: date,
+    boroughs: list[str] | None = None,
+) -> pl.DataFrame:
+    names = boroughs or config.borough_names()
+    wanted = []
+    for borough in names:
+        for row in priority_rows(config, borough, scan_month):
+            wanted.append({"borough": borough, **row})
+    if not wanted:
+        return pl.DataFrame(schema=PRIORITY_COLUMNS)
+    frame = pl.DataFrame(wanted).with_columns(pl.col("order").cast(pl.Int32))
+    keys = ["borough", "measure", "level", "category"]
+    latest = status.filter(pl.col("area_type") == "borough").select(
+        borough=pl.col("area"), measure=pl.col("measure"), level=pl.col("level"), category=pl.col("category"),
+        kind=pl.col("kind"), direction=pl.col("direction"), value=pl.col("value"), state=pl.col("state"),
+        special_cause_type=pl.col("special_cause_type"), mean=pl.col("mean"), lpl=pl.col("lpl"), upl=pl.col("upl"),
+    )
+    frame = frame.join(latest, on=keys, how="left")
+    if comparisons.height:
+        boroughs_cmp = comparisons.filter(pl.col("area_type") == "borough")
+        for window in ("1", "3", "12"):
+            w = boroughs_cmp.filter(pl.col("window") == window).select(
+                borough=pl.col("area"), measure=pl.col("measure"), level=pl.col("level"), category=pl.col("category"),
+                **{f"change_{window}": pl.col("change"), f"change_pct_{window}": pl.col("change_pct"), f"p_value_{window}": pl.col("p_value")},
+            )
+            frame = frame.join(w, on=keys, how="left")
+    if exceptions.height:
+        counts = exceptions.group_by(keys).agg(
+            exceptions=pl.len().cast(pl.Int32),
+            concerns=(pl.col("assessment") == "concern").sum().cast(pl.Int32),
+            improvements=(pl.col("assessment") == "improvement").sum().cast(pl.Int32),
+        )
+        frame = frame.join(counts, on=keys, how="left")
+    frame = frame.with_columns(available=pl.col("value").is_not_null())
+    for name in ("exceptions", "concerns", "improvements"):
+        if name in frame.columns:
+            frame = frame.with_columns(pl.col(name).fill_null(0))
+    frame = frame.with_columns(
+        state=pl.when(pl.col("available")).then(pl.col("state").fill_null("not charted")).otherwise(pl.lit("no data"))
+    )
+    out = frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in PRIORITY_COLUMNS.items()])
+    for name in ("exceptions", "concerns", "improvements"):
+        out = out.with_columns(pl.col(name).fill_null(0))
+    return out.sort("borough", "order")

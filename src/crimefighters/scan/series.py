@@ -1,0 +1,212 @@
+"""Monthly series to scan: one per area x measure x level x category.
+
+Levels for recorded crime: ``minor`` (each published category), ``major`` (category groups),
+``total`` (Total Notifiable Offences) and ``priority`` (each Police and Crime Plan priority,
+a configured filter over categories per data-format family). Other measures have their own
+categories at the ``minor`` level.
+
+Areas: each borough, plus BCU and London aggregates (``area_type`` says which) so every view
+can compare a borough with its BCU and London from the same frame.
+
+For proportions with a denominator the analysed ``value`` is numerator / denominator; the
+numerator and denominator are kept for the two-proportion tests.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from crimefighters.config.models import Config
+from crimefighters.data.categories import canonical_map, is_non_notifiable
+
+TOTAL_LABEL = "Total notifiable offences"
+SERIES_KEYS = ["area", "area_type", "measure", "level", "category"]
+
+
+def month_add(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def history_start(config: Config, scan_month: date) -> date:
+    """Earliest month any method needs: SPC window, a year before FYTD, seasonal years."""
+    spc = config.scan.spc.window
+    seasonal = 12 * config.scan.seasonal.years
+    yoy = 24 + 12  # rolling 12 vs the previous 12, and FYTD a year earlier
+    return month_add(scan_month, -max(spc, seasonal, yoy) - 1)
+
+
+def build_series(observations: pl.DataFrame, config: Config, scan_month: date, start: date | None = None) -> pl.DataFrame:
+    """Long frame of monthly values for every series, areas included, up to ``scan_month``."""
+    start = start or history_start(config, scan_month)
+    obs = observations.filter(pl.col("month").is_between(start, scan_month))
+    if obs.height == 0:
+        return _empty()
+    levels = set(config.scan.levels)
+    parts: list[pl.DataFrame] = []
+    base = obs.select("month", "borough", "measure", "category", "category_group", "family", "value", "denominator", "provisional")
+    if "minor" in levels:
+        parts.append(_aggregate(base.with_columns(level=pl.lit("minor"), priority_id=pl.lit(None, dtype=pl.String))))
+    grouped = base.filter(pl.col("category_group") != "")
+    if "major" in levels and grouped.height:
+        parts.append(
+            _aggregate(
+                grouped.with_columns(
+                    category=pl.col("category_group"), level=pl.lit("major"), priority_id=pl.lit(None, dtype=pl.String)
+                )
+            )
+        )
+    if "total" in levels and grouped.height:
+        notifiable = grouped.filter(~is_non_notifiable(config))
+        parts.append(
+            _aggregate(
+                notifiable.with_columns(
+                    category=pl.lit(TOTAL_LABEL), level=pl.lit("total"), priority_id=pl.lit(None, dtype=pl.String)
+                )
+            )
+        )
+    if "priority" in levels:
+        parts.extend(_priority_parts(base, config))
+    boroughs = pl.concat([p for p in parts if p.height], how="vertical_relaxed") if parts else _empty()
+    if boroughs.height == 0:
+        return _empty()
+    boroughs = boroughs.with_columns(area=pl.col("borough"), area_type=pl.lit("borough")).drop("borough")
+    areas = _area_aggregates(boroughs, config)
+    series = pl.concat([boroughs, areas], how="vertical_relaxed")
+    return _attach_measure_facts(series, config).sort(*SERIES_KEYS, "month")
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "area": pl.String,
+            "area_type": pl.String,
+            "measure": pl.String,
+            "level": pl.String,
+            "category": pl.String,
+            "priority_id": pl.String,
+            "month": pl.Date,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "value": pl.Float64,
+            "provisional": pl.Boolean,
+            "kind": pl.String,
+            "direction": pl.String,
+        }
+    )
+
+
+def _aggregate(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.group_by("borough", "measure", "level", "category", "priority_id", "month").agg(
+        numerator=pl.col("value").sum(),
+        denominator=pl.when(pl.col("denominator").is_null().any())
+        .then(pl.lit(None, dtype=pl.Float64))
+        .otherwise(pl.col("denominator").sum()),
+        provisional=pl.col("provisional").any(),
+    )
+
+
+def _priority_parts(base: pl.DataFrame, config: Config) -> list[pl.DataFrame]:
+    parts = []
+    for priority in config.priorities.definitions:
+        rows = base.filter(pl.col("measure") == priority.measure)
+        if rows.height == 0:
+            continue
+        if priority.filters:
+            condition = pl.lit(False)
+            for family, spec in priority.filters.items():
+                minor = _casefolded(spec.minor, config)
+                major = _casefolded(spec.major, config)
+                match = pl.col("category").str.to_lowercase().is_in(minor) | pl.col("category_group").str.to_lowercase().is_in(major)
+                condition = condition | ((pl.col("family") == family) & match)
+            rows = rows.filter(condition)
+        if rows.height == 0:
+            continue
+        parts.append(
+            _aggregate(rows.with_columns(category=pl.lit(priority.label), level=pl.lit("priority"), priority_id=pl.lit(priority.id)))
+        )
+    return parts
+
+
+def _casefolded(names: list[str], config: Config) -> list[str]:
+    mapping = canonical_map(names, config)
+    return sorted({mapping[n].lower() for n in names} | {n.lower() for n in names})
+
+
+def _area_aggregates(boroughs: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """BCU and London series: sums of counts; pooled rates; mean of published proportions."""
+    bcu = pl.DataFrame(
+        {"area": [b.name for b in config.geography.boroughs], "bcu": [b.bcu for b in config.geography.boroughs]}
+    )
+    with_bcu = boroughs.join(bcu, on="area", how="left")
+    kinds = {m.id: m.kind for m in config.measures}
+    summed_measures = [m for m, k in kinds.items() if k == "count"]
+    frames = []
+    for area_col, area_type in (("bcu", "bcu"), (None, "london")):
+        keys = ["measure", "level", "category", "priority_id", "month"]
+        group = [area_col, *keys] if area_col else keys
+        agg = with_bcu.group_by(group).agg(
+            numerator=pl.when(pl.col("measure").first().is_in(summed_measures) | pl.col("denominator").is_not_null().all())
+            .then(pl.col("numerator").sum())
+            .otherwise(pl.col("numerator").mean()),
+            denominator=pl.when(pl.col("denominator").is_null().any()).then(pl.lit(None, dtype=pl.Float64)).otherwise(pl.col("denominator").sum()),
+            provisional=pl.col("provisional").any(),
+            boroughs=pl.len(),
+        )
+        if area_col:
+            agg = agg.rename({area_col: "area"})
+        else:
+            agg = agg.with_columns(area=pl.lit("London"))
+        frames.append(agg.with_columns(area_type=pl.lit(area_type)).drop("boroughs").select(boroughs.columns))
+    return pl.concat(frames, how="vertical_relaxed")
+
+
+def _attach_measure_facts(series: pl.DataFrame, config: Config) -> pl.DataFrame:
+    kinds = {m.id: m.kind for m in config.measures}
+    directions = {m.id: m.direction for m in config.measures}
+    priority_directions = {p.id: p.direction for p in config.priorities.definitions if p.direction}
+    return series.with_columns(
+        kind=pl.col("measure").replace_strict(kinds, default="count"),
+        direction=pl.coalesce(
+            pl.col("priority_id").replace_strict(priority_directions, default=None, return_dtype=pl.String),
+            pl.col("measure").replace_strict(directions, default="neutral"),
+        ),
+        value=pl.when(pl.col("denominator").is_not_null() & (pl.col("denominator") > 0))
+        .then(pl.col("numerator") / pl.col("denominator"))
+        .otherwise(pl.col("numerator")),
+    )
+
+
+def complete_window(series: pl.DataFrame, config: Config, scan_month: date, months: int) -> pl.DataFrame:
+    """The last ``months`` months of each series ending at the scan month, gaps handled.
+
+    A series starts at its first observed month in the window (a category introduced part way
+    is a shorter series, not a run of zeros). Counts missing inside the window are zero-filled
+    (or refused, per ``spc.missing``); other kinds with gaps are left out of SPC, with a note.
+    Series with no value in the scan month are not scanned.
+    """
+    start = month_add(scan_month, -(months - 1))
+    window = series.filter(pl.col("month").is_between(start, scan_month))
+    live = window.filter(pl.col("month") == scan_month).select(SERIES_KEYS).unique()
+    window = window.join(live, on=SERIES_KEYS, how="semi")
+    if window.height == 0:
+        return window
+    first = window.group_by(SERIES_KEYS).agg(pl.col("month").min().alias("first"))
+    grid_months = pl.date_range(start, scan_month, interval="1mo", eager=True).alias("month").to_frame()
+    grid = first.join(grid_months, how="cross").filter(pl.col("month") >= pl.col("first")).drop("first")
+    meta = window.group_by(SERIES_KEYS).agg(pl.col("priority_id").first(), pl.col("kind").first(), pl.col("direction").first())
+    full = grid.join(window.drop("priority_id", "kind", "direction"), on=[*SERIES_KEYS, "month"], how="left").join(meta, on=SERIES_KEYS)
+    full = full.with_columns(missing=pl.col("value").is_null())
+    counts = pl.col("kind") == "count"
+    full = full.with_columns(
+        value=pl.when(counts & pl.col("missing")).then(0.0).otherwise(pl.col("value")),
+        numerator=pl.when(counts & pl.col("missing")).then(0.0).otherwise(pl.col("numerator")),
+        provisional=pl.col("provisional").fill_null(False),
+    )
+    return full.sort(*SERIES_KEYS, "month")
