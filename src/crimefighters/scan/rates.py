@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from crimefighters.config.models import Config, RateSettings
+from crimefighters.scan.stats import two_sided_normal_p
 
 
 def compare_proportions(sums: pl.DataFrame, settings: RateSettings) -> pl.DataFrame:
@@ -31,7 +31,8 @@ def compare_proportions(sums: pl.DataFrame, settings: RateSettings) -> pl.DataFr
     se = (pooled * (1 - pooled) * (1 / pl.col("current_den") + 1 / pl.col("previous_den"))).sqrt()
     frame = frame.with_columns(z=pl.when(pl.col("tested") & (se > 0)).then((pl.col("current") - pl.col("previous")) / se))
     z = frame["z"].to_numpy()
-    p = np.where(np.isnan(z.astype(float)), np.nan, 2 * stats.norm.sf(np.abs(np.nan_to_num(z.astype(float)))))
+    z = z.astype(float)
+    p = np.where(np.isnan(z), np.nan, two_sided_normal_p(np.nan_to_num(z)))
     frame = frame.with_columns(p_value=pl.Series(p, dtype=pl.Float64).fill_nan(None))
     points = (pl.col("current") - pl.col("previous")) * 100
     frame = frame.with_columns(change=pl.col("current") - pl.col("previous"), change_pct=None, change_points=points)

@@ -23,13 +23,13 @@ from datetime import date
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
-from crimefighters.config.models import Config, Measure, RecordingBreak, parse_month
+from crimefighters.config.models import Config, Measure, parse_month
 from crimefighters.errors import ScanError
 from crimefighters.scan import rates, seasonal, spc, yoy
 from crimefighters.scan.peers import funnel
 from crimefighters.scan.series import SERIES_KEYS, build_series, complete_window, month_add
+from crimefighters.scan.stats import two_sided_normal_p
 from crimefighters.scan.wording import fmt_change, fmt_p, fmt_value, month_name, window_phrase
 
 METHOD_DEFAULTS = {
@@ -194,24 +194,26 @@ def _with_method_flags(series: pl.DataFrame, config: Config, requested: list[str
     return series.join(flags, on="measure", how="left")
 
 
-def _breaks_for(series_category: str, priority_id: str | None, breaks: list[RecordingBreak]) -> list[RecordingBreak]:
-    out = []
-    for b in breaks:
-        names = {c.casefold() for c in b.categories}
-        if not names or series_category.casefold() in names or (priority_id or "").casefold() in names:
-            out.append(b)
-    return out
-
-
 def _break_table(series: pl.DataFrame, config: Config) -> pl.DataFrame:
-    """(series keys, break month, label, rebase) for every break that applies to a series."""
+    """(series keys, break month, label, rebase) for every break that applies to a series.
+
+    A break with no categories applies to every series; otherwise to series whose category or
+    priority id is listed (ignoring case).
+    """
     keys = series.select(*SERIES_KEYS, "priority_id").unique()
-    rows = []
-    for row in keys.iter_rows(named=True):
-        for b in _breaks_for(row["category"], row["priority_id"], config.scan.recording_breaks):
-            rows.append({**{k: row[k] for k in SERIES_KEYS}, "break_month": parse_month(b.month), "break_label": b.label, "rebase": b.rebase})
+    frames = []
+    for b in config.scan.recording_breaks:
+        names = [c.lower() for c in b.categories]
+        applies = keys if not names else keys.filter(
+            pl.col("category").str.to_lowercase().is_in(names) | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
+        )
+        frames.append(
+            applies.select(SERIES_KEYS).with_columns(
+                break_month=pl.lit(parse_month(b.month)), break_label=pl.lit(b.label), rebase=pl.lit(b.rebase)
+            )
+        )
     schema = {**{k: pl.String for k in SERIES_KEYS}, "break_month": pl.Date, "break_label": pl.String, "rebase": pl.Boolean}
-    return pl.DataFrame(rows, schema=schema)
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
 # --- SPC ------------------------------------------------------------------------------------
@@ -267,7 +269,7 @@ def _spc_exceptions(points: pl.DataFrame, status: pl.DataFrame, config: Config, 
         direction = "up" if any(w in r["special_cause_type"] for w in ("Above", "Increasing")) else "down"
         sigma = (r["amr"] or 0) / 1.128
         if r["rule"] == "outside_limits" and sigma > 0:
-            p = float(2 * stats.norm.sf(abs(r["value"] - r["mean"]) / sigma))
+            p = float(two_sided_normal_p(abs(r["value"] - r["mean"]) / sigma)[0])
         else:
             p = RULE_P.get(r["rule"], 0.01)
         rows.append(
@@ -423,8 +425,9 @@ def _comparisons(series: pl.DataFrame, config: Config, scan_month: date) -> pl.D
     comparisons = pl.concat(frames, how="diagonal_relaxed")
     # Comparisons across a recording break are shown but never flagged.
     breaks = _break_table(comparisons, config)
+    starts = {w: yoy.window_bounds(w, scan_month)[0] for w in windows}
     comparisons = comparisons.with_columns(
-        current_start=pl.struct("window").map_elements(lambda s: yoy.window_bounds(s["window"], scan_month)[0], return_dtype=pl.Date),
+        current_start=pl.col("window").replace_strict(starts, return_dtype=pl.Date),
     ).with_columns(previous_start=pl.col("current_start").dt.offset_by("-1y"))
     if breaks.height:
         crossing = (
@@ -626,7 +629,7 @@ def _peer_exceptions(frame: pl.DataFrame, config: Config, scan_month: date) -> p
             f"{_series_name(r, measure)} {shown} in the 12 months to {month_name(scan_month)} against {london} for London, "
             f"{'above' if direction == 'up' else 'below'} the {limit} funnel limit (z = {r['z']:+.1f}{adj})"
         )
-        p = float(2 * stats.norm.sf(abs(r["z"])))
+        p = float(two_sided_normal_p(r["z"])[0])
         rows.append(
             _exception_row(
                 r, config, scan_month, method="peer", rule=rule, window="12", value=r["rate"], baseline=r["london_rate"],

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import polars as pl
-from scipy import stats
 
 from crimefighters.config.models import SeasonalSettings
 from crimefighters.scan.series import SERIES_KEYS, month_add
+from crimefighters.scan.stats import two_sided_normal_p
 
 
 def seasonal_baseline(series: pl.DataFrame, scan_month: date, settings: SeasonalSettings) -> pl.DataFrame:
@@ -45,7 +44,7 @@ def seasonal_baseline(series: pl.DataFrame, scan_month: date, settings: Seasonal
     scale = pl.when(pl.col("sd_used")).then(pl.col("sd")).otherwise(poisson_sd)
     frame = frame.with_columns(z=pl.when(scale > 0).then((pl.col("current") - pl.col("baseline")) / scale))
     z = frame["z"].fill_null(0).to_numpy()
-    frame = frame.with_columns(p_value=pl.Series(2 * stats.norm.sf(np.abs(z)), dtype=pl.Float64))
+    frame = frame.with_columns(p_value=pl.Series(two_sided_normal_p(z), dtype=pl.Float64))
     return frame.with_columns(
         flagged=(pl.col("z").abs() >= settings.z).fill_null(False) & (pl.col("baseline") >= settings.min_volume),
         change=pl.col("current") - pl.col("baseline"),

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import polars as pl
-from scipy import stats
 
 from crimefighters.scan.series import SERIES_KEYS, month_add
+from crimefighters.scan.stats import poisson_exact_two_sided
 
 WINDOW_LABELS = {"1": "month", "3": "rolling 3 months", "12": "rolling 12 months", "fytd": "financial year to date"}
 
@@ -74,12 +73,7 @@ def window_sums(series: pl.DataFrame, scan_month: date, windows: list[str]) -> p
 
 def poisson_exact_p(current: pl.Series, previous: pl.Series) -> pl.Series:
     """Two-sided exact conditional test p-values for pairs of counts (vectorised)."""
-    x2 = current.round(0).cast(pl.Int64).to_numpy()
-    n = (current + previous).round(0).cast(pl.Int64).to_numpy()
-    lower = stats.binom.cdf(x2, n, 0.5)
-    upper = stats.binom.sf(x2 - 1, n, 0.5)
-    p = np.minimum(2 * np.minimum(lower, upper), 1.0)
-    p[n == 0] = 1.0
+    p = poisson_exact_two_sided(current.to_numpy(), previous.to_numpy())
     return pl.Series(p, dtype=pl.Float64)
 
 
@@ -95,13 +89,16 @@ def compare_counts(sums: pl.DataFrame, alpha: float, min_pct: float, min_volume:
     if suppress_drops:
         # The newest month runs 1-3% low: a fall is only flagged if it survives putting back
         # the expected shortfall.
-        adjusted = pl.col("current") + pl.when(pl.col("provisional")).then(pl.col("current_last") * shortfall_pct / 100).otherwise(0.0)
-        frame = frame.with_columns(adjusted_current=adjusted)
-        frame = frame.with_columns(adjusted_p=poisson_exact_p(frame["adjusted_current"], frame["previous"]))
-        survives = _count_flag(pl.col("adjusted_current"), pl.col("previous"), pl.col("adjusted_p"), alpha, min_pct, min_volume)
-        frame = frame.with_columns(
-            suppressed_provisional=pl.col("flagged") & pl.col("provisional") & (pl.col("change") < 0) & ~survives,
-        ).with_columns(flagged=pl.col("flagged") & ~pl.col("suppressed_provisional")).drop("adjusted_current", "adjusted_p")
+        frame = frame.with_row_index("_row")
+        drops = frame.filter(pl.col("flagged") & pl.col("provisional") & (pl.col("change") < 0))
+        drops = drops.with_columns(adjusted_current=pl.col("current") + pl.col("current_last") * shortfall_pct / 100)
+        drops = drops.with_columns(adjusted_p=poisson_exact_p(drops["adjusted_current"], drops["previous"]))
+        gone = drops.filter(
+            ~_count_flag(pl.col("adjusted_current"), pl.col("previous"), pl.col("adjusted_p"), alpha, min_pct, min_volume)
+        )["_row"]
+        frame = frame.with_columns(suppressed_provisional=pl.col("_row").is_in(gone.implode())).with_columns(
+            flagged=pl.col("flagged") & ~pl.col("suppressed_provisional")
+        ).drop("_row")
     else:
         frame = frame.with_columns(suppressed_provisional=pl.lit(False))
     return frame.with_columns(wheeler_z=2 * (pl.col("current").sqrt() - pl.col("previous").sqrt()))
