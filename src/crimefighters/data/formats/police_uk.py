@@ -181,16 +181,20 @@ def _assign_boroughs(frame: pl.DataFrame, config: Config) -> tuple[pl.DataFrame,
     if no_location or outside.height:
         parts = []
         if no_location:
-            parts.append(f"{no_location:,} rows with no location (blank LSOA)")
+            parts.append(f"{_rows(no_location)} with no location (blank LSOA)")
         if outside.height:
             places_text = ", ".join(
                 f"{r['place']} {r['rows']:,}" for r in outside.iter_rows(named=True)
             )
             parts.append(
-                f"{int(outside['rows'].sum()):,} rows in LSOAs outside the boroughs ({places_text})"
+                f"{_rows(int(outside['rows'].sum()))} in LSOAs outside the boroughs ({places_text})"
             )
         warnings.append(f"set aside {' and '.join(parts)}; not counted")
     return joined.filter(pl.col("borough_raw").is_not_null()), warnings
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row{'' if count == 1 else 's'}"
 
 
 def _one_row_per_crime(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
