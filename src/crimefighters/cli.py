@@ -16,7 +16,7 @@ import sys
 from crimefighters import __version__
 from crimefighters.errors import CrimefightersError
 
-COMMANDS = ("data", "config")
+COMMANDS = ("scan", "data", "config", "sample", "fetch")
 
 
 def common_options() -> argparse.ArgumentParser:

@@ -702,7 +702,7 @@ def _rank(exceptions: pl.DataFrame) -> pl.DataFrame:
     exceptions = (
         exceptions.with_columns(_lvl=pl.col("level").replace_strict(level_order, default=9))
         .sort("_lvl")
-        .unique(["borough", "measure", "method", "rule", "window", "value", "baseline"], keep="first", maintain_order=True)
+        .unique(["borough", "measure", "method", "rule", "value", "baseline"], keep="first", maintain_order=True)
         .drop("_lvl")
     )
     return exceptions.sort(
