@@ -565,8 +565,10 @@ def _seasonal_exceptions(frame: pl.DataFrame, config: Config, scan_month: date) 
 
 
 def _target_exceptions(status: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    measures_with_targets = [m.id for m in config.measures if m.target and "target" in methods_for(m, config, None)]
-    latest = status.filter(pl.col("measure").is_in(measures_with_targets) & (pl.col("area_type") == "borough"))
+    measures_with_targets = [m.id for m in config.measures if m.target]
+    latest = status.filter(
+        pl.col("measure").is_in(measures_with_targets) & (pl.col("area_type") == "borough") & pl.col("do_target")
+    )
     if latest.height == 0:
         return pl.DataFrame(schema=EXCEPTION_COLUMNS)
     events = rates.target_events(latest, config).filter(pl.col("event").is_not_null())

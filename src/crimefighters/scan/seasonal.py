@@ -22,7 +22,7 @@ def seasonal_baseline(series: pl.DataFrame, scan_month: date, settings: Seasonal
     previous = [month_add(scan_month, -12 * i) for i in range(1, k + 1)]
     counts = series.filter(pl.col("kind") == "count")
     current = counts.filter(pl.col("month") == scan_month).select(
-        *SERIES_KEYS, "priority_id", "direction", "provisional", current=pl.col("value")
+        *SERIES_KEYS, "priority_id", "direction", "kind", "provisional", current=pl.col("value")
     )
     history = (
         counts.filter(pl.col("month").is_in(previous))
