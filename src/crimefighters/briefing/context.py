@@ -1,0 +1,627 @@
+"""ScanResult + Dataset + configuration -> the plain dict the briefing templates render.
+
+Every number here is read from the scan result (values, comparisons, SPC points, status,
+priorities, exceptions) and formatted; nothing is computed. Where a measure has no data the
+context says so ("no data loaded for ...") rather than showing a zero.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from crimefighters.briefing.charts import SYMBOLS, ChartPoint, sparkline, spc_chart
+from crimefighters.config.models import Config, normalise_name
+from crimefighters.errors import BriefingError
+from crimefighters.scan.wording import fmt_change, fmt_p, fmt_value, month_name
+
+if TYPE_CHECKING:
+    from crimefighters.config import LoadedConfig
+    from crimefighters.data import Dataset
+    from crimefighters.scan.runner import ScanResult
+
+SERIES = ("measure", "level", "category")
+PROCESS_FAMILIES = (
+    "positive_outcomes",
+    "response_times",
+    "victim_care",
+    "public_confidence",
+    "offender_management",
+    "criminal_justice",
+    "crime_recording",
+)
+STATE_SYMBOL = {
+    "concern": SYMBOLS["concern"],
+    "improvement": SYMBOLS["improvement"],
+    "neutral": SYMBOLS["neutral"],
+    "common cause": SYMBOLS["common"],
+}
+WINDOW_LABELS = {
+    "1": "the month",
+    "3": "3 months",
+    "12": "12 months",
+    "fytd": "financial year to date",
+}
+MAX_EXCEPTIONS = 4  # per side (concerns, improvements); the rest are counted, not listed
+MAX_ROWS_PER_PROCESS = 4
+
+
+def resolve_borough(config: Config, name: str) -> str:
+    """Any configured spelling of a borough -> its canonical name; else a BriefingError."""
+    wanted = normalise_name(name or "")
+    for borough in config.geography.boroughs:
+        if wanted in {normalise_name(s) for s in [borough.name, *borough.aliases]}:
+            return borough.name
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    raise BriefingError(
+        f"unknown borough {shown!r}; expected one of the 32 London boroughs "
+        f"(e.g. {', '.join(config.borough_names()[:3])}); see config/boroughs.yaml"
+    )
+
+
+# --- reading the scan result -------------------------------------------------------------------
+
+
+class _Lookup:
+    """The scan frames for a few areas, as dicts keyed by series, for quick reading."""
+
+    def __init__(self, result: ScanResult, areas: list[str]):
+        self.points: dict[tuple, list[dict]] = {}
+        if result.points.height:
+            frame = result.points.filter(pl.col("area").is_in(areas)).sort("area", *SERIES, "month")
+            for row in frame.select(
+                "area", *SERIES, "month", "value", "mean", "lpl", "upl", "point_type", "kind"
+            ).iter_rows(named=True):
+                self.points.setdefault(
+                    (row["area"], row["measure"], row["level"], row["category"]), []
+                ).append(row)
+        self.comparisons: dict[tuple, dict] = {}
+        if result.comparisons.height:
+            frame = result.comparisons.filter(pl.col("area").is_in(areas))
+            cols = [
+                "area",
+                *SERIES,
+                "window",
+                "current",
+                "previous",
+                "change",
+                "change_pct",
+                "p_value",
+                "flagged",
+                "kind",
+                "break_note",
+            ]
+            for row in frame.select(cols).iter_rows(named=True):
+                self.comparisons[
+                    (row["area"], row["measure"], row["level"], row["category"], row["window"])
+                ] = row
+        self.status: dict[tuple, dict] = {}
+        if result.status.height:
+            frame = result.status.filter(pl.col("area").is_in(areas))
+            for row in frame.iter_rows(named=True):
+                self.status[(row["area"], row["measure"], row["level"], row["category"])] = row
+
+    def chart_points(self, area: str, key: tuple) -> list[ChartPoint]:
+        return [
+            ChartPoint(r["month"], r["value"], r["mean"], r["lpl"], r["upl"], r["point_type"])
+            for r in self.points.get((area, *key), [])
+            if r["value"] is not None
+        ]
+
+
+def _change(cmp: dict | None, unit: str = "") -> dict[str, Any]:
+    if cmp is None or cmp["change"] is None:
+        return {"text": "n/a", "significant": False, "p": "", "direction": ""}
+    text = fmt_change(cmp["change"], cmp["change_pct"], cmp["kind"])
+    return {
+        "text": text,
+        "significant": bool(cmp["flagged"]),
+        "p": fmt_p(cmp["p_value"]),
+        "direction": "up" if cmp["change"] > 0 else "down" if cmp["change"] < 0 else "",
+        "current": fmt_value(cmp["current"], cmp["kind"], unit),
+        "previous": fmt_value(cmp["previous"], cmp["kind"], unit),
+        "pct": "n/a" if cmp["change_pct"] is None else f"{cmp['change_pct']:+.1f}%",
+        "break_note": cmp.get("break_note") or "",
+    }
+
+
+def _series_name(config: Config, measure_id: str, level: str, category: str) -> str:
+    measure = config.measure(measure_id)
+    if category in ("All", ""):
+        return measure.label
+    if level in ("total", "priority") or measure_id == "recorded_crime":
+        return category
+    return f"{measure.label}: {category}"
+
+
+def _value_fmt(kind: str, unit: str):
+    def fmt(x: float) -> str:
+        return fmt_value(x, kind, unit) if kind != "count" else f"{x:,.0f}"
+
+    return fmt
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+
+def _priority_rows(
+    result: ScanResult, config: Config, look: _Lookup, borough: str, group: str
+) -> list[dict]:
+    frame = result.priorities.filter(
+        (pl.col("borough") == borough) & (pl.col("group") == group)
+    ).sort("order")
+    rows = []
+    for p in frame.iter_rows(named=True):
+        key = (p["measure"], p["level"], p["category"])
+        measure = config.measure(p["measure"])
+        row: dict[str, Any] = {
+            "label": p["label"],
+            "available": bool(p["available"]),
+            "note": p["note"] or "",
+            "exceptions": p["exceptions"] or 0,
+            "concerns": p["concerns"] or 0,
+            "improvements": p["improvements"] or 0,
+        }
+        if not p["available"]:
+            row.update(
+                state="no data",
+                symbol="",
+                value="",
+                changes={},
+                spark="",
+                missing=f"no data loaded for {measure.label.lower()}",
+            )
+            rows.append(row)
+            continue
+        kind = p["kind"] or measure.kind
+        points = look.chart_points(borough, key)
+        row.update(
+            value=fmt_value(p["value"], kind, measure.unit),
+            state=p["state"],
+            symbol=STATE_SYMBOL.get(p["state"], ""),
+            changes={
+                w: _change(look.comparisons.get((borough, *key, w)), measure.unit)
+                for w in ("1", "3", "12")
+            },
+            spark=sparkline(points, f"{p['label']}, last {len(points)} months") if points else "",
+            missing="",
+        )
+        rows.append(row)
+    return rows
+
+
+METHOD_LABELS = {
+    ("spc", "outside_limits"): "SPC: outside the process limits",
+    ("spc", "trend"): "SPC: run of rises or falls",
+    ("spc", "two_of_three"): "SPC: 2 of 3 near the limits",
+    ("spc", "shift"): "SPC: run on one side of the mean",
+    ("yoy", "poisson_exact"): "Against last year",
+    ("rate", "two_proportion"): "Rate against last year",
+    ("rate", "pp_threshold"): "Rate against last year",
+    ("seasonal", "seasonal_z"): "Against the same month in earlier years",
+    ("target", "target_missed"): "Target missed",
+    ("target", "target_met"): "Target met again",
+    ("peer", "funnel_998"): "Against London (99.8% funnel)",
+    ("peer", "funnel_95"): "Against London (95% funnel)",
+}
+
+
+def _exception_rows(
+    result: ScanResult, config: Config, look: _Lookup, borough: str, max_rows: int
+) -> dict[str, Any]:
+    frame = result.for_borough(borough)  # strongest first (the scan ranks them)
+    out: dict[str, Any] = {"total": frame.height}
+    for assessment, name in (
+        ("concern", "concerns"),
+        ("improvement", "improvements"),
+        ("neutral", "neutral"),
+    ):
+        rows = frame.filter(pl.col("assessment") == assessment)
+        shown = []
+        for e in rows.head(max_rows).iter_rows(named=True):
+            key = (e["measure"], e["level"], e["category"])
+            measure = config.measure(e["measure"])
+            title = _series_name(config, *key)
+            method = METHOD_LABELS.get((e["method"], e["rule"]), f"{e['method']}: {e['rule']}")
+            if e["method"] in ("yoy", "rate"):
+                method += f" ({WINDOW_LABELS.get(e['window'], e['window'])})"
+            points = look.chart_points(borough, key)
+            chart = ""
+            if points:
+                target = (
+                    look.status.get((borough, *key), {}).get("target")
+                    if e["method"] == "target"
+                    else e["target"]
+                )
+                chart = spc_chart(
+                    points,
+                    f"{title}, {borough}: SPC chart, {points[0].month:%b %Y} to {points[-1].month:%b %Y}",
+                    clamp_zero=e["kind"] == "count",
+                    target=target,
+                    fmt=_value_fmt(e["kind"], measure.unit),
+                )
+            shown.append(
+                {
+                    "title": title,
+                    "assessment": assessment,
+                    "symbol": STATE_SYMBOL[assessment],
+                    "method": method,
+                    "evidence": e["evidence"],
+                    "value": fmt_value(e["value"], e["kind"], measure.unit),
+                    "baseline": fmt_value(e["baseline"], e["kind"], measure.unit)
+                    if e["baseline"] is not None
+                    else "",
+                    "change": fmt_change(e["change"], e["change_pct"], e["kind"])
+                    if e["change"] is not None
+                    else "",
+                    "provisional": bool(e["provisional"]),
+                    "score": e["score"],
+                    "chart": chart,
+                    "measure": e["measure"],
+                    "level": e["level"],
+                    "category": e["category"],
+                }
+            )
+        out[name] = shown
+        out[f"more_{name}"] = max(rows.height - max_rows, 0)
+        out[f"n_{name}"] = rows.height
+    return out
+
+
+def _process_rows(
+    result: ScanResult, config: Config, look: _Lookup, borough: str
+) -> tuple[list[dict], list[str]]:
+    rows: list[dict] = []
+    missing: list[str] = []
+    for measure in config.measures:
+        if measure.family not in PROCESS_FAMILIES:
+            continue
+        found = [
+            s
+            for (area, m, _lvl, _cat), s in look.status.items()
+            if area == borough and m == measure.id
+        ]
+        if not found:
+            if measure.key:
+                missing.append(measure.label)
+            continue
+        totals = [s for s in found if s["level"] == "total"]
+        chosen = sorted(
+            totals or [s for s in found if s["level"] == "minor"] or found,
+            key=lambda s: s["category"],
+        )
+        for s in chosen[:MAX_ROWS_PER_PROCESS]:
+            key = (s["measure"], s["level"], s["category"])
+            points = look.chart_points(borough, key)
+            target = measure.target
+            rows.append(
+                {
+                    "label": _series_name(config, *key),
+                    "family": measure.family.replace("_", " ").capitalize(),
+                    "value": fmt_value(s["value"], s["kind"], measure.unit),
+                    "target": f"{target.comparison} {fmt_value(target.value, s['kind'], measure.unit)}"
+                    if target
+                    else "",
+                    "target_met": None
+                    if not target
+                    else (
+                        s["value"] >= target.value
+                        if target.comparison == ">="
+                        else s["value"] <= target.value
+                    ),
+                    "state": s["state"],
+                    "symbol": STATE_SYMBOL.get(s["state"], ""),
+                    "assurance": {
+                        "consistent_pass": "will consistently meet the target",
+                        "consistent_fail": "will not meet the target without change",
+                        "inconsistent": "hit and miss",
+                    }.get(s.get("assurance") or "", ""),
+                    "changes": {
+                        w: _change(look.comparisons.get((borough, *key, w)), measure.unit)
+                        for w in ("1", "12")
+                    },
+                    "spark": sparkline(
+                        points, f"{_series_name(config, *key)}, last {len(points)} months"
+                    )
+                    if points
+                    else "",
+                    "provisional": bool(s["provisional"]),
+                }
+            )
+    return rows, missing
+
+
+def _comparison_rows(
+    config: Config,
+    look: _Lookup,
+    borough: str,
+    bcu: str | None,
+    priority_keys: list[tuple[str, tuple]],
+) -> list[dict]:
+    rows = []
+    keys = [("Total notifiable offences", ("recorded_crime", "total", "Total notifiable offences"))]
+    keys += priority_keys
+    for measure in config.measures:
+        if measure.family in PROCESS_FAMILIES and measure.key:
+            for (area, m, lvl, cat), _s in look.status.items():
+                if (
+                    area == borough
+                    and m == measure.id
+                    and lvl in ("minor", "total")
+                    and cat in ("All", "")
+                ):
+                    keys.append((measure.label, (m, lvl, cat)))
+    seen = set()
+    for label, key in keys:
+        if key in seen or (borough, *key) not in look.status:
+            continue
+        seen.add(key)
+        measure = config.measure(key[0])
+        cells = []
+        for area in (borough, bcu, "London"):
+            status = look.status.get((area, *key)) if area else None
+            cmp12 = look.comparisons.get((area, *key, "12")) if area else None
+            cells.append(
+                {
+                    "value": fmt_value(status["value"], status["kind"], measure.unit)
+                    if status
+                    else "n/a",
+                    "change12": _change(cmp12, measure.unit),
+                }
+            )
+        rows.append({"label": label, "borough": cells[0], "bcu": cells[1], "london": cells[2]})
+    return rows
+
+
+def _where(loaded: LoadedConfig, *key: str) -> str:
+    """'config/scan.yaml:9': short enough for a footer, still enough to find the line."""
+    where = loaded.where(*key)
+    path, sep, line = where.rpartition(":")
+    if not sep or not line.isdigit():
+        return where
+    p = Path(path)
+    try:
+        shown = p.relative_to(Path.cwd())
+    except ValueError:
+        shown = Path(p.parent.name) / p.name
+    return f"{shown}:{line}"
+
+
+def definitions(loaded: LoadedConfig) -> list[dict]:
+    """How exceptions are defined: the rules and thresholds in force, with where each is set."""
+    scan = loaded.config.scan
+    spc, yo, se, ra, pe, pr = (
+        scan.spc,
+        scan.yoy,
+        scan.seasonal,
+        scan.rate,
+        scan.peer,
+        scan.provisional,
+    )
+    methods = set(scan.methods)
+    items = []
+    if "spc" in methods:
+        items.append(
+            {
+                "name": "SPC (Making Data Count)",
+                "text": f"XmR chart of the last {spc.window} months. Special cause when the latest point is outside the process "
+                f"limits (mean \u00b1 {spc.limit_factor:g} \u00d7 mean moving range), ends a run of {spc.trend_length} rising or falling points, "
+                f"is one of 2 in 3 points beyond {spc.near_limit_factor:g} \u00d7 mR on one side, or ends {spc.shift_length} points on one side "
+                f"of the mean. Series averaging under {spc.min_mean:g} a month are not charted; under {spc.min_points} points the limits are trial limits.",
+                "where": _where(loaded, "scan", "spc"),
+            }
+        )
+    if "yoy" in methods:
+        windows = ", ".join(WINDOW_LABELS.get(w, w) for w in yo.windows)
+        items.append(
+            {
+                "name": "Against last year",
+                "text": f"Counts over {windows} against the same period a year earlier: exact Poisson test p < {yo.alpha:g}, "
+                f"change at least {yo.min_pct:g}% and at least {yo.min_volume} offences in the two periods together.",
+                "where": _where(loaded, "scan", "yoy"),
+            }
+        )
+    if "seasonal" in methods:
+        items.append(
+            {
+                "name": "Seasonal baseline",
+                "text": f"This month against the same month of the previous {se.years} years: |z| \u2265 {se.z:g} (baseline at least {se.min_volume:g}).",
+                "where": _where(loaded, "scan", "seasonal"),
+            }
+        )
+    if "rate" in methods or "target" in methods:
+        items.append(
+            {
+                "name": "Rates and targets",
+                "text": f"Two-proportion test p < {ra.alpha:g} (at least {ra.min_denominator} cases), or {ra.pp_threshold:g} percentage points "
+                "where only a percentage is published; an exception when a target is missed, and an improvement when it is met again.",
+                "where": _where(loaded, "scan", "rate"),
+            }
+        )
+    if "peer" in methods:
+        level = "99.8%" if pe.flag_at == "funnel_998" else "95%"
+        items.append(
+            {
+                "name": "Against London",
+                "text": f"12-month rate per {pe.per:,} residents outside the {level} funnel limit around the London rate"
+                f"{' (widened for over-dispersion)' if pe.overdispersion else ''}.",
+                "where": _where(loaded, "scan", "peer"),
+            }
+        )
+    items.append(
+        {
+            "name": "Provisional months",
+            "text": f"The newest {pr.latest_months} month(s) of a release are provisional (usually revised up by about {pr.expected_shortfall_pct:g}%)"
+            + (
+                "; a fall must survive adding that back before it is flagged."
+                if pr.suppress_drops
+                else "."
+            ),
+            "where": _where(loaded, "scan", "provisional"),
+        }
+    )
+    return items
+
+
+def _sources(dataset: Dataset) -> list[dict]:
+    return [
+        {
+            "name": f.path.name,
+            "format": f.format,
+            "months": f"{f.first_month:%b %Y} to {f.last_month:%b %Y}"
+            if f.first_month and f.last_month
+            else "no months",
+        }
+        for f in dataset.report.files
+    ]
+
+
+def _provisional(result: ScanResult, config: Config, areas: list[str]) -> list[str]:
+    status = result.status
+    if status.height == 0:
+        return []
+    prov = (
+        status.filter(pl.col("area").is_in(areas) & pl.col("provisional"))
+        .select("measure")
+        .unique()
+        .sort("measure")
+    )
+    return [config.measure(m).label for m in prov["measure"]]
+
+
+def _common(
+    result: ScanResult, dataset: Dataset, loaded: LoadedConfig, areas: list[str]
+) -> dict[str, Any]:
+    config = loaded.config
+    month = result.scan_month
+    provisional = _provisional(result, config, areas)
+    shortfall = config.scan.provisional.expected_shortfall_pct
+    return {
+        "month": f"{month:%Y-%m}",
+        "month_name": month_name(month),
+        "generated": f"{datetime.now():%d %B %Y %H:%M}",
+        "sources": _sources(dataset),
+        "provisional": provisional,
+        "provisional_note": (
+            f"{month_name(month)} is provisional for {', '.join(provisional)}: the newest month of its release, "
+            f"usually revised up by 1-{shortfall:g}% in later releases. Falls in it are treated with caution."
+            if provisional
+            else ""
+        ),
+        "definitions": definitions(loaded),
+        "notes": list(result.notes),
+        "symbols": SYMBOLS,
+    }
+
+
+def build_context(
+    result: ScanResult,
+    dataset: Dataset,
+    loaded_config: LoadedConfig,
+    borough: str,
+    *,
+    max_exceptions: int = MAX_EXCEPTIONS,
+) -> dict:
+    """Everything one borough's briefing shows, as plain values and ready-made SVG."""
+    config = loaded_config.config
+    borough = resolve_borough(config, borough)
+    bcu = config.bcu_of(borough)
+    look = _Lookup(result, [a for a in (borough, bcu, "London") if a])
+    local = _priority_rows(result, config, look, borough, "local")
+    high_harm = _priority_rows(result, config, look, borough, "high_harm")
+    themes = _priority_rows(result, config, look, borough, "theme")
+    processes, missing_processes = _process_rows(result, config, look, borough)
+    frame = result.priorities.filter(
+        (pl.col("borough") == borough) & pl.col("group").is_in(["local", "high_harm"])
+    ).sort("order")
+    priority_keys = [
+        (r["label"], (r["measure"], r["level"], r["category"])) for r in frame.iter_rows(named=True)
+    ]
+    context = _common(result, dataset, loaded_config, [borough])
+    no_data = [r["label"] for r in [*local, *high_harm] if not r["available"]]
+    context.update(
+        kind="borough",
+        title=f"{borough} CrimeFighters briefing, {context['month_name']}",
+        borough=borough,
+        bcu=bcu or "",
+        themes=themes,
+        theme_source=_theme_source(config, result.scan_month),
+        local_priorities=local,
+        high_harm=high_harm,
+        priorities_without_data=no_data,
+        exceptions=_exception_rows(result, config, look, borough, max_exceptions),
+        key_processes=processes,
+        missing_processes=missing_processes,
+        comparison=_comparison_rows(config, look, borough, bcu, priority_keys),
+    )
+    return context
+
+
+def _theme_source(config: Config, month: date) -> str:
+    for block in config.themes.schedule:
+        if block.start <= f"{month:%Y-%m}" <= block.end:
+            return f"{block.start} to {block.end}" + (f" ({block.source})" if block.source else "")
+    return ""
+
+
+# --- the London summary page -------------------------------------------------------------------
+
+
+def build_london_context(result: ScanResult, dataset: Dataset, loaded_config: LoadedConfig) -> dict:
+    """London: rolling 12 months by category, each borough's local priorities against last year."""
+    config = loaded_config.config
+    context = _common(result, dataset, loaded_config, config.borough_names())
+    cmp = result.comparisons
+    by_category: list[dict] = []
+    if cmp.height:
+        london = cmp.filter(
+            (pl.col("area_type") == "london")
+            & (pl.col("measure") == "recorded_crime")
+            & (pl.col("window") == "12")
+            & pl.col("level").is_in(["total", "major"])
+        ).sort(pl.col("level") != "total", "category")
+        for r in london.iter_rows(named=True):
+            by_category.append(
+                {"label": r["category"], "total": r["level"] == "total", **_change(r, "offences")}
+            )
+    counts = (
+        {r["borough"]: r for r in result.counts().iter_rows(named=True)}
+        if result.exceptions.height
+        else {}
+    )
+    boroughs = []
+    twelve: dict[tuple, dict] = {}
+    if cmp.height:
+        for r in cmp.filter(
+            (pl.col("area_type") == "borough") & (pl.col("window") == "12")
+        ).iter_rows(named=True):
+            twelve[(r["area"], r["measure"], r["level"], r["category"])] = r
+    priorities = result.priorities.filter(pl.col("group") == "local").sort("borough", "order")
+    by_borough: dict[str, list[dict]] = {}
+    for p in priorities.iter_rows(named=True):
+        key = (p["borough"], p["measure"], p["level"], p["category"])
+        by_borough.setdefault(p["borough"], []).append(
+            {"label": p["label"], "available": bool(p["available"]), **_change(twelve.get(key))}
+        )
+    for name in config.borough_names():
+        c = counts.get(name, {})
+        boroughs.append(
+            {
+                "borough": name,
+                "bcu": config.bcu_of(name) or "",
+                "concerns": c.get("concerns", 0),
+                "improvements": c.get("improvements", 0),
+                "priorities": by_borough.get(name, []),
+            }
+        )
+    context.update(
+        kind="london",
+        title=f"London CrimeFighters summary, {context['month_name']}",
+        borough="London",
+        by_category=by_category,
+        boroughs=sorted(boroughs, key=lambda b: b["borough"]),
+    )
+    return context
