@@ -441,127 +441,6 @@ class Sources(Strict):
     police_uk: PoliceUK = PoliceUK()
 
 
-# --- sources (crimefighters fetch) ------------------------------------------------------------
-
-
-def parse_polygon(text: str) -> list[tuple[float, float]]:
-    """'lat,lng:lat,lng:...' (data.police.uk's poly syntax) -> [(lat, lng), ...]."""
-    points: list[tuple[float, float]] = []
-    for pair in text.strip().split(":"):
-        parts = pair.split(",")
-        if len(parts) != 2:
-            raise ValueError(f"expected lat,lng pairs separated by ':'; got {pair!r}")
-        try:
-            lat, lng = float(parts[0]), float(parts[1])
-        except ValueError:
-            raise ValueError(f"expected numbers in {pair!r}") from None
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            raise ValueError(f"{pair!r} is not a latitude,longitude")
-        points.append((lat, lng))
-    if len(points) < 3:
-        raise ValueError(f"a polygon needs at least 3 points; got {len(points)}")
-    return points
-
-
-class FetchTimeouts(Strict):
-    connect: float = Field(default=10.0, gt=0, description="seconds to open a connection")
-    read: float = Field(default=60.0, gt=0, description="seconds to wait for the next bytes")
-    total: float = Field(default=900.0, gt=0, description="seconds for a whole download")
-
-
-class FetchRetries(Strict):
-    attempts: int = Field(default=5, ge=1, le=20, description="tries per request, first included")
-    backoff_base: float = Field(default=1.0, ge=0, description="first wait; doubles each retry")
-    backoff_max: float = Field(default=60.0, ge=0, description="longest wait between tries")
-    max_retry_after: float = Field(
-        default=300.0, ge=0, description="a 429 asking for a longer wait gives up instead"
-    )
-
-
-class DatastoreFile(Strict):
-    name: str = Field(description="source name for `crimefighters fetch --source`")
-    description: str = ""
-    url: str | None = Field(
-        default=None, description="full URL, or a path from base_url; null: not configured"
-    )
-    target: str = Field(description="file name in the data directory")
-    format: str = Field(default="", description="expected format name prefix, e.g. mps_borough")
-
-
-class LondonDatastore(Strict):
-    base_url: str = "https://data.london.gov.uk"
-    dataset_page: str = "https://data.london.gov.uk/dataset/recorded_crime_summary"
-    folder: str = "london_datastore"
-    files: list[DatastoreFile] = [
-        DatastoreFile(
-            name="mps-borough-24m",
-            description="MPS Borough Level Crime (most recent 24 months)",
-            target="MPS_Borough_Level_Crime_24m.csv",
-            format="mps_borough",
-        ),
-        DatastoreFile(
-            name="mps-ward-24m",
-            description="MPS Ward Level Crime (most recent 24 months)",
-            target="MPS_Ward_Level_Crime_24m.csv",
-            format="mps_ward",
-        ),
-    ]
-
-
-PoliceEndpoint = Literal[
-    "crime-last-updated",
-    "crimes-street-dates",
-    "crimes-no-location",
-    "crimes-street",
-    "outcomes-at-location",
-]
-
-
-class PoliceUK(Strict):
-    name: str = "police-uk"
-    base_url: str = "https://data.police.uk/api"
-    force: str = "metropolitan"
-    category: str = "all-crime"
-    folder: str = "police_uk"
-    endpoints: list[PoliceEndpoint] = [
-        "crime-last-updated",
-        "crimes-street-dates",
-        "crimes-no-location",
-        "crimes-street",
-        "outcomes-at-location",
-    ]
-    months: list[MonthStr] = Field(default=[], description="months to fetch; empty: the latest")
-    latest_months: int = Field(default=1, ge=1, le=36)
-    polygons: dict[str, str] = Field(
-        default={}, description="borough -> 'lat,lng:lat,lng:...' for crimes-street and outcomes"
-    )
-    max_split_depth: int = Field(default=4, ge=0, le=8, description="quarter a polygon this often")
-    too_large_status: int = Field(default=503, description="the API's answer over 10,000 crimes")
-    min_request_interval: float = Field(
-        default=0.1, ge=0, description="seconds between requests (the API allows 15 a second)"
-    )
-
-    @field_validator("polygons")
-    @classmethod
-    def _polygons(cls, value: dict[str, str]) -> dict[str, str]:
-        for borough, text in value.items():
-            try:
-                parse_polygon(text)
-            except ValueError as exc:
-                raise ValueError(f"polygon for {borough!r}: {exc}") from None
-        return value
-
-
-class Sources(Strict):
-    data_dir: str = Field(default="data", description="default for `fetch --out`")
-    user_agent: str = "crimefighters (borough CrimeFighters exception reporting)"
-    timeouts: FetchTimeouts = FetchTimeouts()
-    retries: FetchRetries = FetchRetries()
-    progress_min_bytes: int = Field(default=262_144, ge=0, description="smaller: no progress bar")
-    london_datastore: LondonDatastore = LondonDatastore()
-    police_uk: PoliceUK = PoliceUK()
-
-
 # --- the whole configuration -----------------------------------------------------------------
 
 
@@ -573,7 +452,6 @@ class Config(Strict):
     themes: Themes
     outcomes: Outcomes
     scan: ScanSettings = ScanSettings()
-    sources: Sources = Sources()
     sources: Sources = Sources()
 
     @model_validator(mode="after")
