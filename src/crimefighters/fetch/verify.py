@@ -1,0 +1,168 @@
+"""Checks a downloaded body must pass before it may replace the previous copy.
+
+A server that is down often still answers ``200 OK`` with an HTML error or login page; a proxy
+may cut a body short. So: the content type must fit what was asked for, HTML is refused
+whatever its label, a CSV's header must be one the project's loaders recognise (by the same
+``detect_format`` the loader uses) and its last row complete, and JSON must parse and have the
+shape the endpoint documents.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from crimefighters.errors import DataError
+
+CSV_TYPES = {
+    "text/csv",
+    "application/csv",
+    "application/x-csv",
+    "text/comma-separated-values",
+    "text/plain",
+    "application/octet-stream",
+    "binary/octet-stream",  # some S3-style stores
+    "application/vnd.ms-excel",  # what many servers call .csv
+}
+JSON_TYPES = {"application/json", "text/json", "text/plain"}
+
+
+class ContentProblem(Exception):
+    """The body is not what was asked for."""
+
+
+def check_content_type(kind: str, content_type: str | None) -> None:
+    if not content_type:
+        return  # not stated: the body checks decide
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media in ("text/html", "application/xhtml+xml"):
+        raise ContentProblem(
+            f"the server sent an HTML page ({media}), not {kind.upper()}: probably an error "
+            "or sign-in page"
+        )
+    allowed = CSV_TYPES if kind == "csv" else JSON_TYPES
+    if media not in allowed and not (kind == "json" and media.endswith("+json")):
+        raise ContentProblem(f"unexpected content type {media!r} for a {kind.upper()} file")
+
+
+def _head(path: Path, size: int = 65536) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def _tail(path: Path, size: int = 65536) -> bytes:
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        end = handle.tell()
+        handle.seek(max(0, end - size))
+        return handle.read()
+
+
+def looks_like_html(head: bytes) -> bool:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml"))
+
+
+def _not_empty_or_html(path: Path) -> bytes:
+    head = _head(path)
+    if not head.strip():
+        raise ContentProblem("the server sent an empty file")
+    if looks_like_html(head):
+        raise ContentProblem("the server sent an HTML page, not data: probably an error page")
+    return head
+
+
+def csv_check(expected_format: str = "") -> Callable[[Path], None]:
+    """A check that the file is a CSV some loader reads, of the expected format family."""
+
+    def check(path: Path) -> None:
+        from crimefighters.data.formats import registry
+        from crimefighters.data.store import detect_format
+
+        head = _not_empty_or_html(path)
+        first = head.split(b"\n", 1)[0] + b"\n"
+        try:
+            fmt = detect_format(path, first, registry())
+        except DataError as exc:
+            reason = str(exc).split(": ", 1)[-1]
+            raise ContentProblem(f"not a file the loaders recognise: {reason}") from None
+        if expected_format and not fmt.name.startswith(expected_format):
+            raise ContentProblem(
+                f"expected a {expected_format}* file; its header is that of {fmt.name}"
+            )
+        _check_last_row(path, head)
+
+    return check
+
+
+def _check_last_row(path: Path, head: bytes) -> None:
+    """A body cut short without a Content-Length to tell shows as a short last row or, when
+    cut inside the last field, as a missing final line break (every published MPS file ends
+    with one)."""
+    first, _, rest = head.partition(b"\n")
+    if not rest.strip():
+        raise ContentProblem("the file has a header but no rows")
+    header_line = first.rstrip(b"\r").decode("utf-8-sig", errors="replace")
+    width = len(next(csv.reader([header_line])))
+    tail = _tail(path)
+    if not tail.endswith(b"\n"):
+        raise ContentProblem("the file does not end with a line break: it is cut short")
+    tail = tail.rstrip(b"\r\n")
+    last_line = tail.rsplit(b"\n", 1)[-1].rstrip(b"\r").decode("utf-8", errors="replace")
+    rows = list(csv.reader(io.StringIO(last_line)))
+    if rows and len(rows[0]) != width:
+        raise ContentProblem(
+            f"the last row has {len(rows[0])} fields, the header {width}: the file is cut short"
+        )
+
+
+def _load_json(path: Path) -> Any:
+    _not_empty_or_html(path)
+    try:
+        return json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ContentProblem(f"not valid JSON ({exc})") from None
+
+
+def _records(value: Any, what: str, required: tuple[str, ...]) -> list[dict]:
+    if not isinstance(value, list):
+        raise ContentProblem(f"expected a JSON list of {what}; got {type(value).__name__}")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or any(key not in item for key in required):
+            raise ContentProblem(
+                f"item {index} is not a data.police.uk {what[:-1]} (expected keys {list(required)})"
+            )
+    return value
+
+
+def validate_shape(shape: str, value: Any) -> None:
+    """Raise ContentProblem unless ``value`` has the documented shape of the endpoint."""
+    if shape == "crime-last-updated":
+        if not isinstance(value, dict) or not isinstance(value.get("date"), str):
+            raise ContentProblem('expected {"date": "YYYY-MM-DD"} from crime-last-updated')
+    elif shape == "crimes-street-dates":
+        _records(value, "months", ("date",))
+    elif shape in ("crimes-street", "crimes-no-location"):
+        _records(value, "crimes", ("id", "category", "month"))
+    elif shape == "outcomes-at-location":
+        records = _records(value, "outcomes", ("category", "crime"))
+        for index, item in enumerate(records):
+            if not isinstance(item["crime"], dict) or "id" not in item["crime"]:
+                raise ContentProblem(f"outcome {index} has no crime id")
+    else:
+        raise ValueError(shape)
+
+
+def json_check(shape: str) -> Callable[[Path], None]:
+    def check(path: Path) -> None:
+        validate_shape(shape, _load_json(path))
+
+    return check
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_bytes())
