@@ -1,0 +1,445 @@
+"""The CrimeFighters meeting-room application.
+
+Slow jobs (load + scan, rescan, configuration reload, export, fetch) each run in one thread
+worker and report back with a ``Message``; ``on_worker_state_changed`` is the one place a
+worker's error becomes a dialog (a ``CrimefightersError`` shows the text the CLI would print).
+Every failure keeps the last good session on screen.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from crimefighters.errors import CrimefightersError
+from crimefighters.tui.commands import CrimefightersCommands
+from crimefighters.tui.screens.borough import BoroughScreen, Filters, SeriesRef
+from crimefighters.tui.screens.dialogs import ErrorDialog, PickerDialog
+from crimefighters.tui.screens.drill import DrillScreen
+from crimefighters.tui.screens.overview import OverviewScreen
+from crimefighters.tui.screens.thresholds import ThresholdScreen
+from crimefighters.tui.session import Session, load_session, reload_config, rescan
+from crimefighters.tui.themes import THEMES
+
+CSS = """
+.title { padding: 0 1; background: $panel; color: $foreground; height: auto; }
+.subtitle { padding: 0 1; text-style: bold; height: 1; }
+.legend { padding: 0 1; color: $text-muted; height: 1; }
+.evidence { padding: 0 1; height: auto; max-height: 4; background: $surface; border-top: solid $primary; }
+.muted { color: $text-muted; }
+DataTable { height: 1fr; }
+#loading { height: auto; padding: 1 2; }
+#loading LoadingIndicator { height: 3; }
+#search { margin: 0 1; }
+TabbedContent { height: 1fr; }
+TabbedContent ContentSwitcher { height: 1fr; }
+TabPane { height: 1fr; padding: 0; }
+#chart { height: 1fr; min-height: 8; }
+#drill-tabs { height: 1fr; }
+#effect-table { height: auto; max-height: 12; }
+ErrorDialog, PickerDialog { align: center middle; }
+#dialog { width: 80%; max-width: 100; height: auto; max-height: 80%; padding: 1 2; border: thick $error; background: $surface; }
+PickerDialog #dialog { border: thick $primary; }
+#picker-list { height: auto; max-height: 20; }
+#dialog-message { margin: 1 0; }
+"""
+
+
+class SessionReady(Message):
+    def __init__(self, session: Session, note: str) -> None:
+        super().__init__()
+        self.session = session
+        self.note = note
+
+
+class Progress(Message):
+    def __init__(self, text: str, fraction: float) -> None:
+        super().__init__()
+        self.text = text
+        self.fraction = fraction
+
+
+class ExportDone(Message):
+    def __init__(self, paths: list[Path], how: str) -> None:
+        super().__init__()
+        self.paths = paths
+        self.how = how
+
+
+class FetchDone(Message):
+    def __init__(self, summary: str, data_dir: Path | None) -> None:
+        super().__init__()
+        self.summary = summary
+        self.data_dir = data_dir
+
+
+class CrimefightersApp(App):
+    TITLE = "CrimeFighters"
+    CSS = CSS
+    COMMANDS = App.COMMANDS | {CrimefightersCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "keys", "Keys", key_display="?"),
+        Binding("b", "pick_borough", "Borough"),
+        Binding("m", "pick_month", "Month"),
+        Binding("left_square_bracket", "step_month(-1)", "Prev month", show=False, key_display="["),
+        Binding("right_square_bracket", "step_month(1)", "Next month", show=False, key_display="]"),
+        Binding("T", "thresholds", "Thresholds", show=False),
+        Binding("r", "reload_config", "Reload config"),
+        Binding("e", "export", "Export"),
+        Binding("F", "fetch", "Fetch", show=False),
+        Binding("d", "toggle_theme", "Light/dark", show=False),
+        Binding("q", "quit", "Quit", show=False),
+    ]
+
+    def __init__(
+        self,
+        config_path: str | None = None,
+        data_paths: list[Path] | None = None,
+        month: date | None = None,
+        borough: str | None = None,
+        export_dir: Path | None = None,
+        preloaded: Session | None = None,
+    ) -> None:
+        super().__init__()
+        from crimefighters.paths import default_sample_dir
+
+        self.config_path = config_path
+        self.data_paths = list(data_paths or [default_sample_dir()])
+        self.start_month = month
+        self.start_borough = borough
+        self.export_dir = Path(export_dir) if export_dir else Path.cwd() / "briefings"
+        self.session: Session | None = None
+        self.filters = Filters()
+        self._preloaded = preloaded
+        self.last_export: list[Path] = []
+
+    # --- start-up ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = "crimefighters-dark"
+        self.push_screen(OverviewScreen())
+        if self._preloaded is not None:
+            self.post_message(SessionReady(self._preloaded, "loaded"))
+        else:
+            self.load()
+
+    @property
+    def overview(self) -> OverviewScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, OverviewScreen):
+                return screen
+        return None
+
+    # --- workers ----------------------------------------------------------------------------
+
+    def _progress(self, text: str, fraction: float) -> None:
+        self.post_message(Progress(text, fraction))
+
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def load(self) -> None:
+        session = load_session(self.config_path, self.data_paths, self.start_month, self._progress)
+        self.post_message(SessionReady(session, "loaded"))
+
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def rescan_month(self, session: Session, month: date) -> None:
+        self.post_message(
+            SessionReady(rescan(session, month, self._progress), f"scanned {month:%B %Y}")
+        )
+
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def reload(self, session: Session, data_paths: list[Path] | None = None) -> None:
+        if data_paths is not None:
+            session = replace(session, data_paths=tuple(data_paths))
+        self.post_message(
+            SessionReady(reload_config(session, self._progress), "configuration and data reloaded")
+        )
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def export_briefing(self, session: Session, borough: str) -> None:
+        paths, how = write_export(session, borough, self.export_dir)
+        self.post_message(ExportDone(paths, how))
+
+    @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
+    def fetch_data(self, session: Session) -> None:
+        from crimefighters.fetch import default_data_dir, fetch_all
+
+        data_dir = next((p for p in session.data_paths if p.is_dir() and p != _sample_dir()), None)
+        data_dir = data_dir or default_data_dir(session.loaded)
+
+        def progress(event) -> None:
+            total = f" of {event.total:,}" if event.total else ""
+            self._progress(
+                f"Fetch {event.kind}: {event.label} {event.received:,}{total} bytes {event.message}".strip(),
+                0.5,
+            )
+
+        result = fetch_all(session.loaded, data_dir, progress=progress)
+        result.raise_for_failures()
+        self.post_message(FetchDone(result.summary(), data_dir if result.changed else None))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self._progress("", 1.0)
+        if isinstance(error, CrimefightersError):
+            self.show_error("Could not complete that", str(error))
+        else:
+            self.show_error("Unexpected error", f"{type(error).__name__}: {error}")
+
+    def show_error(self, title: str, message: str) -> None:
+        self.push_screen(ErrorDialog(title, message))
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def on_progress(self, message: Progress) -> None:
+        overview = self.overview
+        if overview is not None and self.session is None:
+            overview.set_progress(message.text, message.fraction)
+        self.sub_title = message.text if message.fraction < 1.0 else ""
+
+    def on_session_ready(self, message: SessionReady) -> None:
+        first = self.session is None
+        self.session = message.session
+        self.sub_title = ""
+        for screen in self.screen_stack:
+            if hasattr(screen, "show_session") and screen.is_mounted:
+                screen.show_session()
+        if first and self.start_borough:
+            borough = self._resolve_borough(self.start_borough)
+            if borough:
+                self.open_borough(borough)
+        elif not first:
+            self.notify(message.note.capitalize(), timeout=3)
+
+    def on_export_done(self, message: ExportDone) -> None:
+        self.last_export = message.paths
+        where = ", ".join(str(p) for p in message.paths)
+        self.notify(f"{message.how}: {where}", title="Exported", timeout=10)
+
+    def on_fetch_done(self, message: FetchDone) -> None:
+        self.notify(message.summary, title="Fetch", timeout=10)
+        if message.data_dir is not None and self.session is not None:
+            paths = list(self.session.data_paths)
+            if message.data_dir not in paths:
+                paths = [message.data_dir]
+            self.reload(self.session, paths)
+
+    def _resolve_borough(self, name: str) -> str | None:
+        from crimefighters.config.models import normalise_name
+
+        assert self.session is not None
+        wanted = normalise_name(name)
+        for b in self.session.config.geography.boroughs:
+            if wanted in {normalise_name(b.name), *(normalise_name(a) for a in b.aliases)}:
+                return b.name
+        self.show_error(
+            "Unknown borough",
+            f"--borough: no borough called {name!r}; expected one of {', '.join(self.session.config.borough_names())}",
+        )
+        return None
+
+    # --- navigation -------------------------------------------------------------------------
+
+    def _pop_to_overview(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, OverviewScreen):
+            self.pop_screen()
+
+    def open_borough(self, borough: str) -> None:
+        if self.session is None:
+            return
+        self._pop_to_overview()
+        self.push_screen(BoroughScreen(borough))
+
+    def open_drill(self, borough: str, ref: SeriesRef) -> None:
+        self.push_screen(DrillScreen(borough, ref))
+
+    def open_thresholds(self, measure: str) -> None:
+        if self.session is not None:
+            self.push_screen(ThresholdScreen(measure))
+
+    def go_back(self) -> None:
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def current_borough(self) -> str | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, (BoroughScreen, DrillScreen)):
+                return screen.borough
+        return None
+
+    def change_month(self, month: date) -> None:
+        if self.session is not None and month != self.session.scan_month:
+            self.rescan_month(self.session, month)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_overview(self) -> None:
+        self._pop_to_overview()
+
+    def action_pick_borough(self) -> None:
+        if self.session is None:
+            return
+
+        def chosen(borough: str | None) -> None:
+            if borough:
+                self.open_borough(borough)
+
+        self.push_screen(
+            PickerDialog(
+                "Open borough", self.session.config.borough_names(), self.current_borough()
+            ),
+            chosen,
+        )
+
+    def action_pick_month(self) -> None:
+        if self.session is None:
+            return
+        months = [f"{m:%Y-%m}" for m in reversed(self.session.months())]
+
+        def chosen(month: str | None) -> None:
+            if month:
+                from crimefighters.config.models import parse_month
+
+                self.change_month(parse_month(month))
+
+        self.push_screen(
+            PickerDialog("Scan month", months, f"{self.session.scan_month:%Y-%m}"), chosen
+        )
+
+    def action_step_month(self, delta: int) -> None:
+        if self.session is None:
+            return
+        months = self.session.months()
+        index = (
+            months.index(self.session.scan_month) + delta
+            if self.session.scan_month in months
+            else -1
+        )
+        if 0 <= index < len(months):
+            self.change_month(months[index])
+        else:
+            self.notify("No data for that month", severity="warning")
+
+    def action_thresholds(self) -> None:
+        screen = self.screen
+        measure = screen.ref.measure if isinstance(screen, DrillScreen) else "recorded_crime"
+        self.open_thresholds(measure)
+
+    def action_reload_config(self) -> None:
+        if self.session is not None:
+            self.reload(self.session)
+
+    def action_reload_data(self) -> None:
+        self.action_reload_config()
+
+    def action_export(self) -> None:
+        borough = self.current_borough()
+        if self.session is None or borough is None:
+            self.notify("Open a borough first (Enter on the overview, or b)", severity="warning")
+            return
+        self.notify(f"Exporting {borough}…", timeout=2)
+        self.export_briefing(self.session, borough)
+
+    def action_fetch(self) -> None:
+        if self.session is not None:
+            self.notify("Fetching the latest published data…", timeout=3)
+            self.fetch_data(self.session)
+
+    def action_filter(self, which: str) -> None:
+        f = self.filters
+        if which == "concerns":
+            f.concerns_only = not f.concerns_only
+        elif which == "priorities":
+            f.priorities_only = not f.priorities_only
+        elif which == "clear":
+            self.filters = Filters()
+        elif which == "family" and isinstance(self.screen, BoroughScreen):
+            self.screen.action_cycle_family()
+            return
+        if isinstance(self.screen, BoroughScreen):
+            self.screen.show_session()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = (
+            "crimefighters-light" if self.theme == "crimefighters-dark" else "crimefighters-dark"
+        )
+
+    def action_keys(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+
+def _sample_dir() -> Path:
+    from crimefighters.paths import default_sample_dir
+
+    return default_sample_dir()
+
+
+def write_export(session: Session, borough: str, output_dir: Path) -> tuple[list[Path], str]:
+    """The briefing through the briefing layer when it exists; else the exceptions as CSV."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from crimefighters.briefing import write_briefing
+    except ImportError:
+        write_briefing = None
+    if write_briefing is not None:
+        from crimefighters.errors import BriefingError
+
+        try:
+            paths = write_briefing(
+                session.result,
+                session.dataset,
+                session.loaded,
+                borough,
+                formats=("html", "pdf"),
+                output_dir=output_dir,
+            )
+            return [Path(p) for p in paths], "Briefing (HTML and PDF)"
+        except BriefingError as exc:
+            paths = write_briefing(
+                session.result,
+                session.dataset,
+                session.loaded,
+                borough,
+                formats=("html",),
+                output_dir=output_dir,
+            )
+            return [Path(p) for p in paths], f"Briefing (HTML only; PDF failed: {exc})"
+    slug = borough.lower().replace(" ", "-")
+    target = output_dir / f"{slug}-{session.scan_month:%Y-%m}-exceptions.csv"
+    frame = session.result.for_borough(borough)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=output_dir)
+    os.close(fd)
+    try:
+        frame.write_csv(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return [target], "Exceptions as CSV (the briefing layer is not available yet)"
+
+
+def run(
+    config_path: str | None,
+    data_paths: list[Path] | None,
+    month: date | None,
+    borough: str | None,
+    export_dir: Path | None = None,
+) -> int:
+    CrimefightersApp(config_path, data_paths, month, borough, export_dir).run()
+    return 0

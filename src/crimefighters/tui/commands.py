@@ -1,0 +1,81 @@
+"""Command palette (ctrl+p): every action of the app, every borough and every month."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from crimefighters.tui.app import CrimefightersApp
+
+ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("London overview", "go back to every borough against the key measures", "overview"),
+    (
+        "Choose borough…",
+        "open a borough's exceptions, priorities and key processes",
+        "pick_borough",
+    ),
+    ("Choose month…", "scan another month", "pick_month"),
+    ("Previous month", "scan the month before", "step_month(-1)"),
+    ("Next month", "scan the month after", "step_month(1)"),
+    (
+        "Thresholds",
+        "rules and thresholds in force, where they come from, their effect",
+        "thresholds",
+    ),
+    (
+        "Reload configuration",
+        "re-read the YAML from disk; an invalid edit keeps the last good one",
+        "reload_config",
+    ),
+    ("Reload data", "re-read the data files and scan again", "reload_data"),
+    ("Fetch latest data", "download the newest published files, then reload", "fetch"),
+    ("Export briefing", "write this borough's briefing (or its exceptions as CSV)", "export"),
+    ("Toggle concerns only", "filter the exceptions to concerns", "filter('concerns')"),
+    ("Toggle priorities only", "filter the exceptions to priority series", "filter('priorities')"),
+    ("Next measure family", "filter the exceptions by measure family", "filter('family')"),
+    ("Clear filters", "show every exception again", "filter('clear')"),
+    ("Toggle light/dark theme", "switch between the light and dark theme", "toggle_theme"),
+    ("Keys", "show the keys for this screen", "keys"),
+    ("Quit", "leave the application", "quit"),
+)
+
+
+class CrimefightersCommands(Provider):
+    @property
+    def cf_app(self) -> CrimefightersApp:
+        return self.app  # type: ignore[return-value]
+
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        app = self.cf_app
+        for name, help_text, action in ACTIONS:
+            yield name, help_text, partial(app.run_action, action)
+        session = app.session
+        if session is not None:
+            for borough in session.config.borough_names():
+                yield (
+                    f"Open borough: {borough}",
+                    f"{session.config.bcu_of(borough)} BCU",
+                    partial(app.open_borough, borough),
+                )
+            for month in reversed(session.months()):
+                yield (
+                    f"Scan month: {month:%Y-%m}",
+                    f"{month:%B %Y}",
+                    partial(app.change_month, month),
+                )
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            if not name.startswith(("Open borough", "Scan month")):
+                yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,1 @@
+"""The TUI's screens: London overview, borough, drill-down, thresholds and dialogs."""

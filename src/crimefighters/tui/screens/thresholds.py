@@ -1,0 +1,136 @@
+"""Threshold view for analysts: the rules and thresholds in force for a measure, the file and
+line each comes from, and what they did this month (exceptions per method and rule)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import polars as pl
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Static
+
+from crimefighters.scan.wording import month_name
+from crimefighters.tui.screens.base import SessionScreen
+from crimefighters.tui.session import Session
+
+SECTIONS = ("spc", "yoy", "seasonal", "rate", "peer", "provisional")
+
+
+class ThresholdScreen(SessionScreen):
+    AUTO_FOCUS = "#settings-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", show=True),
+        Binding("n", "next_measure", "Next measure", show=True),
+        Binding("N", "previous_measure", "Previous measure", show=False),
+    ]
+
+    def __init__(self, measure: str) -> None:
+        super().__init__(id="thresholds")
+        self.measure = measure
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="thresholds-title", classes="title")
+        yield DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
+        yield Static("Effect this month", classes="subtitle")
+        yield DataTable(id="effect-table", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.session is not None:
+            self.show_session()
+
+    def show(self, session: Session) -> None:
+        config, loaded = session.config, session.loaded
+        ids = [m.id for m in config.measures]
+        if self.measure not in ids:
+            self.measure = ids[0]
+        measure = config.measure(self.measure)
+        settings = config.settings_for(self.measure)
+        methods = measure.methods or "kind default"
+        self.query_one("#thresholds-title", Static).update(
+            f"[b]{measure.label}[/b] ({measure.id}) · {measure.kind}, better when {measure.direction} · methods: "
+            f"{methods if isinstance(methods, str) else ', '.join(methods)} · configuration: "
+            f"{', '.join(str(f) for f in loaded.files[-3:])}"
+        )
+        table = self.query_one("#settings-table", DataTable)
+        table.clear(columns=True)
+        for label in ("Setting", "Value", "From"):
+            table.add_column(label, key=label)
+        index = ids.index(self.measure)
+        if measure.target is not None:
+            table.add_row(
+                "target",
+                f"{measure.target.comparison} {measure.target.value:g} {measure.target.label}".strip(),
+                loaded.where("measures", index, "target"),
+            )
+        table.add_row("direction", measure.direction, loaded.where("measures", index, "direction"))
+        overrides = config.scan.overrides.get(self.measure)
+        for section in SECTIONS:
+            values = getattr(settings, section).model_dump()
+            overridden = set()
+            if overrides is not None and getattr(overrides, section, None) is not None:
+                overridden = set(getattr(overrides, section).model_fields_set)
+            for key, value in values.items():
+                if key in overridden:
+                    where = loaded.where("scan", "overrides", self.measure, section, key)
+                    shown = f"{value} (override)"
+                else:
+                    where = loaded.where("scan", section, key)
+                    shown = str(value)
+                table.add_row(f"{section}.{key}", shown, where)
+        self._effect(session)
+        self.sub_title = f"Thresholds · {measure.label}"
+
+    def _effect(self, session: Session) -> None:
+        table = self.query_one("#effect-table", DataTable)
+        table.clear(columns=True)
+        for label in ("Method", "Rule", "Exceptions", "Concerns", "Improvements", "Boroughs"):
+            table.add_column(label, key=label)
+        exceptions = session.result.exceptions.filter(pl.col("measure") == self.measure)
+        if exceptions.height == 0:
+            table.add_row(
+                f"no exceptions for this measure in {month_name(session.scan_month)}",
+                "",
+                "",
+                "",
+                "",
+                "",
+            )
+            return
+        counts = (
+            exceptions.group_by("method", "rule")
+            .agg(
+                n=pl.len(),
+                concerns=(pl.col("assessment") == "concern").sum(),
+                improvements=(pl.col("assessment") == "improvement").sum(),
+                boroughs=pl.col("borough").n_unique(),
+            )
+            .sort("n", "method", "rule", descending=[True, False, False])
+        )
+        for r in counts.iter_rows(named=True):
+            table.add_row(
+                r["method"],
+                r["rule"],
+                str(r["n"]),
+                str(r["concerns"]),
+                str(r["improvements"]),
+                str(r["boroughs"]),
+            )
+
+    def _step(self, delta: int) -> None:
+        if self.session is None:
+            return
+        ids = [m.id for m in self.session.config.measures]
+        self.measure = ids[(ids.index(self.measure) + delta) % len(ids)]
+        self.show(self.session)
+
+    def action_next_measure(self) -> None:
+        self._step(1)
+
+    def action_previous_measure(self) -> None:
+        self._step(-1)
+
+    def action_back(self) -> None:
+        self.cf_app.go_back()

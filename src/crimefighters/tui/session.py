@@ -1,0 +1,103 @@
+"""What the TUI is looking at: configuration, data and the scan of one month.
+
+Plain functions run inside thread workers; each returns a new ``Session`` so the screens
+always show one consistent state, and a failed reload leaves the previous one in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from crimefighters.config import LoadedConfig, load_config
+from crimefighters.data import Dataset, load_dataset
+from crimefighters.scan.runner import ScanResult, run_scan
+from crimefighters.scan.series import TOTAL_LABEL
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class Session:
+    loaded: LoadedConfig
+    dataset: Dataset
+    result: ScanResult
+    data_paths: tuple[Path, ...]
+    config_path: str | None
+
+    @property
+    def config(self):
+        return self.loaded.config
+
+    @property
+    def scan_month(self) -> date:
+        return self.result.scan_month
+
+    def months(self) -> list[date]:
+        return self.dataset.months()
+
+    def data_label(self) -> str:
+        return ", ".join(p.name or str(p) for p in self.data_paths)
+
+
+def _quiet(_: str, __: float) -> None:
+    return None
+
+
+def load_session(
+    config_path: str | None,
+    data_paths: list[Path],
+    month: date | None = None,
+    progress: Progress = _quiet,
+) -> Session:
+    progress("Reading the configuration", 0.05)
+    loaded = load_config(config_path)
+    progress(f"Loading data from {', '.join(p.name for p in data_paths)}", 0.15)
+    dataset = load_dataset(data_paths, loaded.config)
+    progress("Scanning every borough, measure and category", 0.55)
+    result = run_scan(dataset.observations, loaded.config, month)
+    progress("Done", 1.0)
+    return Session(loaded, dataset, result, tuple(data_paths), config_path)
+
+
+def rescan(session: Session, month: date, progress: Progress = _quiet) -> Session:
+    progress(f"Scanning {month:%B %Y}", 0.3)
+    result = run_scan(session.dataset.observations, session.config, month)
+    progress("Done", 1.0)
+    return replace(session, result=result)
+
+
+def reload_config(session: Session, progress: Progress = _quiet) -> Session:
+    """Re-read the YAML; a ConfigError propagates and the caller keeps the old session."""
+    progress("Reloading the configuration", 0.1)
+    loaded = load_config(session.config_path)
+    progress("Reloading data with the new configuration", 0.3)
+    dataset = load_dataset(list(session.data_paths), loaded.config)
+    progress("Scanning", 0.6)
+    result = run_scan(dataset.observations, loaded.config, session.scan_month)
+    progress("Done", 1.0)
+    return replace(session, loaded=loaded, dataset=dataset, result=result)
+
+
+def headline_series(result: ScanResult, measure: str) -> tuple[str, str] | None:
+    """The (level, category) a measure is shown by in the overview: TNO, or its single series."""
+    if measure == "recorded_crime":
+        return ("total", TOTAL_LABEL)
+    rows = (
+        result.status.filter((pl.col("measure") == measure) & (pl.col("area_type") == "borough"))
+        .select("level", "category")
+        .unique()
+        .sort("level", "category")
+    )
+    if rows.height == 0:
+        return None
+    # "All" for single-series measures; for the PAS, MOPAC's headline confidence question.
+    for preferred in ("all", "good job"):
+        for level, category in rows.iter_rows():
+            if preferred in category.lower():
+                return (level, category)
+    return rows.row(0)

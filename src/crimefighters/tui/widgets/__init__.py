@@ -1,0 +1,1 @@
+"""Widgets and cell renderers for the TUI."""
