@@ -15,9 +15,9 @@ characters are sent as POST.
 
 Files land in ``<data>/<folder>/<force>/<month>/<endpoint>_<borough>_<month>.json``, each with
 a ``.meta.json`` sidecar ``{"borough", "source", "fetched"}`` that the JSON loader reads (the
-borough cannot be told from the records themselves). Crimes with no location get the borough
-``Unknown``, which the configuration treats as a pseudo-borough. The two index endpoints
-(last updated, dates) are kept in ``<data>/.fetch/police_uk/``, out of the loader's way.
+borough cannot be told from the records themselves). Crimes with no location cannot be placed
+in any borough, and the loader refuses a file without one, so they are kept with the two index
+endpoints (last updated, dates) in ``<data>/.fetch/police_uk/``, out of the loader's way.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ Polygon = list[tuple[float, float]]  # (lat, lng)
 
 MAX_URL_LENGTH = 4000  # the API documents 4,094; keep a margin
 SPLIT_OVERLAP = 1e-5  # degrees (about a metre): parts overlap so no boundary crime is lost
-NO_LOCATION_BOROUGH = "Unknown"
 
 
 # --- polygons ----------------------------------------------------------------------------------
@@ -171,9 +170,12 @@ class PoliceAPI:
     def month_dir(self, month: str) -> Path:
         return self.ctx.data_dir / self.settings.folder / self.settings.force / month
 
-    def target(self, endpoint: str, month: str, borough: str | None = None) -> Path:
-        what = borough_slug(borough) if borough else self.settings.force
-        return self.month_dir(month) / f"{endpoint}_{what}_{month}.json"
+    def target(self, endpoint: str, month: str, borough: str) -> Path:
+        return self.month_dir(month) / f"{endpoint}_{borough_slug(borough)}_{month}.json"
+
+    def no_location_target(self, month: str) -> Path:
+        force = self.settings.force
+        return self.index_dir / force / month / f"crimes-no-location_{force}_{month}.json"
 
     def index_request(self, endpoint: str) -> tuple[Request, Path]:
         request = Request(
@@ -248,7 +250,7 @@ class PoliceAPI:
                         self.source,
                         request.label,
                         "planned",
-                        self.target("crimes-no-location", month),
+                        self.no_location_target(month),
                         f"GET {request.url}?{query}",
                     )
                 )
@@ -319,10 +321,8 @@ class PoliceAPI:
         for month in months:
             if "crimes-no-location" in s.endpoints:
                 request = self.no_location_request(month)
-                target = self.target("crimes-no-location", month)
-                outcomes.append(
-                    fetch_file(self.ctx, self.source, request, target, borough=NO_LOCATION_BOROUGH)
-                )
+                target = self.no_location_target(month)
+                outcomes.append(fetch_file(self.ctx, self.source, request, target))
             for endpoint in ("crimes-street", "outcomes-at-location"):
                 if endpoint not in s.endpoints:
                     continue

@@ -77,8 +77,11 @@ def resolve_url(base_url: str, url: str) -> str:
 
 
 def sidecar_path(target: Path) -> Path:
-    """``crimes-street_lambeth_2025-01.json`` -> ``crimes-street_lambeth_2025-01.meta.json``."""
-    return target.with_suffix(".meta.json")
+    """``crimes-street_lambeth_2025-01.json`` -> ``crimes-street_lambeth_2025-01.meta.json``,
+    where the JSON loader looks for it."""
+    from crimefighters.data.text import meta_sidecar
+
+    return meta_sidecar(target)
 
 
 def write_sidecar(target: Path, borough: str | None, source_url: str) -> None:
