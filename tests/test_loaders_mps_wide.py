@@ -16,8 +16,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import REAL
-from crimefighters.data import load_dataset
+from crimefighters.data import Dataset, load_dataset
+
+# The real files, beside the checkout (the `real` fixture skips when they are absent).
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
 PSEUDO_BOROUGHS = {
     "London Heathrow and London City Airports",
@@ -72,6 +74,17 @@ def raw_wide(path: Path) -> RawWide:
     return RawWide(path)
 
 
+_LOADED: dict[tuple[int, tuple[str, ...]], Dataset] = {}
+
+
+def loaded(config, *names: str) -> Dataset:
+    """Load once per test session: several tests look at the same release."""
+    key = (id(config), names)
+    if key not in _LOADED:
+        _LOADED[key] = load_dataset([REAL / n for n in names], config)
+    return _LOADED[key]
+
+
 def month(text: str) -> date:
     return date(int(text[:4]), int(text[4:]), 1)
 
@@ -79,7 +92,7 @@ def month(text: str) -> date:
 @pytest.mark.parametrize("name", BOROUGH_FILES)
 def test_every_borough_file_loads_with_the_raw_total_less_pseudo_boroughs(real, config, name):
     raw = raw_wide(real / name)
-    dataset = load_dataset([real / name], config)
+    dataset = loaded(config, name)
     obs = dataset.observations
 
     assert obs["value"].sum() == raw.total()
@@ -103,7 +116,7 @@ def test_every_borough_file_loads_with_the_raw_total_less_pseudo_boroughs(real, 
 @pytest.mark.parametrize("name", WARD_FILES)
 def test_every_ward_file_loads_with_the_raw_total_less_pseudo_boroughs(real, config, name):
     raw = raw_wide(real / name)
-    dataset = load_dataset([real / name], config)
+    dataset = loaded(config, name)
     stub = {"202403"} if name == STUB_WARD else set()
     expected = raw.total(months=set(raw.months) - stub)
 
@@ -138,13 +151,13 @@ def test_every_ward_file_loads_with_the_raw_total_less_pseudo_boroughs(real, con
     ],
 )
 def test_each_header_variant_is_recognised_from_its_header(real, config, name, expected_format):
-    dataset = load_dataset([real / name], config)
+    dataset = loaded(config, name)
     assert dataset.report.files[0].format == expected_format
 
 
 def test_old_format_files_carry_the_old_home_office_family(real, config):
     name = "mps_borough_crime/old_format/MPS_Borough_Level_Crime_24m__201701-201812__RuSaBin.csv"
-    obs = load_dataset([real / name], config).observations
+    obs = loaded(config, name).observations
     assert set(obs["family"].unique()) == {"mps_old"}
     assert "Violence Against the Person" in set(obs["category_group"])
 
@@ -153,8 +166,8 @@ def test_ward_sums_reconcile_with_the_borough_file_of_the_same_release(real, con
     """Same release (2024-01..2025-12). Ward sums run about 2% below the borough totals (offences
     not placed in a ward), Hillingdon about 22% below (Heathrow is Aviation Security (SO18) in the
     ward file but part of Hillingdon in the borough file); in the first month they are equal."""
-    boroughs = load_dataset([real / JDEVS_BOROUGH], config).observations
-    wards = load_dataset([real / JDEVS_WARD], config).wards
+    boroughs = loaded(config, JDEVS_BOROUGH).observations
+    wards = loaded(config, JDEVS_WARD).wards
     by_borough = boroughs.group_by("borough", "month").agg(
         pl.col("value").sum().alias("borough_total")
     )
@@ -177,7 +190,7 @@ def test_ward_sums_reconcile_with_the_borough_file_of_the_same_release(real, con
 
 
 def test_the_stub_first_month_of_a_ward_release_is_set_aside_with_a_warning(real, config):
-    dataset = load_dataset([real / STUB_WARD], config)
+    dataset = loaded(config, STUB_WARD)
     warnings = [w for w in dataset.report.warnings if "looks incomplete" in w]
     assert len(warnings) == 1
     assert "month 2024-03" in warnings[0]
@@ -189,7 +202,7 @@ def test_the_stub_first_month_of_a_ward_release_is_set_aside_with_a_warning(real
 def test_the_newest_release_wins_where_releases_overlap(real, config):
     """2020-10 was 69,280 in the release ending 2020-10 and 71,354 in the release ending 2021-08
     (both including the airports); loaded together, the newer figure is kept."""
-    dataset = load_dataset([real / RECENT], config)
+    dataset = loaded(config, RECENT)
     obs = dataset.observations
     october_2020 = obs.filter(pl.col("month") == date(2020, 10, 1))
     newest = raw_wide(real / RECENT / "MPS_Borough_Level_Crime_24m__201909-202108__DeanAZ.csv")
@@ -219,7 +232,7 @@ def test_the_newest_release_wins_where_releases_overlap(real, config):
 
 
 def test_the_whole_borough_series_runs_without_gaps_from_the_24_month_releases(real, config):
-    obs = load_dataset([real / RECENT], config).observations
+    obs = loaded(config, RECENT).observations
     months = obs["month"].unique().sort().to_list()
     assert months[0] == date(2018, 6, 1) and months[-1] == date(2026, 6, 1)
     assert len(months) == 8 * 12 + 1
@@ -228,7 +241,7 @@ def test_the_whole_borough_series_runs_without_gaps_from_the_24_month_releases(r
 
 
 def test_a_category_that_is_almost_always_zero_is_kept_with_a_warning(real, config):
-    dataset = load_dataset([real / JDEVS_BOROUGH], config)
+    dataset = loaded(config, JDEVS_BOROUGH)
     assert any(
         "BURGLARY - RESIDENTIAL" in w and "retired or very rare" in w
         for w in dataset.report.warnings

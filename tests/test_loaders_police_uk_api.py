@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REAL
 from crimefighters.cli import main
 from crimefighters.data import load_dataset
 from crimefighters.errors import DataError
+
+# The real files, beside the checkout (the `real` fixture skips when they are absent).
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
 API = REAL / "police_uk_api_json"
 MOZFEST = "crimes-street_all-crime_lat51.5017_lng0.0055_2014-08__mozfest.json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import polars as pl
@@ -21,7 +22,7 @@ def read_bytes(path: Path) -> bytes:
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise DataError(path, f"damaged gzip file: {exc}") from None
     return data
 
@@ -30,6 +31,8 @@ def decode_text(path: Path, data: bytes) -> str:
     """UTF-8 text without a BOM; binary junk is refused with a clear message."""
     if not data.strip():
         raise DataError(path, "the file is empty")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError(path, "UTF-16 text; save the file as UTF-8 (CSV UTF-8 in Excel)")
     if b"\x00" in data[:65536]:
         raise DataError(path, "not a text file (it contains binary data)")
     try:
@@ -75,6 +78,17 @@ def split_header(header: str, delimiter: str = ",") -> list[str]:
     return [cell.strip() for cell in next(csv.reader([header], delimiter=delimiter))]
 
 
+def _short_row(row: list[str], width: int, delimiter: str) -> str:
+    fields = f"{len(row)} field{'' if len(row) == 1 else 's'} where the header has {width}"
+    if any("\n" in cell for cell in row):
+        return f'a quote (") is opened and never closed: {fields}'
+    others = [d for d in (",", ";", "\t") if d != delimiter and any(d in cell for cell in row)]
+    if others:
+        shown = "tab" if others[0] == "\t" else repr(others[0])
+        return f"{fields} (wrong delimiter? this row uses {shown}, the header {delimiter!r})"
+    return f"truncated row: {fields}"
+
+
 def read_csv_strings(path: Path, text: str, delimiter: str = ",") -> pl.DataFrame:
     """Every column as text, rows checked for the header's field count.
 
@@ -95,15 +109,14 @@ def read_csv_strings(path: Path, text: str, delimiter: str = ",") -> pl.DataFram
     rows: list[list[str]] = []
     lines: list[int] = []
     try:
-        for index, row in enumerate(reader, start=2):
+        end_of_previous = reader.line_num
+        for row in reader:
+            # the physical line the row starts on (a quoted field can span lines)
+            index, end_of_previous = end_of_previous + 1, reader.line_num
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) < width:
-                raise DataError(
-                    path,
-                    f"truncated row: {len(row)} fields where the header has {width}",
-                    line=index,
-                )
+                raise DataError(path, _short_row(row, width, delimiter), line=index)
             if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
                 raise DataError(
                     path,

@@ -23,7 +23,13 @@ import polars as pl
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
 from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
-from crimefighters.data.text import decode_text, first_line, read_csv_strings, sniff_delimiter, split_header
+from crimefighters.data.text import (
+    decode_text,
+    first_line,
+    read_csv_strings,
+    sniff_delimiter,
+    split_header,
+)
 from crimefighters.errors import DataError
 
 REQUIRED = ("month", "borough", "measure", "category", "value")
@@ -31,8 +37,10 @@ OPTIONAL = ("denominator", "provisional")
 
 
 def detect(header_line: str, path: Path) -> bool:
+    # Claimed on "measure" and "value" plus one more required column, so a file missing a
+    # column is told which one, rather than that its format is unknown.
     cells = {c.lower() for c in split_header(header_line, sniff_delimiter(header_line))}
-    return set(REQUIRED) <= cells
+    return {"measure", "value"} <= cells and len(cells & set(REQUIRED)) >= 3
 
 
 def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
@@ -40,9 +48,21 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     delimiter = sniff_delimiter(first_line(text))
     frame = read_csv_strings(path, text, delimiter)
     frame = frame.rename({c: c.lower() for c in frame.columns if c != "_line"})
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise DataError(
+            path,
+            f"missing column(s) {', '.join(missing)}; a generic measure file has "
+            f"{', '.join(REQUIRED)}[, {', '.join(OPTIONAL)}]",
+            line=1,
+        )
     unknown = [c for c in frame.columns if c not in (*REQUIRED, *OPTIONAL, "_line")]
     if unknown:
-        raise DataError(path, f"unexpected column(s) {unknown}; expected {', '.join(REQUIRED + OPTIONAL)}", line=1)
+        raise DataError(
+            path,
+            f"unexpected column(s) {unknown}; expected {', '.join(REQUIRED + OPTIONAL)}",
+            line=1,
+        )
     frame = frame.rename({"_line": "line"}).with_columns(pl.col(pl.String).str.strip_chars())
 
     month = pl.coalesce(
@@ -93,7 +113,9 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     _first_bad(
         path,
         frame,
-        pl.col("measure").is_in(sorted(proportions)) & pl.col("denominator_number").is_null() & (pl.col("value_number") > 1),
+        pl.col("measure").is_in(sorted(proportions))
+        & pl.col("denominator_number").is_null()
+        & (pl.col("value_number") > 1),
         "value",
         "a proportion without a denominator must be between 0 and 1",
     )
@@ -108,15 +130,15 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
             "provisional",
             "expected true or false",
         )
-        provisional = (
-            pl.when(flag == "").then(None).otherwise(flag.is_in(["true", "1", "yes"]))
-        )
+        provisional = pl.when(flag == "").then(None).otherwise(flag.is_in(["true", "1", "yes"]))
 
     rows = frame.select(
         month=pl.col("month_date"),
         borough_raw=pl.col("borough"),
         measure=pl.col("measure"),
-        category=pl.when(pl.col("category") == "").then(pl.lit("All")).otherwise(pl.col("category")),
+        category=pl.when(pl.col("category") == "")
+        .then(pl.lit("All"))
+        .otherwise(pl.col("category")),
         category_group=pl.lit(""),
         value=pl.col("value_number"),
         denominator=pl.col("denominator_number"),
@@ -125,16 +147,22 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         provisional_hint=provisional,
     )
     _duplicates(path, rows)
-    rows = rows.unique(subset=["month", "borough_raw", "measure", "category"], keep="first", maintain_order=True)
+    rows = rows.unique(
+        subset=["month", "borough_raw", "measure", "category"], keep="first", maintain_order=True
+    )
     release = rows["month"].max()
     return ParsedFile(path=path, format="generic", rows=conform(rows, RAW_COLUMNS), release=release)
 
 
-def _first_bad(path: Path, frame: pl.DataFrame, condition: pl.Expr, column: str, problem: str) -> None:
+def _first_bad(
+    path: Path, frame: pl.DataFrame, condition: pl.Expr, column: str, problem: str
+) -> None:
     bad = frame.filter(condition.fill_null(False))
     if bad.height:
         row = bad.row(0, named=True)
-        raise DataError(path, f"{problem}: {row.get(column)!r}", line=int(row["line"]), column=column)
+        raise DataError(
+            path, f"{problem}: {row.get(column)!r}", line=int(row["line"]), column=column
+        )
 
 
 def _duplicates(path: Path, rows: pl.DataFrame) -> None:

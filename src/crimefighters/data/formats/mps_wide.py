@@ -10,6 +10,7 @@ Header variants (all checked in the published files):
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,13 @@ import polars as pl
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
 from crimefighters.data.schema import RAW_COLUMNS, RAW_WARD_COLUMNS, ParsedFile, conform
-from crimefighters.data.text import decode_text, first_line, read_csv_strings, split_header
+from crimefighters.data.text import (
+    decode_text,
+    first_line,
+    read_csv_strings,
+    sniff_delimiter,
+    split_header,
+)
 from crimefighters.errors import DataError
 
 _MONTH_COLUMN = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])$")
@@ -97,7 +104,9 @@ def _parser(format_name: str):
             ),
             RAW_COLUMNS,
         )
-        return ParsedFile(path=path, format=format_name, rows=rows, warnings=warnings, release=release)
+        return ParsedFile(
+            path=path, format=format_name, rows=rows, warnings=warnings, release=release
+        )
 
     return parse
 
@@ -114,11 +123,13 @@ def _month_columns(path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...])
     month_columns = columns[len(id_columns) :]
     bad = [c for c in month_columns if not _MONTH_COLUMN.match(c)]
     if bad:
-        raise DataError(path, "expected month columns named YYYYMM after the id columns", line=1, column=bad[0])
+        raise DataError(
+            path, "expected month columns named YYYYMM after the id columns", line=1, column=bad[0]
+        )
     if not month_columns:
         raise DataError(path, "no month columns (YYYYMM) after the id columns", line=1)
     months = sorted(_month(c) for c in month_columns)
-    for earlier, later in zip(months, months[1:], strict=False):
+    for earlier, later in itertools.pairwise(months):
         step = (later.year - earlier.year) * 12 + later.month - earlier.month
         if step != 1:
             raise DataError(
@@ -129,7 +140,9 @@ def _month_columns(path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...])
     return month_columns
 
 
-def _unpivot(path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...], month_columns: list[str]) -> pl.DataFrame:
+def _unpivot(
+    path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...], month_columns: list[str]
+) -> pl.DataFrame:
     renames = {c: _ROLES[c] for c in id_columns}
     frame = frame.rename({**renames, "_line": "line"}).with_columns(
         [pl.col(r).str.strip_chars() for r in renames.values()]
@@ -140,7 +153,9 @@ def _unpivot(path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...], month
         if blank.height:
             original = next(c for c, r in renames.items() if r == key)
             raise DataError(path, "empty value", line=int(blank["line"][0]), column=original)
-    long = frame.unpivot(index=[*keys, "line"], on=month_columns, variable_name="column", value_name="text")
+    long = frame.unpivot(
+        index=[*keys, "line"], on=month_columns, variable_name="column", value_name="text"
+    )
     long = long.with_columns(
         value=pl.col("text").str.strip_chars().cast(pl.Int64, strict=False),
     )
@@ -159,7 +174,15 @@ def _unpivot(path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...], month
         month=pl.col("column").str.to_date("%Y%m"),
         value=pl.col("value").cast(pl.Float64),
     ).rename({"major": "category_group", "minor": "category", "borough": "borough_raw"})
-    _check_duplicates(path, long, [k for k in ("borough_raw", "ward_code", "category_group", "category") if k in long.columns])
+    _check_duplicates(
+        path,
+        long,
+        [
+            k
+            for k in ("borough_raw", "ward_code", "category_group", "category")
+            if k in long.columns
+        ],
+    )
     return long
 
 
@@ -167,16 +190,21 @@ def _check_duplicates(path: Path, long: pl.DataFrame, keys: list[str]) -> None:
     """The same key twice is an error when the values differ; identical repeats are dropped later."""
     conflicts = (
         long.group_by([*keys, "month"])
-        .agg(pl.col("value").n_unique().alias("values"), pl.col("line").min().alias("first"), pl.col("line").max().alias("second"))
+        .agg(
+            pl.col("value").n_unique().alias("values"),
+            pl.col("line").min().alias("first"),
+            pl.col("line").max().alias("second"),
+        )
         .filter(pl.col("values") > 1)
         .sort("second")
     )
     if conflicts.height:
         row = conflicts.row(0, named=True)
-        what = ", ".join(str(row[k]) for k in keys)
+        area = row.get("ward_code") or row["borough_raw"]
         raise DataError(
             path,
-            f"duplicate row for {what} with different counts (also on line {row['first']})",
+            f"duplicate row for {area}, {row['category_group']} / {row['category']} with different "
+            f"counts for {row['month']:%Y-%m} (also on line {row['first']})",
             line=int(row["second"]),
         )
 
@@ -190,7 +218,11 @@ def _retired_categories(long: pl.DataFrame, id_columns: tuple[str, ...]) -> list
     monthly = long.group_by("category_group", "category", "month").agg(pl.col("value").sum())
     retired = (
         monthly.group_by("category_group", "category")
-        .agg((pl.col("value") == 0).sum().alias("zero"), pl.len().alias("months"), pl.col("value").sum().alias("total"))
+        .agg(
+            (pl.col("value") == 0).sum().alias("zero"),
+            pl.len().alias("months"),
+            pl.col("value").sum().alias("total"),
+        )
         .filter(pl.col("zero") >= 0.9 * pl.col("months"))
         .sort("category_group", "category")
     )
@@ -199,6 +231,39 @@ def _retired_categories(long: pl.DataFrame, id_columns: tuple[str, ...]) -> list
         f"{row['months']} months (total {row['total']:,.0f}): retired or very rare"
         for row in retired.iter_rows(named=True)
     ]
+
+
+def _looks_wide(header_line: str) -> tuple[str, list[str]] | None:
+    """(delimiter, cells) when the header has id columns then YYYYMM month columns."""
+    delimiter = sniff_delimiter(header_line)
+    cells = split_header(header_line, delimiter)
+    firsts = [i for i, c in enumerate(cells) if _MONTH_COLUMN.match(c)]
+    if not firsts or firsts[0] == 0:
+        return None
+    return delimiter, cells
+
+
+def _detect_unrecognised(header_line: str, path: Path) -> bool:
+    return _looks_wide(header_line) is not None
+
+
+def _refuse_unrecognised(path: Path, data: bytes, config: Config) -> ParsedFile:
+    """A wide file that no layout above reads: say what was expected instead of 'unknown'."""
+    delimiter, cells = _looks_wide(first_line(decode_text(path, data))) or (",", [])
+    id_columns = cells[: next(i for i, c in enumerate(cells) if _MONTH_COLUMN.match(c))]
+    if delimiter != "," and any(tuple(id_columns) == spec[0] for spec in _VARIANTS.values()):
+        raise DataError(
+            path,
+            f"columns are separated by {delimiter!r}; MPS crime files are comma-separated",
+            line=1,
+        )
+    expected = "; ".join(", ".join(spec[0]) for spec in _VARIANTS.values())
+    raise DataError(
+        path,
+        f"month columns follow {', '.join(id_columns)}, which is not an MPS crime layout; "
+        f"expected the id columns to be one of: {expected}",
+        line=1,
+    )
 
 
 FORMATS = [
@@ -216,3 +281,12 @@ FORMATS = [
     )
     for name, spec in _VARIANTS.items()
 ]
+# Last of this module's formats, so it only sees wide files none of the layouts claimed.
+FORMATS.append(
+    FileFormat(
+        name="mps_wide_unrecognised",
+        description="wide file with YYYYMM month columns but other id columns: refused, naming the expected ones",
+        detect=_detect_unrecognised,
+        parse=_refuse_unrecognised,
+    )
+)
