@@ -89,13 +89,13 @@ def _scale(lo: float, hi: float, top: float, bottom: float):
     return y
 
 
-def sparkline(points: list[ChartPoint], label: str, width: int = 110, height: int = 26) -> Markup:
+def sparkline(points: list[ChartPoint], label: str, width: int = 72, height: int = 16) -> Markup:
     """A trend line with the last point marked by its SPC state (shape and colour)."""
     if len(points) < 2:
         return Markup("")
     values = [p.value for p in points]
     lo, hi = min(values), max(values)
-    pad = 4
+    pad = 2
     y = _scale(lo, hi, pad, height - pad)
     step = (width - 2 * pad) / (len(points) - 1)
     xs = [pad + i * step for i in range(len(points))]
@@ -130,7 +130,7 @@ def spc_chart(
     target: float | None = None,
     fmt=_num,
     width: int = 330,
-    height: int = 100,
+    height: int = 84,
 ) -> Markup:
     """XmR chart: values, centre line, process limits (stepped at rebases), flagged points."""
     if len(points) < 2:

@@ -45,8 +45,9 @@ WINDOW_LABELS = {
     "12": "12 months",
     "fytd": "financial year to date",
 }
-MAX_EXCEPTIONS = 4  # per side (concerns, improvements); the rest are counted, not listed
-MAX_ROWS_PER_PROCESS = 4
+MAX_EXCEPTIONS = 4  # charted cards, concerns and improvements together
+MAX_ROWS_PER_PROCESS = 3
+MAX_LISTED = 7  # per side, charted or listed in one line; the rest are counted
 
 
 def resolve_borough(config: Config, name: str) -> str:
@@ -209,9 +210,21 @@ METHOD_LABELS = {
 }
 
 
+def _method_label(e: dict) -> str:
+    method = METHOD_LABELS.get((e["method"], e["rule"]), f"{e['method']}: {e['rule']}")
+    if e["method"] in ("yoy", "rate"):
+        method += f" ({WINDOW_LABELS.get(e['window'], e['window'])})"
+    return method
+
+
 def _exception_rows(
     result: ScanResult, config: Config, look: _Lookup, borough: str, max_rows: int
 ) -> dict[str, Any]:
+    """One card per series, strongest first: several methods flagging one spike are one finding.
+
+    The card leads with the strongest evidence and names the other methods that agree; the
+    counts (``n_concerns`` ...) are exceptions as the scan counts them.
+    """
     frame = result.for_borough(borough)  # strongest first (the scan ranks them)
     out: dict[str, Any] = {"total": frame.height}
     for assessment, name in (
@@ -220,22 +233,18 @@ def _exception_rows(
         ("neutral", "neutral"),
     ):
         rows = frame.filter(pl.col("assessment") == assessment)
+        cards: dict[tuple, list[dict]] = {}
+        for e in rows.iter_rows(named=True):
+            cards.setdefault((e["measure"], e["level"], e["category"]), []).append(e)
         shown = []
-        for e in rows.head(max_rows).iter_rows(named=True):
-            key = (e["measure"], e["level"], e["category"])
+        for key, found in list(cards.items())[:MAX_LISTED]:
+            e = found[0]
             measure = config.measure(e["measure"])
             title = _series_name(config, *key)
-            method = METHOD_LABELS.get((e["method"], e["rule"]), f"{e['method']}: {e['rule']}")
-            if e["method"] in ("yoy", "rate"):
-                method += f" ({WINDOW_LABELS.get(e['window'], e['window'])})"
             points = look.chart_points(borough, key)
             chart = ""
             if points:
-                target = (
-                    look.status.get((borough, *key), {}).get("target")
-                    if e["method"] == "target"
-                    else e["target"]
-                )
+                target = next((x["target"] for x in found if x["target"] is not None), None)
                 chart = spc_chart(
                     points,
                     f"{title}, {borough}: SPC chart, {points[0].month:%b %Y} to {points[-1].month:%b %Y}",
@@ -243,12 +252,15 @@ def _exception_rows(
                     target=target,
                     fmt=_value_fmt(e["kind"], measure.unit),
                 )
+            also = list(dict.fromkeys(_method_label(x) for x in found[1:]))
             shown.append(
                 {
                     "title": title,
                     "assessment": assessment,
                     "symbol": STATE_SYMBOL[assessment],
-                    "method": method,
+                    "method": _method_label(e),
+                    "also": also,
+                    "count": len(found),
                     "evidence": e["evidence"],
                     "value": fmt_value(e["value"], e["kind"], measure.unit),
                     "baseline": fmt_value(e["baseline"], e["kind"], measure.unit)
@@ -265,9 +277,21 @@ def _exception_rows(
                     "category": e["category"],
                 }
             )
-        out[name] = shown
-        out[f"more_{name}"] = max(rows.height - max_rows, 0)
+        out[f"all_{name}"] = shown
+        out[f"more_{name}"] = max(len(cards) - MAX_LISTED, 0)
         out[f"n_{name}"] = rows.height
+        out[f"series_{name}"] = len(cards)
+    # Charts for the strongest few, concerns and improvements both (the meeting looks at
+    # both); the next few as one line each; the rest counted.
+    n_improvements = min(
+        len(out["all_improvements"]), max_rows // 2 if out["all_concerns"] else max_rows
+    )
+    n_concerns = min(len(out["all_concerns"]), max_rows - n_improvements)
+    n_improvements = min(len(out["all_improvements"]), max_rows - n_concerns)
+    for name, n in (("concerns", n_concerns), ("improvements", n_improvements), ("neutral", 0)):
+        out[name] = out[f"all_{name}"][:n]
+        out[f"listed_{name}"] = out[f"all_{name}"][n:]
+    out["charted"] = out["concerns"] + out["improvements"]
     return out
 
 
@@ -299,10 +323,10 @@ def _process_rows(
             target = measure.target
             rows.append(
                 {
-                    "label": _series_name(config, *key),
+                    "label": _process_label(measure.label, s["category"]),
                     "family": measure.family.replace("_", " ").capitalize(),
                     "value": fmt_value(s["value"], s["kind"], measure.unit),
-                    "target": f"{target.comparison} {fmt_value(target.value, s['kind'], measure.unit)}"
+                    "target": f"{'≥' if target.comparison == '>=' else '≤'} {fmt_value(target.value, s['kind'], measure.unit)}"
                     if target
                     else "",
                     "target_met": None
@@ -315,9 +339,9 @@ def _process_rows(
                     "state": s["state"],
                     "symbol": STATE_SYMBOL.get(s["state"], ""),
                     "assurance": {
-                        "consistent_pass": "will consistently meet the target",
-                        "consistent_fail": "will not meet the target without change",
-                        "inconsistent": "hit and miss",
+                        "consistent_pass": "reliably meets target",
+                        "consistent_fail": "will miss target without change",
+                        "inconsistent": "target hit and miss",
                     }.get(s.get("assurance") or "", ""),
                     "changes": {
                         w: _change(look.comparisons.get((borough, *key, w)), measure.unit)
@@ -332,6 +356,13 @@ def _process_rows(
                 }
             )
     return rows, missing
+
+
+def _process_label(label: str, category: str) -> str:
+    """'Public confidence (MOPAC Public Attitude Survey)' + 'Trust MPS' -> 'Public confidence: Trust MPS'."""
+    if category in ("All", ""):
+        return label
+    return f"{label.split(' (')[0]}: {category}"
 
 
 def _comparison_rows(
@@ -467,16 +498,35 @@ def definitions(loaded: LoadedConfig) -> list[dict]:
 
 
 def _sources(dataset: Dataset) -> list[dict]:
+    """Files grouped by the months they cover: 'a.csv, b.csv (Oct 2022 to Sep 2026)'."""
+    groups: dict[str, list] = {}
+    for f in dataset.report.files:
+        months = (
+            f"{f.first_month:%b %Y} to {f.last_month:%b %Y}"
+            if f.first_month and f.last_month
+            else "no months"
+        )
+        groups.setdefault(months, []).append(f)
     return [
         {
-            "name": f.path.name,
-            "format": f.format,
-            "months": f"{f.first_month:%b %Y} to {f.last_month:%b %Y}"
-            if f.first_month and f.last_month
-            else "no months",
+            "name": ", ".join(f.path.name for f in files),
+            "format": ", ".join(sorted({f.format for f in files})),
+            "months": months,
         }
-        for f in dataset.report.files
+        for months, files in groups.items()
     ]
+
+
+def _sources_summary(dataset: Dataset) -> str:
+    files = dataset.report.files
+    if not files:
+        return "none loaded"
+    firsts = [f.first_month for f in files if f.first_month]
+    lasts = [f.last_month for f in files if f.last_month]
+    span = f"{min(firsts):%b %Y} to {max(lasts):%b %Y}" if firsts and lasts else "no months"
+    if len(files) <= 2:
+        return f"{', '.join(f.path.name for f in files)} ({span})"
+    return f"{len(files)} files, {span} (listed at the end)"
 
 
 def _provisional(result: ScanResult, config: Config, areas: list[str]) -> list[str]:
@@ -492,6 +542,20 @@ def _provisional(result: ScanResult, config: Config, areas: list[str]) -> list[s
     return [config.measure(m).label for m in prov["measure"]]
 
 
+def _loaded_measures(result: ScanResult, areas: list[str]) -> list[str]:
+    if result.status.height == 0:
+        return []
+    return result.status.filter(pl.col("area").is_in(areas))["measure"].unique().to_list()
+
+
+def _some(labels: list[str], of: int) -> str:
+    if len(labels) == of and of > 3:
+        return f"every measure loaded ({of})"
+    if len(labels) <= 3:
+        return ", ".join(labels)
+    return f"{', '.join(labels[:2])} and {len(labels) - 2} other measures"
+
+
 def _common(
     result: ScanResult, dataset: Dataset, loaded: LoadedConfig, areas: list[str]
 ) -> dict[str, Any]:
@@ -504,9 +568,10 @@ def _common(
         "month_name": month_name(month),
         "generated": f"{datetime.now():%d %B %Y %H:%M}",
         "sources": _sources(dataset),
+        "sources_summary": _sources_summary(dataset),
         "provisional": provisional,
         "provisional_note": (
-            f"{month_name(month)} is provisional for {', '.join(provisional)}: the newest month of its release, "
+            f"{month_name(month)} is provisional for {_some(provisional, len(_loaded_measures(result, areas)))}: the newest month of its release, "
             f"usually revised up by 1-{shortfall:g}% in later releases. Falls in it are treated with caution."
             if provisional
             else ""
@@ -535,7 +600,7 @@ def build_context(
     themes = _priority_rows(result, config, look, borough, "theme")
     processes, missing_processes = _process_rows(result, config, look, borough)
     frame = result.priorities.filter(
-        (pl.col("borough") == borough) & pl.col("group").is_in(["local", "high_harm"])
+        (pl.col("borough") == borough) & pl.col("group").is_in(["local"])
     ).sort("order")
     priority_keys = [
         (r["label"], (r["measure"], r["level"], r["category"])) for r in frame.iter_rows(named=True)
