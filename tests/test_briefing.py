@@ -1,0 +1,443 @@
+"""The briefing sheet: what it says for a known month, and how it is written.
+
+One scan of the bundled sample data (September 2026) is shared by the module; the numbers the
+briefing shows are checked against that ScanResult, and the planted Lambeth robbery spike
+must lead the concerns.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from crimefighters.briefing import (
+    atomic_write,
+    briefing_filename,
+    build_context,
+    build_london_context,
+    pdf_available,
+    render_html,
+    render_markdown,
+    slug,
+    write_all,
+    write_briefing,
+)
+from crimefighters.briefing import write as write_module
+from crimefighters.errors import BriefingError
+from crimefighters.scan.wording import fmt_change, fmt_value
+
+SCAN_MONTH = date(2026, 9, 1)
+REAL_24M = "mps_borough_crime/recent_24m/MPS_Borough_Level_Crime_24m__202407-202606__mithunksms__BOCU_format.csv"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from crimefighters.config import load_config
+    from crimefighters.data import load_dataset
+    from crimefighters.paths import default_sample_dir
+    from crimefighters.scan.runner import run_scan
+
+    directory = default_sample_dir()
+    if not any(directory.glob("*.csv")):
+        pytest.skip("the bundled sample data has not been generated")
+    loaded = load_config()
+    dataset = load_dataset([directory], loaded.config)
+    result = run_scan(dataset.observations, loaded.config, SCAN_MONTH)
+    return result, dataset, loaded
+
+
+@pytest.fixture(scope="module")
+def lambeth(sample):
+    result, dataset, loaded = sample
+    return build_context(result, dataset, loaded, "Lambeth")
+
+
+@pytest.fixture(scope="module")
+def real_scan(real):
+    from crimefighters.config import load_config
+    from crimefighters.data import load_dataset
+    from crimefighters.scan.runner import run_scan
+
+    loaded = load_config()
+    dataset = load_dataset([real / REAL_24M], loaded.config)
+    return run_scan(dataset.observations, loaded.config), dataset, loaded
+
+
+def _text(markup: str) -> str:
+    """Visible text of HTML, tags dropped and entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+# --- content ----------------------------------------------------------------------------------
+
+
+def test_lambeth_header_names_borough_bcu_month_and_provisional_month(lambeth):
+    assert lambeth["borough"] == "Lambeth"
+    assert lambeth["bcu"] == "Central South"
+    assert lambeth["month_name"] == "September 2026"
+    assert "provisional" in lambeth["provisional_note"]
+    assert lambeth["sources"], "the data files and their months are listed"
+
+
+def test_the_planted_lambeth_robbery_spike_leads_the_concerns(sample, lambeth):
+    result, _, _ = sample
+    concerns = lambeth["exceptions"]["concerns"]
+    assert concerns, "Lambeth has concerns in September 2026"
+    assert "Robbery" in concerns[0]["title"]
+    # Robbery of personal property (the priority, or its published category) was flagged by
+    # the outside-limits rule.
+    spike = [
+        c
+        for c in lambeth["exceptions"]["all_concerns"]
+        if "personal property" in c["category"].lower()
+    ]
+    assert spike, "the series carrying the planted spike is listed"
+    methods = [spike[0]["method"], *spike[0]["also"]]
+    assert "SPC: outside the process limits" in methods
+    assert spike[0]["chart"].startswith("<svg"), "each charted concern has its SPC chart"
+
+
+def test_exception_counts_and_order_match_the_scan(sample, lambeth):
+    result, _, _ = sample
+    frame = result.for_borough("Lambeth")
+    exc = lambeth["exceptions"]
+    assert exc["n_concerns"] == frame.filter(pl.col("assessment") == "concern").height
+    assert exc["n_improvements"] == frame.filter(pl.col("assessment") == "improvement").height
+    # Cards follow the scan's ranking: first appearance of each series, strongest first.
+    series = []
+    for row in frame.filter(pl.col("assessment") == "concern").iter_rows(named=True):
+        key = (row["measure"], row["level"], row["category"])
+        if key not in series:
+            series.append(key)
+    shown = [(c["measure"], c["level"], c["category"]) for c in exc["all_concerns"]]
+    assert shown == series[: len(shown)]
+    assert exc["more_concerns"] == max(len(series) - len(shown), 0)
+    assert exc["charted"] == exc["concerns"] + exc["improvements"]
+    assert 1 <= len(exc["charted"]) <= 4
+
+
+def test_local_priorities_show_the_scans_values_and_changes(sample, lambeth):
+    result, _, loaded = sample
+    frame = result.priorities.filter(
+        (pl.col("borough") == "Lambeth") & (pl.col("group") == "local")
+    ).sort("order")
+    assert [r["label"] for r in lambeth["local_priorities"]] == frame["label"].to_list()
+    assert lambeth["local_priorities"][0]["label"] == "Anti-social behaviour"
+    comparisons = result.comparisons.filter(pl.col("area") == "Lambeth")
+    for shown, row in zip(lambeth["local_priorities"], frame.iter_rows(named=True), strict=True):
+        assert shown["available"]
+        measure = loaded.config.measure(row["measure"])
+        assert shown["value"] == fmt_value(row["value"], row["kind"], measure.unit)
+        cmp12 = comparisons.filter(
+            (pl.col("measure") == row["measure"])
+            & (pl.col("level") == row["level"])
+            & (pl.col("category") == row["category"])
+            & (pl.col("window") == "12")
+        ).row(0, named=True)
+        assert shown["changes"]["12"]["text"] == fmt_change(
+            cmp12["change"], cmp12["change_pct"], cmp12["kind"]
+        )
+        assert shown["changes"]["12"]["significant"] == cmp12["flagged"]
+
+
+def test_html_shows_priorities_exceptions_processes_comparison_and_rules(lambeth):
+    page = render_html(lambeth)
+    text = _text(page)
+    for heading in (
+        "This month's themes",
+        "Local priorities",
+        "High-harm priorities",
+        "Exceptions",
+        "Key processes",
+        "Comparison with Central South BCU and London",
+        "How exceptions are defined",
+    ):
+        assert heading.lower() in text.lower(), heading
+    for priority in lambeth["local_priorities"]:
+        assert priority["label"] in text
+        assert priority["changes"]["12"]["text"] in text
+    for card in lambeth["exceptions"]["charted"]:
+        assert card["evidence"] in text
+    labels = [p["label"] for p in lambeth["key_processes"]]
+    assert "I-grade calls attended within 15 minutes" in labels
+    assert "≥ 90.0%" in text, "the I-grade target is shown beside the value"
+    assert "config/scan.yaml" in text, "each threshold says where it is set"
+    assert page.count("<svg") >= len(lambeth["exceptions"]["charted"]) + len(
+        lambeth["local_priorities"]
+    )
+
+
+def test_markdown_carries_the_same_content_without_charts(lambeth):
+    text = render_markdown(lambeth)
+    assert text.startswith("# Lambeth CrimeFighters briefing, September 2026")
+    assert "<svg" not in text
+    for priority in lambeth["local_priorities"]:
+        assert f"| {priority['label']}" in text.replace("\\(", "(")
+        assert priority["changes"]["12"]["text"] in text
+    for card in lambeth["exceptions"]["all_concerns"]:
+        assert card["title"] in text.replace("\\", "")
+    assert "How exceptions are defined" in text
+
+
+def test_html_is_self_contained(lambeth):
+    page = render_html(lambeth)
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", page)
+    assert "url(http" not in page and "@import" not in page
+    assert "<link" not in page and "<script" not in page
+    assert "<style>" in page
+
+
+def test_html_escapes_borough_and_category_strings(lambeth):
+    hostile = "<script>alert('x')</script>"
+    context = dict(lambeth, borough=hostile, title=hostile)
+    context["exceptions"] = dict(lambeth["exceptions"])
+    context["exceptions"]["charted"] = [
+        dict(c, title=hostile, evidence=hostile) for c in lambeth["exceptions"]["charted"]
+    ]
+    page = render_html(context)
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "<script>" not in render_markdown(context)
+
+
+def test_london_summary_has_rolling_12_months_by_category_and_every_borough(sample):
+    result, dataset, loaded = sample
+    context = build_london_context(result, dataset, loaded)
+    total = context["by_category"][0]
+    assert total["total"] and total["label"] == "Total notifiable offences"
+    london = result.comparisons.filter(
+        (pl.col("area") == "London")
+        & (pl.col("level") == "total")
+        & (pl.col("window") == "12")
+        & (pl.col("measure") == "recorded_crime")
+    ).row(0, named=True)
+    assert total["current"] == fmt_value(london["current"], "count")
+    assert [b["borough"] for b in context["boroughs"]] == sorted(loaded.config.borough_names())
+    text = _text(render_html(context))
+    for borough in loaded.config.borough_names():
+        assert borough in text
+
+
+def test_missing_measures_are_said_not_invented(real_scan):
+    result, dataset, loaded = real_scan
+    context = build_context(result, dataset, loaded, "Lambeth")
+    asb = context["local_priorities"][0]
+    assert asb["label"] == "Anti-social behaviour" and not asb["available"]
+    assert asb["missing"].startswith("no data loaded for")
+    assert "I-grade calls attended within 15 minutes" in context["missing_processes"]
+    assert context["key_processes"] == []
+    text = _text(render_html(context))
+    assert "No data loaded for" in text
+
+
+def test_unknown_borough_is_a_briefing_error(sample):
+    result, dataset, loaded = sample
+    with pytest.raises(BriefingError, match="unknown borough 'Atlantis'"):
+        build_context(result, dataset, loaded, "Atlantis")
+
+
+def test_borough_spellings_resolve(sample):
+    result, dataset, loaded = sample
+    assert (
+        build_context(result, dataset, loaded, "barking & dagenham")["borough"]
+        == "Barking and Dagenham"
+    )
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def test_safe_file_names_whatever_the_borough_string():
+    assert slug("Barking & Dagenham") == "barking-dagenham"
+    assert slug("../../etc/passwd") == "etc-passwd"
+    assert slug("") == "borough"
+    assert slug("Ħ/\\:*?<>|") == "borough" or "/" not in slug("Ħ/\\:*?<>|")
+    name = briefing_filename("Kensington and Chelsea", "2026-09", "pdf")
+    assert name == "crimefighters-briefing_kensington-and-chelsea_2026-09.pdf"
+    assert re.fullmatch(r"[a-z0-9_.-]+", briefing_filename("<script>/..", "2026-09", "html"))
+
+
+def test_atomic_write_leaves_the_old_file_whole_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "briefing.html"
+    target.write_bytes(b"old briefing")
+
+    def fail(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(write_module.os, "fsync", fail)  # fails after the bytes are written
+    with pytest.raises(OSError):
+        atomic_write(target, b"new briefing" * 1000)
+    assert target.read_bytes() == b"old briefing"
+    assert [p.name for p in tmp_path.iterdir()] == ["briefing.html"]
+
+
+def test_a_failed_render_writes_no_format(sample, tmp_path, monkeypatch):
+    result, dataset, loaded = sample
+    old = tmp_path / briefing_filename("Lambeth", "2026-09", "html")
+    old.write_text("old")
+
+    def broken(html):
+        raise BriefingError("renderer failed")
+
+    monkeypatch.setattr(write_module, "render_pdf", broken)
+    with pytest.raises(BriefingError):
+        write_briefing(
+            result, dataset, loaded, "Lambeth", formats=("html", "pdf"), output_dir=tmp_path
+        )
+    assert old.read_text() == "old", (
+        "the HTML is not replaced when the PDF of the same briefing fails"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [old.name]
+
+
+def test_write_briefing_names_files_and_writes_each_format(sample, tmp_path):
+    result, dataset, loaded = sample
+    paths = write_briefing(
+        result, dataset, loaded, "Lambeth", formats=("html", "md"), output_dir=tmp_path
+    )
+    assert [p.name for p in paths] == [
+        "crimefighters-briefing_lambeth_2026-09.html",
+        "crimefighters-briefing_lambeth_2026-09.md",
+    ]
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def _pdf_pages(data: bytes) -> int:
+    """The page count from the /Pages tree, looking inside compressed object streams too."""
+    import zlib
+
+    chunks = [data]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, flags=re.S):
+        try:
+            chunks.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    for chunk in chunks:
+        found = re.search(
+            rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b",
+            chunk,
+            flags=re.S,
+        )
+        if found:
+            return int(found.group(1) or found.group(2))
+    return 0
+
+
+@pytest.mark.skipif(
+    not pdf_available(),
+    reason="WeasyPrint cannot be imported (pip install 'crimefighters[pdf]' and the Pango libraries)",
+)
+def test_pdf_is_a_valid_pdf_of_one_or_two_pages(sample, tmp_path):
+    result, dataset, loaded = sample
+    (pdf,) = write_briefing(
+        result, dataset, loaded, "Lambeth", formats=("pdf",), output_dir=tmp_path
+    )
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert 1 <= _pdf_pages(data) <= 2
+
+
+@pytest.mark.skipif(
+    not pdf_available(),
+    reason="WeasyPrint cannot be imported (pip install 'crimefighters[pdf]' and the Pango libraries)",
+)
+def test_pdf_on_real_data_is_one_or_two_pages(real_scan, tmp_path):
+    result, dataset, loaded = real_scan
+    (pdf,) = write_briefing(
+        result, dataset, loaded, "Westminster", formats=("pdf",), output_dir=tmp_path
+    )
+    assert 1 <= _pdf_pages(pdf.read_bytes()) <= 2
+
+
+def test_write_all_writes_32_boroughs_and_the_london_summary(sample, tmp_path):
+    result, dataset, loaded = sample
+    seen = []
+    paths = write_all(
+        result,
+        dataset,
+        loaded,
+        formats=("html", "md"),
+        output_dir=tmp_path,
+        workers=2,
+        progress=lambda done, total, name: seen.append((done, total)),
+    )
+    assert len(paths) == 2 * 33
+    names = {p.name for p in paths}
+    assert "crimefighters-briefing_london_2026-09.html" in names
+    for borough in loaded.config.borough_names():
+        assert briefing_filename(borough, "2026-09", "html") in names
+    assert seen[-1] == (33, 33)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary files left"
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def test_cli_unknown_borough_is_one_line_and_exit_2(capsys):
+    from crimefighters.cli import main
+
+    assert main(["brief", "--borough", "Atlantis"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("crimefighters: error: unknown borough 'Atlantis'")
+    assert "\n" not in err
+
+
+def test_cli_writes_markdown_to_the_named_file(sample, tmp_path, capsys):
+    from crimefighters.cli import main
+
+    target = tmp_path / "lambeth.md"
+    assert (
+        main(["brief", "--borough", "Lambeth", "--month", "2026-09", "--output", str(target)]) == 0
+    )
+    assert target.read_text(encoding="utf-8").startswith(
+        "# Lambeth CrimeFighters briefing, September 2026"
+    )
+    assert capsys.readouterr().out.strip() == str(target)
+
+
+def test_cli_template_dir_overrides_one_template(sample, tmp_path):
+    from crimefighters.cli import main
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "_style.css").write_text("body { color: rebeccapurple; }")
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "brief",
+                "--borough",
+                "Lambeth",
+                "--format",
+                "html",
+                "--output-dir",
+                str(out),
+                "--template",
+                str(templates),
+            ]
+        )
+        == 0
+    )
+    page = next(out.glob("*.html")).read_text(encoding="utf-8")
+    assert "rebeccapurple" in page and "Local priorities" in page
+
+
+def test_briefing_never_imports_textual():
+    import subprocess
+    import sys
+
+    code = "import sys, crimefighters.briefing, crimefighters.commands.brief; assert 'textual' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_paths_are_under_the_output_dir(sample, tmp_path):
+    result, dataset, loaded = sample
+    paths = write_briefing(
+        result, dataset, loaded, "Richmond upon Thames", formats=("md",), output_dir=tmp_path
+    )
+    assert all(Path(p).parent == tmp_path for p in paths)
