@@ -85,7 +85,6 @@ def test_lambeth_header_names_borough_bcu_month_and_provisional_month(lambeth):
 
 
 def test_the_planted_lambeth_robbery_spike_leads_the_concerns(sample, lambeth):
-    result, _, _ = sample
     concerns = lambeth["exceptions"]["concerns"]
     assert concerns, "Lambeth has concerns in September 2026"
     assert "Robbery" in concerns[0]["title"]
