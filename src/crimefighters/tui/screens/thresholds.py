@@ -3,6 +3,7 @@ line each comes from, and what they did this month (exceptions per method and ru
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 import polars as pl
@@ -15,6 +16,18 @@ from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session
 
 SECTIONS = ("spc", "yoy", "seasonal", "rate", "peer", "provisional")
+
+
+def _short(where: str) -> str:
+    """A file:line relative to the working directory when it is inside it (readable, stable)."""
+    try:
+        return (
+            os.path.relpath(where)
+            if where.startswith(os.sep) and where.startswith(os.getcwd())
+            else where
+        )
+    except ValueError:
+        return where
 
 
 class ThresholdScreen(SessionScreen):
@@ -51,8 +64,8 @@ class ThresholdScreen(SessionScreen):
         methods = measure.methods or "kind default"
         self.query_one("#thresholds-title", Static).update(
             f"[b]{measure.label}[/b] ({measure.id}) · {measure.kind}, better when {measure.direction} · methods: "
-            f"{methods if isinstance(methods, str) else ', '.join(methods)} · configuration: "
-            f"{', '.join(str(f) for f in loaded.files[-3:])}"
+            f"{methods if isinstance(methods, str) else ', '.join(methods)} · "
+            f"{len(loaded.files)} configuration files in {_short(str(loaded.files[0].parent))}"
         )
         table = self.query_one("#settings-table", DataTable)
         table.clear(columns=True)
@@ -63,9 +76,11 @@ class ThresholdScreen(SessionScreen):
             table.add_row(
                 "target",
                 f"{measure.target.comparison} {measure.target.value:g} {measure.target.label}".strip(),
-                loaded.where("measures", index, "target"),
+                _short(loaded.where("measures", index, "target")),
             )
-        table.add_row("direction", measure.direction, loaded.where("measures", index, "direction"))
+        table.add_row(
+            "direction", measure.direction, _short(loaded.where("measures", index, "direction"))
+        )
         overrides = config.scan.overrides.get(self.measure)
         for section in SECTIONS:
             values = getattr(settings, section).model_dump()
@@ -79,7 +94,7 @@ class ThresholdScreen(SessionScreen):
                 else:
                     where = loaded.where("scan", section, key)
                     shown = str(value)
-                table.add_row(f"{section}.{key}", shown, where)
+                table.add_row(f"{section}.{key}", shown, _short(where))
         self._effect(session)
         self.sub_title = f"Thresholds · {measure.label}"
 
