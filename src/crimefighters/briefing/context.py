@@ -217,6 +217,25 @@ def _method_label(e: dict) -> str:
     return method
 
 
+def _exception_numbers(e: dict, config: Config, unit: str) -> dict[str, str]:
+    """Value, baseline and change as the method means them (a peer value is a rate, not a count)."""
+    if e["method"] == "peer":
+        if e["kind"] == "count":
+            per = config.scan.peer.per
+            rate = lambda x: f"{x:,.2f} per {per:,} residents"  # noqa: E731
+        else:
+            rate = lambda x: fmt_value(x, e["kind"], unit)  # noqa: E731
+        london = rate(e["baseline"]) if e["baseline"] is not None else "n/a"
+        return {"value": rate(e["value"]), "baseline": london, "change": f"London {london}"}
+    return {
+        "value": fmt_value(e["value"], e["kind"], unit),
+        "baseline": fmt_value(e["baseline"], e["kind"], unit) if e["baseline"] is not None else "",
+        "change": fmt_change(e["change"], e["change_pct"], e["kind"])
+        if e["change"] is not None
+        else "",
+    }
+
+
 def _exception_rows(
     result: ScanResult, config: Config, look: _Lookup, borough: str, max_rows: int
 ) -> dict[str, Any]:
@@ -262,13 +281,7 @@ def _exception_rows(
                     "also": also,
                     "count": len(found),
                     "evidence": e["evidence"],
-                    "value": fmt_value(e["value"], e["kind"], measure.unit),
-                    "baseline": fmt_value(e["baseline"], e["kind"], measure.unit)
-                    if e["baseline"] is not None
-                    else "",
-                    "change": fmt_change(e["change"], e["change_pct"], e["kind"])
-                    if e["change"] is not None
-                    else "",
+                    **_exception_numbers(e, config, measure.unit),
                     "provisional": bool(e["provisional"]),
                     "score": e["score"],
                     "chart": chart,

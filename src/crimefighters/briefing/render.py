@@ -8,6 +8,7 @@ autoescaped; Markdown has its own escaping filter (``md``).
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import jinja2
@@ -24,7 +25,8 @@ def _md(value: object) -> str:
     """Escape text for a Markdown paragraph or table cell."""
     text = str(value if value is not None else "")
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-    text = text.replace("<", "&lt;").replace(">", "&gt;").replace("`", "\\`")
+    # '<' only where it could open an HTML tag: 'p < 0.001' stays readable in plain text.
+    text = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text).replace("`", "\\`")
     return " ".join(text.split())
 
 
