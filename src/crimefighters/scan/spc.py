@@ -28,47 +28,53 @@ def spc_points(frame: pl.DataFrame, keys: list[str], settings: SPCSettings, reba
 
     ``frame`` needs ``keys``, ``month``, ``value``, ``direction`` (up/down/neutral), and
     optionally a boolean ``rebase_col`` that is true at the first month of a new limit group.
+
+    Series are laid end to end (sorted by key and month) and numbered; every rule is then a
+    flat expression over neighbouring rows that stops at a group boundary, which is much
+    faster than a window partition per series.
     """
     if frame.height == 0:
         return frame.with_columns(
             [pl.lit(None, dtype=pl.Float64).alias(c) for c in ("mean", "amr", "lpl", "upl", "nlpl", "nupl")]
-            + [pl.lit(None, dtype=pl.String).alias("special_cause_type"), pl.lit(None, dtype=pl.String).alias("point_type"), pl.lit(0, dtype=pl.UInt32).alias("group_points")]
+            + [
+                pl.lit(None, dtype=pl.String).alias("special_cause_type"),
+                pl.lit(None, dtype=pl.String).alias("point_type"),
+                pl.lit(0, dtype=pl.UInt32).alias("group_points"),
+            ]
         )
-    frame = frame.sort([*keys, "month"])
-    if rebase_col:
-        frame = frame.with_columns(rebase_group=pl.col(rebase_col).cast(pl.Int32).cum_sum().over(keys))
-    else:
-        frame = frame.with_columns(rebase_group=pl.lit(0, dtype=pl.Int32))
-    g = [*keys, "rebase_group"]
     y = pl.col("value")
-
-    frame = frame.with_columns(
-        mean=y.mean().over(g),
-        _mr=(y - y.shift(1)).abs().over(g),
-        group_points=pl.len().over(g),
+    new_series = pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys]).fill_null(True)
+    rebase = pl.col(rebase_col).fill_null(False) if rebase_col else pl.lit(False)
+    lf = (
+        frame.lazy()
+        .sort([*keys, "month"])
+        .with_columns(_gid=(new_series | rebase).cum_sum())
+        .with_columns(_same=(pl.col("_gid") == pl.col("_gid").shift(1)).fill_null(False))
+        .with_columns(
+            mean=y.mean().over("_gid"),
+            group_points=pl.len().over("_gid"),
+            _mr=pl.when(pl.col("_same")).then((y - y.shift(1)).abs()),
+            _d=pl.when(pl.col("_same")).then((y - y.shift(1)).sign()).otherwise(0).cast(pl.Int32),
+        )
+        .with_columns(_amr0=pl.col("_mr").mean().over("_gid"))
     )
-    frame = frame.with_columns(_amr0=pl.col("_mr").mean().over(g))
     if settings.screen_moving_ranges:
         screened = pl.when(pl.col("_mr") < settings.screen_factor * pl.col("_amr0")).then(pl.col("_mr"))
-        frame = frame.with_columns(amr=screened.mean().over(g))
+        lf = lf.with_columns(amr=screened.mean().over("_gid"))
     else:
-        frame = frame.with_columns(amr=pl.col("_amr0"))
+        lf = lf.with_columns(amr=pl.col("_amr0"))
     amr = pl.col("amr").fill_null(0.0)
-    frame = frame.with_columns(
+    lf = lf.with_columns(
         lpl=pl.col("mean") - settings.limit_factor * amr,
         upl=pl.col("mean") + settings.limit_factor * amr,
         nlpl=pl.col("mean") - settings.near_limit_factor * amr,
         nupl=pl.col("mean") + settings.near_limit_factor * amr,
-    )
-    frame = frame.with_columns(
-        _outside=(y > pl.col("upl")) | (y < pl.col("lpl")),
         _rtm=(y - pl.col("mean")).sign().cast(pl.Int32),
-    ).with_columns(
-        _close=(~pl.col("_outside") & ((y < pl.col("nlpl")) | (y > pl.col("nupl")))).cast(pl.Int32),
-    )
-    frame = _trend(frame, g, settings.trend_length)
-    frame = _shift(frame, g, settings.shift_length)
-    frame = _two_in_three(frame, g)
+    ).with_columns(_outside=(y > pl.col("upl")) | (y < pl.col("lpl")))
+    lf = lf.with_columns(_close=(~pl.col("_outside") & ((y < pl.col("nlpl")) | (y > pl.col("nupl")))).cast(pl.Int32))
+    lf = _trend(lf, settings.trend_length)
+    lf = _shift(lf, settings.shift_length)
+    lf = _two_in_three(lf)
 
     above = pl.col("_rtm") > 0
     special = (
@@ -82,52 +88,56 @@ def spc_points(frame: pl.DataFrame, keys: list[str], settings: SPCSettings, reba
         .then(pl.when(above).then(pl.lit("7 Points Above CL")).otherwise(pl.lit("7 Points Below CL")))
         .otherwise(pl.lit(COMMON_CAUSE))
     )
-    frame = frame.with_columns(special_cause_type=special)
-    frame = frame.with_columns(point_type=_point_type(pl.col("special_cause_type"), pl.col("direction")))
-    return frame.drop([c for c in frame.columns if c.startswith("_")])
+    lf = lf.with_columns(special_cause_type=special)
+    lf = lf.with_columns(point_type=_point_type(pl.col("special_cause_type"), pl.col("direction")))
+    out = lf.collect()
+    return out.drop([c for c in out.columns if c.startswith("_")])
 
 
-def _trend(frame: pl.DataFrame, g: list[str], length: int) -> pl.DataFrame:
+def _next_same() -> pl.Expr:
+    """True where the next row is in the same limit group."""
+    return (pl.col("_gid").shift(-1) == pl.col("_gid")).fill_null(False)
+
+
+def _trend(lf: pl.LazyFrame, length: int) -> pl.LazyFrame:
     """Points in a run of ``length`` points each strictly above (below) the one before."""
-    diff_sign = (pl.col("value") - pl.col("value").shift(1)).sign().over(g).fill_null(0).cast(pl.Int32)
-    frame = frame.with_columns(_d=diff_sign)
-    frame = frame.with_columns(_drun=(pl.col("_d") != pl.col("_d").shift(1)).fill_null(True).cum_sum().over(g))
-    frame = frame.with_columns(_dlen=pl.len().over([*g, "_drun"]))
+    # Runs of equal differences; a new group always starts a new run.
+    lf = lf.with_columns(_drun=((pl.col("_d") != pl.col("_d").shift(1)).fill_null(True) | ~pl.col("_same")).cum_sum())
+    lf = lf.with_columns(_dlen=pl.len().over("_drun"))
     # A run of (length - 1) equal non-zero differences covers ``length`` points: the run's own
     # points plus the point before its first difference.
     in_run = (pl.col("_d") != 0) & (pl.col("_dlen") >= length - 1)
-    starts_run = in_run.shift(-1).over(g).fill_null(False) & (pl.col("_drun") != pl.col("_drun").shift(-1).over(g))
-    frame = frame.with_columns(_in_trend=in_run | starts_run)
+    lf = lf.with_columns(_in_run=in_run)
+    starts_run = _next_same() & pl.col("_in_run").shift(-1).fill_null(False) & (pl.col("_drun") != pl.col("_drun").shift(-1))
+    lf = lf.with_columns(_in_trend=pl.col("_in_run") | starts_run)
     # NHSRplotthedots: a point in a trend takes the sign of the difference to its right when
     # the next point is in the trend too, otherwise the difference to its left.
-    next_in_trend = pl.col("_in_trend").shift(-1).over(g).fill_null(False)
-    right = pl.col("_d").shift(-1).over(g).fill_null(0)
-    return frame.with_columns(
+    next_in_trend = _next_same() & pl.col("_in_trend").shift(-1).fill_null(False)
+    right = pl.col("_d").shift(-1).fill_null(0)
+    return lf.with_columns(
         _trend_dir=pl.when(pl.col("_in_trend") & next_in_trend).then(right).otherwise(pl.col("_d"))
     )
 
 
-def _shift(frame: pl.DataFrame, g: list[str], length: int) -> pl.DataFrame:
+def _shift(lf: pl.LazyFrame, length: int) -> pl.LazyFrame:
     """Points in a run of ``length`` or more on one side of the mean (on the mean breaks it)."""
-    frame = frame.with_columns(_srun=(pl.col("_rtm") != pl.col("_rtm").shift(1)).fill_null(True).cum_sum().over(g))
-    frame = frame.with_columns(_slen=pl.len().over([*g, "_srun"]))
-    return frame.with_columns(_in_shift=(pl.col("_rtm") != 0) & (pl.col("_slen") >= length))
+    lf = lf.with_columns(_srun=((pl.col("_rtm") != pl.col("_rtm").shift(1)).fill_null(True) | ~pl.col("_same")).cum_sum())
+    lf = lf.with_columns(_slen=pl.len().over("_srun"))
+    return lf.with_columns(_in_shift=(pl.col("_rtm") != 0) & (pl.col("_slen") >= length))
 
 
-def _two_in_three(frame: pl.DataFrame, g: list[str]) -> pl.DataFrame:
+def _two_in_three(lf: pl.LazyFrame) -> pl.LazyFrame:
     """Near-limit points that are 2 of 3 consecutive near-limit points all on one side."""
     close = pl.col("_close")
     rtm = pl.col("_rtm")
-    # window ending at this point: points i-2, i-1, i (nulls at the group start: no window)
-    window_ok = (
-        (close + close.shift(1) + close.shift(2) >= 2) & ((rtm + rtm.shift(1) + rtm.shift(2)).abs() == 3)
-    ).over(g).fill_null(False)
-    frame = frame.with_columns(_w=window_ok)
+    # the window of points i-2, i-1, i exists only inside one group
+    whole = (pl.col("_gid").shift(2) == pl.col("_gid")).fill_null(False)
+    window_ok = whole & (close + close.shift(1) + close.shift(2) >= 2) & ((rtm + rtm.shift(1) + rtm.shift(2)).abs() == 3)
+    lf = lf.with_columns(_w=window_ok.fill_null(False))
     # windows ending here, at the next point or the one after (none past the group's end)
-    in_window = (
-        pl.col("_w") | pl.col("_w").shift(-1).over(g).fill_null(False) | pl.col("_w").shift(-2).over(g).fill_null(False)
-    )
-    return frame.with_columns(_in_two_three=(close == 1) & in_window)
+    ahead1 = (pl.col("_gid").shift(-1) == pl.col("_gid")).fill_null(False) & pl.col("_w").shift(-1).fill_null(False)
+    ahead2 = (pl.col("_gid").shift(-2) == pl.col("_gid")).fill_null(False) & pl.col("_w").shift(-2).fill_null(False)
+    return lf.with_columns(_in_two_three=(close == 1) & (pl.col("_w") | ahead1 | ahead2))
 
 
 def _point_type(special: pl.Expr, direction: pl.Expr) -> pl.Expr:
