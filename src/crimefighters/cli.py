@@ -60,9 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    subcommands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+    if not subcommands.intersection(argv) and not {"-h", "--help", "--version"}.intersection(argv):
+        # `crimefighters [--borough X] [--month M] ...` opens the TUI with those options.
+        argv = ["tui", *argv]
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["tui", *(argv if argv is not None else sys.argv[1:])])
     try:
         return int(args.handler(args) or 0)
     except CrimefightersError as exc:
