@@ -604,7 +604,12 @@ def _target_exceptions(status: pl.DataFrame, config: Config, scan_month: date) -
 
 def _peers(comparisons: pl.DataFrame, series: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
     peer = config.scan.peer
-    windows = yoy.window_sums(series.filter(pl.col("do_peer") & pl.col("level").is_in(peer.levels)), scan_month, ["12"])
+    wanted = series.filter(pl.col("do_peer") & pl.col("level").is_in(peer.levels)).select(SERIES_KEYS).unique()
+    if comparisons.height and "12" in config.scan.yoy.windows:
+        # the year-on-year comparison already summed the rolling 12 months
+        windows = comparisons.filter(pl.col("window") == "12").join(wanted, on=SERIES_KEYS, how="semi")
+    else:
+        windows = yoy.window_sums(series.join(wanted, on=SERIES_KEYS, how="semi"), scan_month, ["12"])
     if windows.height == 0:
         return windows
     return funnel(windows, config, peer)

@@ -208,7 +208,17 @@ def complete_window(series: pl.DataFrame, config: Config, scan_month: date, mont
     window = window.join(live, on=SERIES_KEYS, how="semi")
     if window.height == 0:
         return window
-    first = window.group_by(SERIES_KEYS).agg(pl.col("month").min().alias("first"))
+    spans = window.group_by(SERIES_KEYS).agg(first=pl.col("month").min(), seen=pl.len())
+    expected = (pl.lit(scan_month).dt.year() - pl.col("first").dt.year()) * 12 + pl.lit(scan_month).dt.month() - pl.col("first").dt.month() + 1
+    gappy = spans.filter(pl.col("seen") < expected)
+    whole = window.join(gappy.select(SERIES_KEYS), on=SERIES_KEYS, how="anti").with_columns(
+        missing=pl.lit(False), provisional=pl.col("provisional").fill_null(False)
+    )
+    if gappy.height == 0:
+        return whole
+    # Only series with holes go through the month grid.
+    window = window.join(gappy.select(SERIES_KEYS), on=SERIES_KEYS, how="semi")
+    first = gappy.select(*SERIES_KEYS, "first")
     grid_months = pl.date_range(start, scan_month, interval="1mo", eager=True).alias("month").to_frame()
     grid = first.join(grid_months, how="cross").filter(pl.col("month") >= pl.col("first")).drop("first")
     meta = window.group_by(SERIES_KEYS).agg(pl.col("priority_id").first(), pl.col("kind").first(), pl.col("direction").first())
@@ -220,4 +230,4 @@ def complete_window(series: pl.DataFrame, config: Config, scan_month: date, mont
         numerator=pl.when(counts & pl.col("missing")).then(0.0).otherwise(pl.col("numerator")),
         provisional=pl.col("provisional").fill_null(False),
     )
-    return full
+    return pl.concat([whole, full.select(whole.columns)], how="vertical_relaxed")

@@ -110,9 +110,9 @@ def poisson_exact_two_sided(current: np.ndarray, previous: np.ndarray) -> np.nda
     """
     x2 = np.rint(np.asarray(current, dtype=float))
     n = x2 + np.rint(np.asarray(previous, dtype=float))
-    lower = binom_half_cdf(x2, n)
-    # P(X >= x2) = P(X <= n - x2) by symmetry of Binomial(n, 1/2)
-    upper = binom_half_cdf(n - x2, n)
-    p = np.minimum(1.0, 2 * np.minimum(lower, upper))
+    # Binomial(n, 1/2) is symmetric: P(X >= x2) = P(X <= n - x2), so the smaller tail is
+    # P(X <= min(x2, n - x2)) and one evaluation gives the two-sided p-value.
+    smaller_tail = binom_half_cdf(np.minimum(x2, n - x2), n)
+    p = np.minimum(1.0, 2 * smaller_tail)
     p[n == 0] = 1.0
     return p

@@ -39,7 +39,7 @@ def window_sums(series: pl.DataFrame, scan_month: date, windows: list[str]) -> p
     """Per series and window: current and previous sums (numerator, denominator) and months seen."""
     frames = []
     age = pl.lit(scan_month).dt.year() * 12 + pl.lit(scan_month).dt.month() - (pl.col("month").dt.year() * 12 + pl.col("month").dt.month())
-    aged = series.with_columns(_age=age)
+    aged = series.lazy().with_columns(_age=age)
     meta = ["priority_id", "kind", "direction"]
     for window in windows:
         length = window_length(window, scan_month)
@@ -67,7 +67,8 @@ def window_sums(series: pl.DataFrame, scan_month: date, windows: list[str]) -> p
         frames.append(agg)
     if not frames:
         return pl.DataFrame()
-    out = pl.concat(frames, how="vertical_relaxed")
+    # one lazy query: Polars runs the windows' group-bys side by side
+    out = pl.concat(frames, how="vertical_relaxed").collect()
     return out.filter((pl.col("current_months") == pl.col("months")) & (pl.col("previous_months") == pl.col("months")))
 
 
