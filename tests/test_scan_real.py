@@ -10,6 +10,7 @@ import csv
 import json
 import statistics
 from datetime import date
+from itertools import pairwise
 
 import polars as pl
 import pytest
@@ -74,7 +75,7 @@ def _raw_series(path, borough, include) -> dict[str, int]:
 def _xmr(values: list[float]) -> tuple[float, float, float]:
     """Mean and limits as worked by hand: screened mean moving range, 2.66."""
     mean = statistics.fmean(values)
-    ranges = [abs(b - a) for a, b in zip(values, values[1:], strict=False)]
+    ranges = [abs(b - a) for a, b in pairwise(values)]
     amr = statistics.fmean(ranges)
     amr = statistics.fmean([r for r in ranges if r < 3.267 * amr])
     return mean, mean - 2.66 * amr, mean + 2.66 * amr
