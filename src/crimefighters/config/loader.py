@@ -21,6 +21,7 @@ from crimefighters.errors import ConfigError
 from crimefighters.paths import default_config_dir
 
 SECTIONS = tuple(Config.model_fields)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # (section, key, key, ...) -> (file, line)
 Provenance = dict[tuple[str | int, ...], tuple[str, int]]
@@ -65,8 +66,9 @@ def load_config(path: str | Path | None = None) -> LoadedConfig:
     for file in sources:
         try:
             text = file.read_text(encoding="utf-8")
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
+            # libyaml's loader when present: the pure-Python one is most of a CLI start-up
+            node = yaml.compose(text, Loader=_Loader)
+            data = yaml.load(text, Loader=_Loader)
         except UnicodeDecodeError:
             problems.append(f"{file}: not a UTF-8 text file")
             continue
@@ -201,7 +203,7 @@ def _describe(error: dict) -> str:
     found = error.get("input")
     ctx = error.get("ctx") or {}
     if kind == "literal_error":
-        expected = ctx.get("expected", "").replace("'", "")
+        expected = ctx.get("expected", "").replace("'", "").replace(" or ", ", ")
         return f"expected one of {expected}; got {found!r}"
     if kind == "extra_forbidden":
         return "unknown key (not allowed here; check the spelling)"
