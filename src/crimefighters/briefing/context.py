@@ -47,7 +47,7 @@ WINDOW_LABELS = {
 }
 MAX_EXCEPTIONS = 4  # charted cards, concerns and improvements together
 MAX_ROWS_PER_PROCESS = 3
-MAX_LISTED = 7  # per side, charted or listed in one line; the rest are counted
+MAX_LISTED = 6  # per side, charted or listed in one line; the rest are counted
 
 
 def resolve_borough(config: Config, name: str) -> str:
