@@ -71,12 +71,14 @@ def resolve_boroughs(names: list[str] | None, config) -> list[str] | None:
 
 
 def run_scan_command(args: argparse.Namespace) -> int:
-    from crimefighters.scan import run_scan
+    from crimefighters.scan.cached import scan_dataset
 
     loaded, dataset = load_data_from(args)
     config = loaded.config
     boroughs = resolve_boroughs(args.borough, config)
-    result = run_scan(dataset.observations, config, parse_month_arg(args.month), boroughs, args.measure, args.method)
+    result = scan_dataset(
+        dataset, config, parse_month_arg(args.month), boroughs=boroughs, measures=args.measure, methods=args.method
+    )
     exceptions = result.exceptions
     if args.format == "table":
         text = _table(exceptions, result.scan_month)

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
+from crimefighters.cache import atomic_write, code_fingerprint, key_of, load_frames, store_frames
 from crimefighters.config.models import Config, normalise_name
 from crimefighters.data.categories import normalise_categories
 from crimefighters.data.formats import FileFormat, registry
@@ -67,6 +66,7 @@ class Dataset:
     observations: pl.DataFrame  # OBSERVATION_SCHEMA, sorted
     wards: pl.DataFrame  # WARD_SCHEMA, sorted (empty when no ward file was loaded)
     report: LoadReport
+    key: str = ""  # identifies the inputs and loading configuration (cache key for scans)
 
     def latest_month(self, measure: str | None = None) -> date | None:
         frame = self.observations
@@ -144,18 +144,6 @@ def _cache_paths(key: str) -> tuple[Path, Path, Path]:
     return root / f"{key}.rows.parquet", root / f"{key}.wards.parquet", root / f"{key}.json"
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _read_cache(key: str, path: Path) -> ParsedFile | None:
     rows_path, wards_path, meta_path = _cache_paths(key)
     try:
@@ -171,22 +159,22 @@ def _read_cache(key: str, path: Path) -> ParsedFile | None:
 def _write_cache(key: str, parsed: ParsedFile) -> None:
     rows_path, wards_path, meta_path = _cache_paths(key)
     try:
-        _atomic_write(rows_path, lambda p: parsed.rows.write_parquet(p))
+        atomic_write(rows_path, lambda p: parsed.rows.write_parquet(p))
         if parsed.wards is not None:
-            _atomic_write(wards_path, lambda p: parsed.wards.write_parquet(p))
+            atomic_write(wards_path, lambda p: parsed.wards.write_parquet(p))
         meta = {
             "format": parsed.format,
             "warnings": parsed.warnings,
             "release": parsed.release.isoformat() if parsed.release else None,
             "has_wards": parsed.wards is not None,
         }
-        _atomic_write(meta_path, lambda p: p.write_text(json.dumps(meta)))
+        atomic_write(meta_path, lambda p: p.write_text(json.dumps(meta)))
     except OSError:
         pass  # a cache that cannot be written only costs speed
 
 
-def parse_file(path: Path, config: Config, use_cache: bool = True) -> tuple[ParsedFile, bool]:
-    """Parse one file, from the cache when its content was parsed before."""
+def file_key(path: Path, config: Config) -> tuple[str, FileFormat, bytes]:
+    """The parse-cache key of a file (its content, sidecar, format and parser), and its bytes."""
     data = read_bytes(path)
     formats = registry()
     fmt = detect_format(path, data, formats)
@@ -197,8 +185,14 @@ def parse_file(path: Path, config: Config, use_cache: bool = True) -> tuple[Pars
     key = hashlib.sha256(
         data
         + sidecar_bytes
-        + f"|{fmt.name}|{fmt.version}|{CACHE_LAYOUT}|{_config_fingerprint(config)}".encode()
+        + f"|{fmt.name}|{fmt.version}|{CACHE_LAYOUT}|{_config_fingerprint(config)}|{code_fingerprint('data')}".encode()
     ).hexdigest()[:32]
+    return key, fmt, data
+
+
+def parse_file(path: Path, config: Config, use_cache: bool = True, keyed=None) -> tuple[ParsedFile, bool]:
+    """Parse one file, from the cache when its content was parsed before."""
+    key, fmt, data = keyed or file_key(path, config)
     if use_cache:
         cached = _read_cache(key, path)
         if cached is not None:
@@ -287,12 +281,69 @@ def _drop_stub_months(parsed: ParsedFile, frame: pl.DataFrame, report: LoadRepor
 
 def load_dataset(paths: list[str | Path], config: Config, use_cache: bool = True) -> Dataset:
     files = expand_paths([Path(p) for p in paths])
+    keyed = [file_key(path, config) for path in files]
+    dataset_key = key_of(
+        [str(p) for p in files],
+        [k for k, _, _ in keyed],
+        config.geography.model_dump(),
+        config.categories.model_dump(),
+        config.scan.provisional.model_dump(),
+        config.outcomes.provisional_months,
+        [m.model_dump() for m in config.measures],
+        code_fingerprint("data"),
+    )
+    if use_cache:
+        cached_dataset = _read_dataset(dataset_key)
+        if cached_dataset is not None:
+            return cached_dataset
+    dataset = _build_dataset(files, keyed, config, use_cache)
+    dataset.key = dataset_key
+    if use_cache:
+        _write_dataset(dataset)
+    return dataset
+
+
+def _report_to_json(report: LoadReport) -> dict:
+    return {
+        "files": [
+            {"path": str(f.path), "format": f.format, "rows": f.rows, "first_month": f.first_month, "last_month": f.last_month}
+            for f in report.files
+        ],
+        "warnings": report.warnings,
+        "superseded": report.superseded,
+        "set_aside": report.set_aside,
+    }
+
+
+def _write_dataset(dataset: Dataset) -> None:
+    store_frames("datasets", dataset.key, {"observations": dataset.observations, "wards": dataset.wards}, _report_to_json(dataset.report))
+
+
+def _read_dataset(key: str) -> Dataset | None:
+    found = load_frames("datasets", key, ["observations", "wards"])
+    if found is None:
+        return None
+    frames, meta = found
+    month = lambda text: date.fromisoformat(text) if text else None  # noqa: E731
+    report = LoadReport(
+        files=[
+            FileReport(Path(f["path"]), f["format"], f["rows"], month(f["first_month"]), month(f["last_month"]), cached=True)
+            for f in meta["files"]
+        ],
+        warnings=meta["warnings"],
+        superseded=meta["superseded"],
+        set_aside=meta["set_aside"],
+    )
+    return Dataset(observations=frames["observations"], wards=frames["wards"], report=report, key=key)
+
+
+def _build_dataset(files: list[Path], keyed: list, config: Config, use_cache: bool) -> Dataset:
     report = LoadReport()
     resolver = BoroughResolver(config)
     observations: list[pl.DataFrame] = []
     ward_frames: list[pl.DataFrame] = []
-    for order, path in enumerate(files):
-        parsed, cached = parse_file(path, config, use_cache=use_cache)
+    for order, (path, file_keyed) in enumerate(zip(files, keyed, strict=True)):
+        parsed, cached = parse_file(path, config, use_cache=use_cache, keyed=file_keyed)
         span = parsed.months()
         report.files.append(
             FileReport(

@@ -706,11 +706,16 @@ def _rank(exceptions: pl.DataFrame) -> pl.DataFrame:
     finding; the priority's row is kept and the category's dropped.
     """
     level_order = {"priority": 0, "total": 1, "major": 2, "minor": 3}
+    # Rounded keys: sums taken in a different order can differ in the last bit.
     exceptions = (
-        exceptions.with_columns(_lvl=pl.col("level").replace_strict(level_order, default=9))
-        .sort("_lvl")
-        .unique(["borough", "measure", "method", "rule", "value", "baseline"], keep="first", maintain_order=True)
-        .drop("_lvl")
+        exceptions.with_columns(
+            _lvl=pl.col("level").replace_strict(level_order, default=9),
+            _v=pl.col("value").round(6),
+            _b=pl.col("baseline").round(6),
+        )
+        .sort("_lvl", "category", maintain_order=True)
+        .unique(["borough", "measure", "method", "rule", "_v", "_b"], keep="first", maintain_order=True)
+        .drop("_lvl", "_v", "_b")
     )
     return exceptions.sort(
         ["score", "borough", "measure", "level", "category", "method", "window"],

@@ -15,7 +15,8 @@ import polars as pl
 
 from crimefighters.config import LoadedConfig, load_config
 from crimefighters.data import Dataset, load_dataset
-from crimefighters.scan.runner import ScanResult, run_scan
+from crimefighters.scan.cached import scan_dataset
+from crimefighters.scan.runner import ScanResult
 from crimefighters.scan.series import TOTAL_LABEL
 
 Progress = Callable[[str, float], None]
@@ -59,14 +60,14 @@ def load_session(
     progress(f"Loading data from {', '.join(p.name for p in data_paths)}", 0.15)
     dataset = load_dataset(data_paths, loaded.config)
     progress("Scanning every borough, measure and category", 0.55)
-    result = run_scan(dataset.observations, loaded.config, month)
+    result = scan_dataset(dataset, loaded.config, month)
     progress("Done", 1.0)
     return Session(loaded, dataset, result, tuple(data_paths), config_path)
 
 
 def rescan(session: Session, month: date, progress: Progress = _quiet) -> Session:
     progress(f"Scanning {month:%B %Y}", 0.3)
-    result = run_scan(session.dataset.observations, session.config, month)
+    result = scan_dataset(session.dataset, session.config, month)
     progress("Done", 1.0)
     return replace(session, result=result)
 
@@ -78,7 +79,7 @@ def reload_config(session: Session, progress: Progress = _quiet) -> Session:
     progress("Reloading data with the new configuration", 0.3)
     dataset = load_dataset(list(session.data_paths), loaded.config)
     progress("Scanning", 0.6)
-    result = run_scan(dataset.observations, loaded.config, session.scan_month)
+    result = scan_dataset(dataset, loaded.config, session.scan_month)
     progress("Done", 1.0)
     return replace(session, loaded=loaded, dataset=dataset, result=result)
 

@@ -1,0 +1,80 @@
+"""On-disk caches: keys, atomic writes, and frames stored as Parquet.
+
+Three layers use it: parsed files (keyed by file content), loaded datasets (keyed by every file's
+key and the configuration that shapes loading), and scan results (keyed by the dataset, the whole
+configuration and the month). Keys include a hash of the code that produced the value, so a
+change to a loader or to the scan can never serve a stale result. A cache that cannot be read or
+written only costs speed: errors are swallowed and the value is recomputed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from crimefighters.paths import cache_dir
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def code_fingerprint(*subpackages: str) -> str:
+    """Hash of the source of the named subpackages (e.g. 'data', 'scan') and the config models."""
+    digest = hashlib.sha256()
+    files = [_PACKAGE / "config" / "models.py"]
+    for name in subpackages:
+        root = _PACKAGE / name
+        files.extend(sorted(root.rglob("*.py")) if root.is_dir() else [_PACKAGE / f"{name}.py"])
+    for file in files:
+        try:
+            digest.update(file.read_bytes())
+        except OSError:
+            digest.update(str(file).encode())
+    return digest.hexdigest()[:16]
+
+
+def key_of(*parts: object) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def store_frames(kind: str, key: str, frames: dict[str, pl.DataFrame], meta: dict) -> None:
+    """Save named frames and a JSON document under ``<cache>/<kind>/<key>/``; the JSON last,
+    so a reader that finds it finds every frame."""
+    folder = cache_dir() / kind / key
+    try:
+        for name, frame in frames.items():
+            atomic_write(folder / f"{name}.parquet", lambda p, frame=frame: frame.write_parquet(p))
+        atomic_write(folder / "meta.json", lambda p: p.write_text(json.dumps(meta, default=str)))
+    except (OSError, pl.exceptions.PolarsError):
+        pass
+
+
+def load_frames(kind: str, key: str, names: list[str]) -> tuple[dict[str, pl.DataFrame], dict] | None:
+    folder = cache_dir() / kind / key
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in names}
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        return None
+    return frames, meta

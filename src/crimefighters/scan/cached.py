@@ -1,0 +1,84 @@
+"""The scan, memoised on disk.
+
+``run_scan`` is a pure function of (observations, configuration, month), so its result is
+stored as Parquet keyed by the dataset's key, the whole configuration, the month and the scan
+code. Opening the TUI, re-running ``crimefighters scan`` with other filters, or exporting a
+briefing after a scan then reads the result instead of recomputing it. Borough, measure and
+method filters are applied to the full result: the scan's results for one borough, measure or
+method do not depend on the others (tests/test_scan_cache.py checks this).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from crimefighters.cache import code_fingerprint, key_of, load_frames, store_frames
+from crimefighters.config.models import Config
+from crimefighters.data.store import Dataset
+from crimefighters.errors import ScanError
+from crimefighters.scan.runner import ScanResult, default_scan_month, run_scan
+
+FRAMES = ("exceptions", "points", "comparisons", "status", "priorities")
+
+
+def scan_dataset(
+    dataset: Dataset,
+    config: Config,
+    scan_month: date | None = None,
+    *,
+    boroughs: list[str] | None = None,
+    measures: list[str] | None = None,
+    methods: list[str] | None = None,
+    use_cache: bool = True,
+) -> ScanResult:
+    """The full scan of ``dataset`` for a month (from the cache when it was run before),
+    with exceptions and priorities narrowed to the boroughs, measures and methods asked for."""
+    scan_month = scan_month or default_scan_month(dataset.observations)
+    known = {m.id for m in config.measures}
+    for measure in measures or []:
+        if measure not in known:
+            raise ScanError(f"unknown measure {measure!r}; expected one of {', '.join(sorted(known))}")
+    result = None
+    key = key_of(dataset.key, config.model_dump(mode="json"), f"{scan_month:%Y-%m}", code_fingerprint("scan", "data"))
+    if use_cache and dataset.key:
+        result = _read(key, scan_month)
+    if result is None:
+        result = run_scan(dataset.observations, config, scan_month)
+        if use_cache and dataset.key:
+            _write(key, result)
+    return narrow(result, boroughs, measures, methods)
+
+
+def narrow(result: ScanResult, boroughs: list[str] | None, measures: list[str] | None, methods: list[str] | None) -> ScanResult:
+    exceptions = result.exceptions
+    priorities = result.priorities
+    if boroughs:
+        exceptions = exceptions.filter(pl.col("borough").is_in(boroughs))
+        priorities = priorities.filter(pl.col("borough").is_in(boroughs))
+    if measures:
+        exceptions = exceptions.filter(pl.col("measure").is_in(measures))
+    if methods:
+        exceptions = exceptions.filter(pl.col("method").is_in(methods))
+    return ScanResult(
+        scan_month=result.scan_month,
+        exceptions=exceptions,
+        points=result.points,
+        comparisons=result.comparisons,
+        status=result.status,
+        priorities=priorities,
+        notes=list(result.notes),
+    )
+
+
+def _write(key: str, result: ScanResult) -> None:
+    store_frames("scans", key, {name: getattr(result, name) for name in FRAMES}, {"month": result.scan_month, "notes": result.notes})
+
+
+def _read(key: str, scan_month: date) -> ScanResult | None:
+    found = load_frames("scans", key, list(FRAMES))
+    if found is None:
+        return None
+    frames, meta = found
+    return ScanResult(scan_month=scan_month, notes=meta.get("notes", []), **frames)

@@ -1,0 +1,62 @@
+"""The scan cache and the filters applied to a cached full scan give what a fresh scan gives."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from crimefighters.data import load_dataset
+from crimefighters.paths import default_sample_dir
+from crimefighters.scan import run_scan
+from crimefighters.scan.cached import scan_dataset
+
+
+@pytest.fixture(scope="module")
+def sample(config):
+    return load_dataset([default_sample_dir()], config)
+
+
+def test_a_cached_scan_equals_a_fresh_one(sample, config):
+    first = scan_dataset(sample, config)
+    again = scan_dataset(sample, config)
+    fresh = run_scan(sample.observations, config)
+    for name in ("exceptions", "points", "comparisons", "status", "priorities"):
+        same(getattr(again, name), getattr(fresh, name))
+        same(getattr(first, name), getattr(fresh, name))
+
+
+def same(left: pl.DataFrame, right: pl.DataFrame) -> None:
+    """Equal up to row order and the last bits of float sums (Polars sums in parallel)."""
+    keys = [c for c, t in left.schema.items() if t in (pl.String, pl.Date, pl.Boolean)]
+    assert_frame_equal(left.sort(keys, nulls_last=True), right.sort(keys, nulls_last=True), check_exact=False, rel_tol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"boroughs": ["Lambeth", "Newham"]},
+        {"measures": ["response_i_compliance", "recorded_crime"]},
+        {"methods": ["spc", "target"]},
+    ],
+)
+def test_filtering_the_full_scan_equals_scanning_with_the_filter(sample, config, filters):
+    narrowed = scan_dataset(sample, config, **filters).exceptions
+    direct = run_scan(sample.observations, config, **filters).exceptions
+    same(narrowed, direct)
+
+
+def test_a_changed_threshold_is_a_different_scan(sample, config):
+    strict = config.model_copy(update={"scan": config.scan.model_copy(update={"yoy": config.scan.yoy.model_copy(update={"alpha": 1e-9})})})
+    loose = scan_dataset(sample, config).exceptions.filter(pl.col("method") == "yoy").height
+    tight = scan_dataset(sample, strict).exceptions.filter(pl.col("method") == "yoy").height
+    assert tight < loose
+
+
+def test_a_second_load_of_the_same_files_comes_from_the_dataset_cache(config):
+    first = load_dataset([default_sample_dir()], config)
+    second = load_dataset([default_sample_dir()], config)
+    assert second.key == first.key
+    assert all(f.cached for f in second.report.files)
+    assert second.observations.equals(first.observations)
+    assert second.report.warnings == first.report.warnings
