@@ -357,3 +357,10 @@ def test_an_unwritable_directory_is_one_line_of_error(tmp_path, capsys):
     blocker.write_text("not a directory")
     assert main(["sample", "--out", str(blocker / "sample")]) == 2
     assert "cannot write the sample data" in capsys.readouterr().err
+
+
+def test_the_cli_default_seed_is_the_generator_default():
+    from crimefighters.commands import sample as command
+    from crimefighters.data import sample as generator
+
+    assert command.DEFAULT_SEED == generator.DEFAULT_SEED

@@ -8,9 +8,12 @@ from pathlib import Path
 from crimefighters.errors import CrimefightersError
 
 
-def register(subparsers, common: argparse.ArgumentParser) -> None:
-    from crimefighters.data.sample import DEFAULT_SEED
+# Kept equal to crimefighters.data.sample.DEFAULT_SEED (a test checks); importing that module
+# here would load Polars for every `--help`.
+DEFAULT_SEED = 2017
 
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "sample",
         help="generate the synthetic sample data (32 boroughs, 48 months, planted patterns)",
