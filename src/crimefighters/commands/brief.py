@@ -105,11 +105,9 @@ def run_brief(args: argparse.Namespace) -> int:
     month = parse_month_arg(args.month)
     loaded, dataset = load_data_from(args, loaded)
 
-    from crimefighters.scan.runner import run_scan
+    from crimefighters.scan.cached import scan_dataset
 
-    result = run_scan(
-        dataset.observations, loaded.config, month, boroughs=[borough] if borough else None
-    )
+    result = scan_dataset(dataset, loaded.config, month, boroughs=[borough] if borough else None)
     if borough:
         context = build_context(result, dataset, loaded, borough)
         if args.output:
