@@ -108,6 +108,8 @@ async def test_drill_down_draws_the_chart_and_escape_goes_back(session, tmp_path
         assert chart.points.height > 0 and chart.drawn > 0
         windows = rows(app.screen.query_one("#windows-table", DataTable))
         assert [r[0] for r in windows] == ["Month", "3 months", "12 months", "FYTD"]
+        await pilot.press("4")  # the BCU and London tab
+        await pilot.pause()
         areas = rows(app.screen.query_one("#areas-table", DataTable))
         assert any(r[0] == "London" for r in areas) and any("this borough" in r[0] for r in areas)
         await pilot.press("escape")

@@ -264,7 +264,19 @@ class CrimefightersApp(App):
         self.push_screen(BoroughScreen(borough))
 
     def open_drill(self, borough: str, ref: SeriesRef) -> None:
-        self.push_screen(DrillScreen(borough, ref))
+        # One drill-down screen, re-aimed at each series: composing a new one (chart, four
+        # tables, footer) cost most of a drill-down's time.
+        # Installed, so popping it keeps it mounted for the next drill-down.
+        screen = getattr(self, "_drill_screen", None)
+        if screen is None:
+            screen = self._drill_screen = DrillScreen(borough, ref)
+            self.install_screen(screen, name="drill")
+        elif screen in self.screen_stack:
+            self.push_screen(DrillScreen(borough, ref))
+            return
+        else:
+            screen.retarget(borough, ref)
+        self.push_screen("drill")
 
     def open_thresholds(self, measure: str) -> None:
         if self.session is not None:

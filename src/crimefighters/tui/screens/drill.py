@@ -38,6 +38,14 @@ class DrillScreen(SessionScreen):
         super().__init__(id="drill")
         self.borough = borough
         self.ref = ref
+        # Tabs filled lazily: only the visible one is built when the series changes.
+        self._stale: set[str] = set()
+
+    def retarget(self, borough: str, ref: SeriesRef) -> None:
+        """Show another series on this (already mounted) screen: cheaper than a new screen."""
+        self.borough = borough
+        self.ref = ref
+        self._shown = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,6 +82,7 @@ class DrillScreen(SessionScreen):
         points = self._points()
         if chart.points is not points:
             chart.points = points
+            chart.title = self._chart_title()
             chart._draw()
             chart.refresh()
         measure = session.config.measure(self.ref.measure)
@@ -106,11 +115,20 @@ class DrillScreen(SessionScreen):
                 f" · {headline}",
             )
         )
-        self._windows(session)
-        self._breakdown(session)
-        self._wards(session)
-        self._areas(session)
+        self._stale = {"windows", "breakdown", "wards", "areas"}
+        self._fill(self.query_one("#drill-tabs", TabbedContent).active or "windows")
         self.sub_title = f"{self.borough} · {self.ref.label}"
+
+    def _fill(self, tab: str) -> None:
+        session = self.session
+        if session is None or tab not in self._stale:
+            return
+        self._stale.discard(tab)
+        {"windows": self._windows, "breakdown": self._breakdown, "wards": self._wards, "areas": self._areas}[tab](session)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self._fill(event.pane.id)
 
     def _windows(self, session: Session) -> None:
         table = self.query_one("#windows-table", DataTable)
