@@ -16,8 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import polars as pl
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
