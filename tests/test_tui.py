@@ -76,6 +76,25 @@ async def test_overview_lists_every_borough_with_concerns_and_improvements(sessi
         assert lambeth[5] == "–"
 
 
+async def test_s_cycles_the_overview_sort_through_borough_concerns_and_improvements(session, tmp_path):
+    app = CrimefightersApp(preloaded=session, export_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#overview-table", DataTable)
+        await pilot.press("s")  # by borough
+        await pilot.pause()
+        names = [r[1] for r in rows(table)]
+        assert names == sorted(names)
+        await pilot.press("s")  # by concerns, most first
+        await pilot.pause()
+        concerns = [int(r[2]) for r in rows(table)]
+        assert concerns == sorted(concerns, reverse=True)
+        await pilot.press("s")  # by improvements
+        await pilot.pause()
+        improvements = [int(r[3]) for r in rows(table)]
+        assert improvements == sorted(improvements, reverse=True)
+
+
 async def test_enter_opens_the_borough_with_its_exceptions_strongest_first(session, tmp_path):
     app = CrimefightersApp(preloaded=session, export_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -169,6 +169,7 @@ def run_scan(
     if boroughs:
         exceptions = exceptions.filter(pl.col("borough").is_in(boroughs))
     exceptions = _rank(exceptions)
+    status = _state_from_exceptions(status, exceptions)
     from crimefighters.scan.priorities import priority_status
 
     priorities = priority_status(status, comparisons, exceptions, config, scan_month, boroughs)
@@ -392,6 +393,23 @@ def _status(series: pl.DataFrame, points: pl.DataFrame, config: Config, scan_mon
         .then(pl.lit("neutral"))
         .otherwise(pl.lit("common cause"))
     ).sort(SERIES_KEYS)
+
+
+def _state_from_exceptions(status: pl.DataFrame, exceptions: pl.DataFrame) -> pl.DataFrame:
+    """Series without an SPC chart (e.g. the PAS, tested only against last year) take the
+    state of their strongest exception this month, so every view has one state to show."""
+    if exceptions.height == 0:
+        return status
+    strongest = (
+        exceptions.sort("score", descending=True)
+        .unique(["borough", "measure", "level", "category"], keep="first")
+        .select(area=pl.col("borough"), measure="measure", level="level", category="category", _flagged=pl.col("assessment"))
+    )
+    return (
+        status.join(strongest, on=["area", "measure", "level", "category"], how="left")
+        .with_columns(state=pl.when((pl.col("state") == "not charted") & pl.col("_flagged").is_not_null()).then(pl.col("_flagged")).otherwise(pl.col("state")))
+        .drop("_flagged")
+    )
 
 
 # --- year on year ---------------------------------------------------------------------------

@@ -208,9 +208,17 @@ def complete_window(series: pl.DataFrame, config: Config, scan_month: date, mont
     window = window.join(live, on=SERIES_KEYS, how="semi")
     if window.height == 0:
         return window
-    spans = window.group_by(SERIES_KEYS).agg(first=pl.col("month").min(), seen=pl.len())
+    spans = window.group_by(SERIES_KEYS).agg(
+        first=pl.col("month").min(),
+        seen=pl.len(),
+        kind=pl.col("kind").first(),
+        steps=(pl.col("month").sort().dt.year() * 12 + pl.col("month").sort().dt.month()).diff().drop_nulls().unique(),
+    )
     expected = (pl.lit(scan_month).dt.year() - pl.col("first").dt.year()) * 12 + pl.lit(scan_month).dt.month() - pl.col("first").dt.month() + 1
-    gappy = spans.filter(pl.col("seen") < expected)
+    # A published percentage at regular intervals (the PAS is quarterly) is a series of its
+    # own points; only counts are filled month by month.
+    regular = (pl.col("kind") != "count") & (pl.col("steps").list.len() == 1)
+    gappy = spans.filter((pl.col("seen") < expected) & ~regular)
     whole = window.join(gappy.select(SERIES_KEYS), on=SERIES_KEYS, how="anti").with_columns(
         missing=pl.lit(False), provisional=pl.col("provisional").fill_null(False)
     )

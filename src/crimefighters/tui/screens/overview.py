@@ -126,7 +126,8 @@ class OverviewScreen(SessionScreen):
         table = self.query_one("#overview-table", DataTable)
         name = SORTS[self.sort_index]
         if name in ("concerns", "improvements"):
-            table.sort(name, "borough", key=lambda n, b: (-int(n.plain), b), reverse=False)
+            # DataTable passes the two cells as one tuple: (count Text, borough name)
+            table.sort(name, "borough", key=lambda cells: (-int(cells[0].plain), cells[1]))
         elif name == "borough":
             table.sort("borough")
         else:

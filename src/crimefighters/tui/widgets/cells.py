@@ -113,6 +113,8 @@ LEGEND = Text.assemble(
     " neutral  ",
     ("·", STATE_STYLE["common cause"][1]),
     " common cause  ",
+    ("∅", STATE_STYLE["not charted"][1]),
+    " not charted  ",
     ("–", STATE_STYLE["no data"][1]),
     " no data loaded  ↑↓ direction",
 )
