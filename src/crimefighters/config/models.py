@@ -255,6 +255,9 @@ class SeasonalSettings(Strict):
 
 class RateSettings(Strict):
     alpha: float = Field(default=0.01, gt=0, lt=1)
+    min_points: float = Field(
+        default=2.0, ge=0, description="smallest change, in percentage points, a test may flag"
+    )
     pp_threshold: float = Field(default=5.0, gt=0)
     min_denominator: int = Field(default=30, ge=0)
 

@@ -39,7 +39,7 @@ def compare_proportions(sums: pl.DataFrame, settings: RateSettings) -> pl.DataFr
     enough = (pl.col("current_den") >= settings.min_denominator) & (pl.col("previous_den") >= settings.min_denominator)
     flagged = (
         pl.when(pl.col("tested"))
-        .then((pl.col("p_value") < settings.alpha) & enough)
+        .then((pl.col("p_value") < settings.alpha) & enough & (points.abs() >= settings.min_points))
         .otherwise(points.abs() >= settings.pp_threshold)
     )
     return frame.with_columns(flagged=flagged.fill_null(False), suppressed_provisional=pl.lit(False), wheeler_z=pl.lit(None, dtype=pl.Float64))
