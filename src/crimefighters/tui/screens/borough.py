@@ -180,31 +180,33 @@ class BoroughScreen(SessionScreen):
     def _exceptions(self, frame: pl.DataFrame) -> None:
         table = self.query_one("#exceptions-table", DataTable)
         table.clear(columns=True)
+        # What fired comes straight after the name, so an 80-column screen shows it.
         for label in (
             "State",
             "Measure",
-            "Level",
+            "Test",
             "Value",
             "Baseline",
             "Change",
-            "Test",
             "Score",
+            "Level",
             "Reason",
         ):
             table.add_column(label, key=label)
         for i, r in enumerate(frame.iter_rows(named=True)):
             key = f"x{i}"
-            name = (
-                r["category"]
-                if r["measure"] == "recorded_crime"
-                else f"{r['measure_label']}: {r['category']}"
-            )
+            if r["measure"] == "recorded_crime":
+                name = r["category"]
+            elif r["category"] in ("All", ""):
+                name = r["measure_label"]
+            else:
+                name = f"{r['measure_label']}: {r['category']}"
             self.refs[key] = SeriesRef(r["measure"], r["level"], r["category"], name)
             self.evidence[key] = r["evidence"]
             table.add_row(
                 assessment_cell(r["assessment"], r["direction"]),
-                name[:38],
-                r["level"],
+                name if len(name) <= 30 else name[:29] + "…",
+                test_label(r["method"], r["rule"], r["window"]),
                 value_text(r["value"], r["kind"]),
                 value_text(r["baseline"], r["kind"])
                 if r["method"] != "peer"
@@ -212,8 +214,8 @@ class BoroughScreen(SessionScreen):
                 change_text(r["change"], r["change_pct"], r["kind"])
                 if r["method"] != "peer"
                 else "",
-                test_label(r["method"], r["rule"], r["window"]),
                 f"{r['score']:.1f}",
+                r["level"],
                 r["evidence"],
                 key=key,
             )
