@@ -8,6 +8,7 @@ must lead the concerns.
 from __future__ import annotations
 
 import html
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -268,7 +269,7 @@ def test_atomic_write_leaves_the_old_file_whole_when_interrupted(tmp_path, monke
     def fail(fd):
         raise OSError("disk full")
 
-    monkeypatch.setattr(write_module.os, "fsync", fail)  # fails after the bytes are written
+    monkeypatch.setattr(os, "fsync", fail)  # fails after the bytes are written
     with pytest.raises(OSError):
         atomic_write(target, b"new briefing" * 1000)
     assert target.read_bytes() == b"old briefing"

@@ -12,13 +12,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
+from crimefighters.files import atomic_write
 from crimefighters.paths import cache_dir
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -43,19 +41,6 @@ def code_fingerprint(*subpackages: str) -> str:
 def key_of(*parts: object) -> str:
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def store_frames(kind: str, key: str, frames: dict[str, pl.DataFrame], meta: dict) -> None:

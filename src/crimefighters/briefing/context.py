@@ -480,7 +480,7 @@ def definitions(loaded: LoadedConfig) -> list[dict]:
         items.append(
             {
                 "name": "Rates and targets",
-                "text": f"Two-proportion test p < {ra.alpha:g} (at least {ra.min_denominator} cases), or {ra.pp_threshold:g} percentage points "
+                "text": f"Two-proportion test p < {ra.alpha:g} and a change of at least {ra.min_points:g} points (at least {ra.min_denominator} cases), or {ra.pp_threshold:g} percentage points "
                 "where only a percentage is published; an exception when a target is missed, and an improvement when it is met again.",
                 "where": _where(loaded, "scan", "rate"),
             }

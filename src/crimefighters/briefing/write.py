@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -14,6 +12,7 @@ from typing import TYPE_CHECKING
 from crimefighters.briefing.context import build_context, build_london_context, resolve_borough
 from crimefighters.briefing.render import FORMATS, render, render_html, render_pdf
 from crimefighters.errors import BriefingError
+from crimefighters.files import atomic_write_bytes
 
 if TYPE_CHECKING:
     from crimefighters.config import LoadedConfig
@@ -40,17 +39,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     An interrupted write leaves the old file whole and no temporary file behind.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data, suffix=".part")
 
 
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from crimefighters.errors import CrimefightersError
 
-
 # Kept equal to crimefighters.data.sample.DEFAULT_SEED (a test checks); importing that module
 # here would load Polars for every `--help`.
 DEFAULT_SEED = 2017

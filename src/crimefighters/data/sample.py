@@ -23,14 +23,14 @@ import csv
 import functools
 import io
 import math
-import os
 import random
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from statistics import NormalDist
+
+from crimefighters.files import atomic_write_bytes
 
 DEFAULT_SEED = 2017
 FIRST_MONTH = date(2022, 10, 1)
@@ -911,21 +911,10 @@ def write_sample(directory: Path, seed: int = DEFAULT_SEED) -> list[WrittenFile]
     written = []
     for name, content in generate(seed).items():
         path = directory / name
-        _atomic_write_bytes(path, content)
+        atomic_write_bytes(path, content)
         rows = content.count(b"\n") - 1 if name.endswith(".csv") else 0
         written.append(WrittenFile(path=path, size=len(content), rows=rows))
     return written
-
-
-def _atomic_write_bytes(path: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def readme(seed: int, files: dict[str, bytes]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from crimefighters.cache import atomic_write, code_fingerprint, key_of, load_frames, store_frames
+from crimefighters.cache import code_fingerprint, key_of, load_frames, store_frames
 from crimefighters.config.models import Config, normalise_name
 from crimefighters.data.categories import normalise_categories
 from crimefighters.data.formats import FileFormat, registry
@@ -34,6 +34,7 @@ from crimefighters.data.schema import (
 )
 from crimefighters.data.text import decode_text, first_line, meta_sidecar, read_bytes
 from crimefighters.errors import DataError
+from crimefighters.files import atomic_write
 from crimefighters.paths import cache_dir
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".json", ".json.gz", ".txt")

@@ -8,8 +8,6 @@ Every failure keeps the last good session on screen.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -22,6 +20,7 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from crimefighters.errors import CrimefightersError
+from crimefighters.files import atomic_write
 from crimefighters.tui.commands import CrimefightersCommands
 from crimefighters.tui.screens.borough import BoroughScreen, Filters, SeriesRef
 from crimefighters.tui.screens.dialogs import ErrorDialog, PickerDialog
@@ -435,14 +434,7 @@ def write_export(session: Session, borough: str, output_dir: Path) -> tuple[list
     slug = borough.lower().replace(" ", "-")
     target = output_dir / f"{slug}-{session.scan_month:%Y-%m}-exceptions.csv"
     frame = session.result.for_borough(borough)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=output_dir)
-    os.close(fd)
-    try:
-        frame.write_csv(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, frame.write_csv)
     return [target], "Exceptions as CSV (the briefing layer is not available yet)"
 
 
