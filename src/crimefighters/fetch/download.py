@@ -34,6 +34,7 @@ import httpx
 from crimefighters.config.models import Sources
 from crimefighters.errors import FetchError
 from crimefighters.fetch.verify import ContentProblem, check_content_type
+from crimefighters.files import atomic_write_bytes
 
 EventKind = Literal["start", "progress", "retry", "done", "unchanged", "skipped", "failed"]
 
@@ -104,6 +105,12 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def temp_path_for(target: Path) -> Path:
     """A hidden temporary file beside ``target`` (same filesystem, so the rename is atomic;
     hidden, so the data loader never picks it up)."""
@@ -113,22 +120,10 @@ def temp_path_for(target: Path) -> Path:
     return Path(name)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = temp_path_for(path)
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def install(download: Download, target: Path) -> None:
     """Rename a verified download over ``target``: the only moment the target changes."""
     try:
+        os.chmod(download.path, 0o666 & ~_umask())  # mkstemp made it private
         os.replace(download.path, target)
     except OSError as exc:
         download.path.unlink(missing_ok=True)

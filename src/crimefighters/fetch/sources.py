@@ -24,12 +24,12 @@ from crimefighters.fetch.download import (
     FetchState,
     Request,
     TooLarge,
-    atomic_write_bytes,
     install,
     now_iso,
 )
 from crimefighters.fetch.result import FileOutcome
 from crimefighters.fetch.verify import csv_check
+from crimefighters.files import atomic_write_bytes
 
 
 @dataclass
