@@ -136,7 +136,8 @@ def _json(frame) -> str:
 def _table(exceptions, scan_month) -> str:
     from crimefighters.scan.wording import month_name
 
-    symbols = {"concern": "▲ concern", "improvement": "▼ improvement", "neutral": "◆ neutral"}
+    # The same symbols as the TUI; the arrow is the direction of the change.
+    symbols = {"concern": "! concern", "improvement": "✓ improvement", "neutral": "◆ neutral"}
     if exceptions.height == 0:
         return f"No exceptions in {month_name(scan_month)}.\n"
     concerns = (exceptions["assessment"] == "concern").sum()
@@ -147,8 +148,9 @@ def _table(exceptions, scan_month) -> str:
         "",
     ]
     for row in exceptions.iter_rows(named=True):
-        mark = symbols.get(row["assessment"], row["assessment"])
-        lines.append(f"{row['score']:5.1f}  {row['borough']:<22} {mark:<14} {row['method']}/{row['rule']}")
+        arrow = "↑" if row["direction"] == "up" else "↓"
+        mark = f"{symbols.get(row['assessment'], row['assessment'])} {arrow}"
+        lines.append(f"{row['score']:5.1f}  {row['borough']:<22} {mark:<16} {row['method']}/{row['rule']}")
         lines.append(f"       {row['evidence']}")
     return "\n".join(lines) + "\n"
 
