@@ -109,7 +109,7 @@ CASES = [
     text(
         "mps: the same key twice with different counts",
         MPS + "Burglary,Burglary,Barnet,1,2\nBurglary,Burglary,Barnet,1,3\n",
-        "duplicate row for Barnet, Burglary / Burglary with different counts for 2024-02 (also on line 2)",
+        "duplicate row for Barnet, Burglary / Burglary, 2024-02 with different values (also on line 2)",
         line=3,
     ),
     text(
@@ -129,21 +129,21 @@ CASES = [
     text(
         "generic: a value is not a number",
         GENERIC + "2024-01,Barnet,asb_incidents,All,three\n",
-        "not a number: 'three'",
+        "not a number; found 'three'",
         2,
         "value",
     ),
     text(
         "generic: a value is negative",
         GENERIC + "2024-01,Barnet,asb_incidents,All,-3\n",
-        "negative value: '-3'",
+        "negative value; found '-3'",
         2,
         "value",
     ),
     text(
         "generic: a month is not YYYY-MM",
         GENERIC + "Jan 2024,Barnet,asb_incidents,All,3\n",
-        "expected YYYY-MM: 'Jan 2024'",
+        "expected YYYY-MM; found 'Jan 2024'",
         2,
         "month",
     ),

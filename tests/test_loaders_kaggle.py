@@ -61,8 +61,8 @@ def test_the_same_lsoa_category_and_month_twice_with_different_counts_is_refused
     with pytest.raises(DataError) as caught:
         load_dataset([path], config)
     assert str(caught.value) == (
-        f"{path}:4: duplicate row for LSOA E01000006, Burglary in a Dwelling, 2016-11 with a "
-        "different count (also on line 2)"
+        f"{path}:4: duplicate row for LSOA E01000006, Burglary in a Dwelling, 2016-11 with "
+        "different values (also on line 2)"
     )
 
 

@@ -22,6 +22,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import first_bad, refuse_conflicting_duplicates
 from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import (
     decode_text,
@@ -63,7 +64,7 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
             f"unexpected column(s) {unknown}; expected {', '.join(REQUIRED + OPTIONAL)}",
             line=1,
         )
-    frame = frame.rename({"_line": "line"}).with_columns(pl.col(pl.String).str.strip_chars())
+    frame = frame.with_columns(pl.col(pl.String).str.strip_chars())
 
     month = pl.coalesce(
         pl.col("month").str.to_date("%Y-%m", strict=False),
@@ -78,20 +79,20 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
             else pl.lit(None, dtype=pl.Float64)
         ),
     )
-    _first_bad(path, frame, pl.col("month_date").is_null(), "month", "expected YYYY-MM")
-    _first_bad(path, frame, pl.col("value_number").is_null(), "value", "not a number")
-    _first_bad(path, frame, pl.col("value_number") < 0, "value", "negative value")
-    _first_bad(path, frame, pl.col("borough") == "", "borough", "empty borough")
+    first_bad(path, frame, pl.col("month_date").is_null(), "month", "expected YYYY-MM")
+    first_bad(path, frame, pl.col("value_number").is_null(), "value", "not a number")
+    first_bad(path, frame, pl.col("value_number") < 0, "value", "negative value")
+    first_bad(path, frame, pl.col("borough") == "", "borough", "empty borough")
     if "denominator" in frame.columns:
-        _first_bad(
+        first_bad(
             path,
             frame,
             (pl.col("denominator") != "") & pl.col("denominator_number").is_null(),
             "denominator",
             "not a number",
         )
-        _first_bad(path, frame, pl.col("denominator_number") <= 0, "denominator", "must be above 0")
-        _first_bad(
+        first_bad(path, frame, pl.col("denominator_number") <= 0, "denominator", "must be above 0")
+        first_bad(
             path,
             frame,
             pl.col("value_number") > pl.col("denominator_number"),
@@ -106,11 +107,11 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         raise DataError(
             path,
             f"unknown measure {row['measure']!r} (measures are defined in measures.yaml)",
-            line=int(row["line"]),
+            line=int(row["_line"]),
             column="measure",
         )
     proportions = {m.id for m in config.measures if m.kind == "proportion"}
-    _first_bad(
+    first_bad(
         path,
         frame,
         pl.col("measure").is_in(sorted(proportions))
@@ -123,7 +124,7 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     provisional = pl.lit(None, dtype=pl.Boolean)
     if "provisional" in frame.columns:
         flag = pl.col("provisional").str.to_lowercase()
-        _first_bad(
+        first_bad(
             path,
             frame,
             ~flag.is_in(["true", "false", "1", "0", "yes", "no", ""]),
@@ -143,48 +144,22 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         value=pl.col("value_number"),
         denominator=pl.col("denominator_number"),
         family=pl.lit("generic"),
-        line=pl.col("line"),
+        line=pl.col("_line"),
         provisional_hint=provisional,
     )
-    _duplicates(path, rows)
+    refuse_conflicting_duplicates(
+        path,
+        rows,
+        ["month", "borough_raw", "measure", "category"],
+        pl.struct("value", "denominator"),
+        lambda r: f"{r['borough_raw']}, {r['measure']}, {r['category']}, {r['month']:%Y-%m}",
+        line_column="line",
+    )
     rows = rows.unique(
         subset=["month", "borough_raw", "measure", "category"], keep="first", maintain_order=True
     )
     release = rows["month"].max()
     return ParsedFile(path=path, format="generic", rows=conform(rows, RAW_COLUMNS), release=release)
-
-
-def _first_bad(
-    path: Path, frame: pl.DataFrame, condition: pl.Expr, column: str, problem: str
-) -> None:
-    bad = frame.filter(condition.fill_null(False))
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise DataError(
-            path, f"{problem}: {row.get(column)!r}", line=int(row["line"]), column=column
-        )
-
-
-def _duplicates(path: Path, rows: pl.DataFrame) -> None:
-    keys = ["month", "borough_raw", "measure", "category"]
-    conflicts = (
-        rows.group_by(keys)
-        .agg(
-            pl.struct("value", "denominator").n_unique().alias("versions"),
-            pl.col("line").min().alias("first"),
-            pl.col("line").max().alias("second"),
-        )
-        .filter(pl.col("versions") > 1)
-        .sort("second")
-    )
-    if conflicts.height:
-        row = conflicts.row(0, named=True)
-        raise DataError(
-            path,
-            f"duplicate row for {row['borough_raw']}, {row['measure']}, {row['category']}, "
-            f"{row['month']:%Y-%m} with different values (also on line {row['first']})",
-            line=int(row["second"]),
-        )
 
 
 FORMATS = [

@@ -15,9 +15,9 @@ import polars as pl
 
 from crimefighters.config.models import Config, normalise_name
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import first_bad, refuse_conflicting_duplicates
 from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import decode_text, read_csv_strings, split_header
-from crimefighters.errors import DataError
 
 COLUMNS = ("lsoa_code", "borough", "major_category", "minor_category", "value", "year", "month")
 
@@ -31,7 +31,7 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     frame = frame.rename({c: c.lower() for c in frame.columns if c != "_line"})
     frame = frame.with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
     for column in ("lsoa_code", "borough", "major_category", "minor_category"):
-        _first_bad(path, frame, pl.col(column) == "", column, "empty value")
+        first_bad(path, frame, pl.col(column) == "", column, "empty value")
     frame = frame.with_columns(
         count=pl.col("value").cast(pl.Int64, strict=False),
         month_date=pl.date(
@@ -41,16 +41,16 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         ),
         month_number=pl.col("month").cast(pl.Int32, strict=False),
     )
-    _first_bad(path, frame, pl.col("count").is_null(), "value", "not a whole number")
-    _first_bad(path, frame, pl.col("count") < 0, "value", "negative count")
-    _first_bad(
+    first_bad(path, frame, pl.col("count").is_null(), "value", "not a whole number")
+    first_bad(path, frame, pl.col("count") < 0, "value", "negative count")
+    first_bad(
         path,
         frame,
         pl.col("year").cast(pl.Int32, strict=False).is_null(),
         "year",
         "expected a year",
     )
-    _first_bad(
+    first_bad(
         path,
         frame,
         pl.col("month_number").is_null() | ~pl.col("month_number").is_between(1, 12),
@@ -96,36 +96,14 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
 
 def _without_repeats(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
     keys = ["lsoa_code", "major_category", "minor_category", "month_date"]
-    conflicts = (
-        frame.group_by(keys)
-        .agg(
-            pl.col("count").n_unique().alias("values"),
-            pl.col("_line").min().alias("first"),
-            pl.col("_line").max().alias("second"),
-        )
-        .filter(pl.col("values") > 1)
-        .sort("second")
+    refuse_conflicting_duplicates(
+        path,
+        frame,
+        keys,
+        pl.col("count"),
+        lambda r: f"LSOA {r['lsoa_code']}, {r['minor_category']}, {r['month_date']:%Y-%m}",
     )
-    if conflicts.height:
-        row = conflicts.row(0, named=True)
-        raise DataError(
-            path,
-            f"duplicate row for LSOA {row['lsoa_code']}, {row['minor_category']}, "
-            f"{row['month_date']:%Y-%m} with a different count (also on line {row['first']})",
-            line=int(row["second"]),
-        )
     return frame.sort("_line").unique(subset=keys, keep="first", maintain_order=True)
-
-
-def _first_bad(
-    path: Path, frame: pl.DataFrame, condition: pl.Expr, column: str, problem: str
-) -> None:
-    bad = frame.filter(condition.fill_null(False)).sort("_line")
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise DataError(
-            path, f"{problem}; found {row[column]!r}", line=int(row["_line"]), column=column
-        )
 
 
 FORMATS = [

@@ -19,6 +19,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import refuse_conflicting_duplicates
 from crimefighters.data.schema import RAW_COLUMNS, RAW_WARD_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import (
     decode_text,
@@ -174,39 +175,16 @@ def _unpivot(
         month=pl.col("column").str.to_date("%Y%m"),
         value=pl.col("value").cast(pl.Float64),
     ).rename({"major": "category_group", "minor": "category", "borough": "borough_raw"})
-    _check_duplicates(
+    keys = [k for k in ("borough_raw", "ward_code", "category_group", "category") if k in long.columns]
+    refuse_conflicting_duplicates(
         path,
         long,
-        [
-            k
-            for k in ("borough_raw", "ward_code", "category_group", "category")
-            if k in long.columns
-        ],
+        [*keys, "month"],
+        pl.col("value"),
+        lambda r: f"{r.get('ward_code') or r['borough_raw']}, {r['category_group']} / {r['category']}, {r['month']:%Y-%m}",
+        line_column="line",
     )
     return long
-
-
-def _check_duplicates(path: Path, long: pl.DataFrame, keys: list[str]) -> None:
-    """The same key twice is an error when the values differ; identical repeats are dropped later."""
-    conflicts = (
-        long.group_by([*keys, "month"])
-        .agg(
-            pl.col("value").n_unique().alias("values"),
-            pl.col("line").min().alias("first"),
-            pl.col("line").max().alias("second"),
-        )
-        .filter(pl.col("values") > 1)
-        .sort("second")
-    )
-    if conflicts.height:
-        row = conflicts.row(0, named=True)
-        area = row.get("ward_code") or row["borough_raw"]
-        raise DataError(
-            path,
-            f"duplicate row for {area}, {row['category_group']} / {row['category']} with different "
-            f"counts for {row['month']:%Y-%m} (also on line {row['first']})",
-            line=int(row["second"]),
-        )
 
 
 def _retired_categories(long: pl.DataFrame, id_columns: tuple[str, ...]) -> list[str]:

@@ -26,6 +26,7 @@ import polars as pl
 
 from crimefighters.config.models import Config, normalise_name
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import first_bad, refuse_conflicting_duplicates
 from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import (
     decode_text,
@@ -53,7 +54,7 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     frame = _set_aside_london_wide(path, frame, warnings)
     frame = _set_aside_other_surveys(frame, warnings)
     frame = _month_and_proportion(path, frame, warnings)
-    _first_bad(path, frame, pl.col("Measure") == "", "Measure", "empty PAS measure name")
+    first_bad(path, frame, pl.col("Measure") == "", "Measure", "empty PAS measure name")
     frame = _without_repeats(path, frame)
     rows = frame.select(
         month=pl.col("month"),
@@ -124,7 +125,7 @@ def _month_and_proportion(path: Path, frame: pl.DataFrame, warnings: list[str]) 
             pl.col("Date").str.to_date("%Y-%m-%d", strict=False),
         ).dt.truncate("1mo")
     )
-    _first_bad(
+    first_bad(
         path, frame, pl.col("month").is_null(), "Date", "expected a quarter-end date as dd/mm/yyyy"
     )
     blank = frame.filter(pl.col("Proportion") == "").height
@@ -136,8 +137,8 @@ def _month_and_proportion(path: Path, frame: pl.DataFrame, warnings: list[str]) 
         .str.replace(",", ".", literal=True)
         .cast(pl.Float64, strict=False)
     )
-    _first_bad(path, frame, pl.col("proportion").is_null(), "Proportion", "not a number")
-    _first_bad(
+    first_bad(path, frame, pl.col("proportion").is_null(), "Proportion", "not a number")
+    first_bad(
         path,
         frame,
         (pl.col("proportion") < 0) | (pl.col("proportion") > 1),
@@ -151,37 +152,15 @@ def _without_repeats(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
     """Identical repeated rows count once; the same borough, quarter and measure twice with
     different values is an error (spellings differing only in case count as one borough)."""
     keys = ["month", "borough_key", "Measure"]
-    conflicts = (
-        frame.group_by(keys)
-        .agg(
-            pl.col("proportion").n_unique().alias("values"),
-            pl.col("_line").min().alias("first"),
-            pl.col("_line").max().alias("second"),
-            pl.col("Borough").first(),
-        )
-        .filter(pl.col("values") > 1)
-        .sort("second")
+    refuse_conflicting_duplicates(
+        path,
+        frame,
+        keys,
+        pl.col("proportion"),
+        lambda r: f"{r['Borough']}, {r['Measure']}, {r['month']:%Y-%m}",
+        carry=("Borough",),
     )
-    if conflicts.height:
-        row = conflicts.row(0, named=True)
-        raise DataError(
-            path,
-            f"duplicate row for {row['Borough']}, {row['Measure']}, {row['month']:%Y-%m} with a "
-            f"different proportion (also on line {row['first']})",
-            line=int(row["second"]),
-        )
     return frame.sort("_line").unique(subset=keys, keep="first", maintain_order=True)
-
-
-def _first_bad(
-    path: Path, frame: pl.DataFrame, condition: pl.Expr, column: str, problem: str
-) -> None:
-    bad = frame.filter(condition.fill_null(False))
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise DataError(
-            path, f"{problem}; found {row[column]!r}", line=int(row["_line"]), column=column
-        )
 
 
 FORMATS = [

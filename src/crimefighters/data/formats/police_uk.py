@@ -35,6 +35,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import first_bad
 from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
 from crimefighters.data.store import BoroughResolver
 from crimefighters.data.text import decode_text, read_csv_strings, split_header
@@ -61,7 +62,7 @@ def detect_outcomes(header_line: str, path: Path) -> bool:
 
 def parse_street(path: Path, data: bytes, config: Config) -> ParsedFile:
     frame = _read(path, data, _STREET_REQUIRED)
-    _first_bad(path, frame, pl.col("Crime type") == "", "Crime type", "empty crime type")
+    first_bad(path, frame, pl.col("Crime type") == "", "Crime type", "empty crime type")
     frame, warnings = _assign_boroughs(frame, config)
     frame, repeats = _one_row_per_crime(frame)
     if repeats:
@@ -126,19 +127,8 @@ def _read(path: Path, data: bytes, required: tuple[str, ...]) -> pl.DataFrame:
         raise DataError(path, f"missing column(s) {missing} in a data.police.uk file", line=1)
     frame = frame.with_columns(pl.col(c).str.strip_chars() for c in required)
     frame = frame.with_columns(month=pl.col("Month").str.to_date("%Y-%m", strict=False))
-    _first_bad(path, frame, pl.col("month").is_null(), "Month", "expected a month as YYYY-MM")
+    first_bad(path, frame, pl.col("month").is_null(), "Month", "expected a month as YYYY-MM")
     return frame
-
-
-def _first_bad(
-    path: Path, frame: pl.DataFrame, condition: pl.Expr, column: str, problem: str
-) -> None:
-    bad = frame.filter(condition.fill_null(False))
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise DataError(
-            path, f"{problem}; found {row[column]!r}", line=int(row["_line"]), column=column
-        )
 
 
 def _outcome_codes(path: Path, frame: pl.DataFrame, config: Config) -> pl.Expr:
