@@ -166,7 +166,8 @@ def test_positive_outcomes_count_crimes_given_a_positive_outcome_in_the_month(
 
 def test_street_and_outcome_files_load_together(real, config):
     dataset = load_dataset([FOLDER], config)
-    assert dataset.measures() == ["positive_outcomes", "street_crime"]
+    # the rate is derived from the two: positive outcomes / crimes recorded, per borough-month
+    assert dataset.measures() == ["positive_outcome_rate", "positive_outcomes", "street_crime"]
     assert [f.format for f in dataset.report.files].count("police_uk_street") == 24
     assert [f.format for f in dataset.report.files].count("police_uk_outcomes") == 24
 

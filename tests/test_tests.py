@@ -209,3 +209,28 @@ def test_a_borough_far_above_the_london_rate_is_outside_the_funnel(config):
     row = peers.filter(pl.col("borough") == "Lambeth").row(0, named=True)
     assert row["rule"] == "funnel_998" and row["direction"] == "up"
     assert row["value"] == pytest.approx(round(population["Lambeth"] / 1000 * 3) * 12 / population["Lambeth"] * 1000)
+
+
+def test_a_rate_on_a_handful_of_cases_a_month_is_not_charted_for_exceptions(config):
+    # 1-3 positive outcomes a month out of ~70 burglaries: a jump to 5 is above the limits but
+    # rests on too few cases (mean numerator under spc.min_mean).
+    nums = [1, 2, 1, 3, 2, 1, 2, 1, 2, 3, 1, 2, 1, 2, 1, 3, 2, 1, 2, 1, 2, 3, 1, 6]
+    result = run_scan(_compliance(nums, [70] * 24, measure="positive_outcome_rate", category="All"), config, JUNE, methods=["spc"])
+    assert result.exceptions.height == 0
+    assert result.points.filter(pl.col("area") == "Lambeth").height == 24  # still charted for drill-down
+
+
+def test_police_uk_outcomes_and_crimes_give_a_positive_outcome_rate(real, config):
+    from crimefighters.data import load_dataset
+
+    folder = real / "police_uk_met_burglary_street_outcomes"
+    files = sorted(folder.glob("2023-0[34]-*"))
+    dataset = load_dataset(files, config)
+    obs = dataset.observations
+    rate = obs.filter(pl.col("measure") == "positive_outcome_rate")
+    assert rate["borough"].n_unique() >= 30
+    row = rate.filter((pl.col("borough") == "Lambeth") & (pl.col("month") == date(2023, 3, 1))).row(0, named=True)
+    positive = obs.filter((pl.col("measure") == "positive_outcomes") & (pl.col("borough") == "Lambeth") & (pl.col("month") == date(2023, 3, 1)))["value"].sum()
+    crimes = obs.filter((pl.col("measure") == "street_crime") & (pl.col("borough") == "Lambeth") & (pl.col("month") == date(2023, 3, 1)))["value"].sum()
+    assert (row["value"], row["denominator"]) == (positive, crimes)
+    assert row["source"].startswith("derived")

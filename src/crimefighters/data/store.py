@@ -383,6 +383,7 @@ def _build_dataset(files: list[Path], keyed: list, config: Config, use_cache: bo
 
     obs = _newest_release(observations, ["measure", "borough", "month"], report, OBSERVATION_SCHEMA)
     obs = normalise_categories(obs, config)
+    obs = _derive_positive_outcome_rate(obs, config, report)
     obs = _mark_provisional(obs, config)
     obs = conform(obs, OBSERVATION_SCHEMA).sort("measure", "borough", "category_group", "category", "month")
 
@@ -390,6 +391,48 @@ def _build_dataset(files: list[Path], keyed: list, config: Config, use_cache: bo
     wards = normalise_categories(wards, config) if wards.height else wards
     wards = conform(wards, WARD_SCHEMA).sort("borough", "ward", "category_group", "category", "month")
     return Dataset(observations=obs, wards=wards, report=report)
+
+
+def _derive_positive_outcome_rate(obs: pl.DataFrame, config: Config, report: LoadReport) -> pl.DataFrame:
+    """Positive outcome rate from data.police.uk files: positive outcomes assigned in a month /
+    crimes recorded in that month (the ``outcomes_in_period`` basis), per borough, where no
+    file supplies the rate itself. Only the crime types loaded count (the real Met extracts in
+    ../shared are burglary only, so there it is a burglary rate)."""
+    if obs.height == 0 or config.outcomes.basis != "outcomes_in_period":
+        return obs
+    police = obs.filter(pl.col("family") == "police_uk")
+    outcomes = police.filter(pl.col("measure") == "positive_outcomes").group_by("month", "borough").agg(
+        value=pl.col("value").sum(), release=pl.col("release").max()
+    )
+    crimes = police.filter(pl.col("measure") == "street_crime").group_by("month", "borough").agg(
+        denominator=pl.col("value").sum(), crimes_release=pl.col("release").max()
+    )
+    supplied = obs.filter(pl.col("measure") == "positive_outcome_rate").select("month", "borough").unique()
+    rate = outcomes.join(crimes, on=["month", "borough"]).join(supplied, on=["month", "borough"], how="anti")
+    rate = rate.filter(pl.col("denominator") > 0)
+    if rate.height == 0:
+        return obs
+    over = rate.filter(pl.col("value") > pl.col("denominator"))
+    if over.height:
+        report.warnings.append(
+            f"positive outcome rate not derived for {over.height} borough-months where positive "
+            "outcomes exceeded the crimes recorded that month"
+        )
+        rate = rate.filter(pl.col("value") <= pl.col("denominator"))
+    derived = rate.select(
+        "month",
+        "borough",
+        measure=pl.lit("positive_outcome_rate"),
+        category=pl.lit("All"),
+        category_group=pl.lit(""),
+        value=pl.col("value"),
+        denominator=pl.col("denominator"),
+        family=pl.lit("police_uk"),
+        source=pl.lit("derived: positive outcomes / street-level crimes (data.police.uk)"),
+        release=pl.max_horizontal("release", "crimes_release"),
+        provisional_hint=pl.lit(False),
+    )
+    return pl.concat([obs, derived], how="diagonal_relaxed")
 
 
 def _newest_release(

@@ -244,7 +244,10 @@ def _spc(series: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame
             breaks.select(*SERIES_KEYS, month=pl.col("break_month"), _break=pl.lit(True)), on=[*SERIES_KEYS, "month"], how="left"
         ).with_columns(rebase=pl.col("rebase") | pl.col("_break").fill_null(False)).drop("_break")
     # A series' first month starts group 0 whatever the rebase flag says.
-    window = window.with_columns(rebase=pl.col("rebase") & (pl.col("month") != pl.col("month").min().over(SERIES_KEYS)))
+    window = window.with_columns(
+        rebase=pl.col("rebase") & (pl.col("month") != pl.col("month").min().over(SERIES_KEYS)),
+        numerator_mean=pl.col("numerator").mean().over(SERIES_KEYS),
+    )
     return spc.spc_points(window, SERIES_KEYS, settings, rebase_col="rebase")
 
 
@@ -255,8 +258,12 @@ def _spc_exceptions(points: pl.DataFrame, status: pl.DataFrame, config: Config, 
     latest = points.filter(
         (pl.col("month") == scan_month) & (pl.col("area_type") == "borough") & (pl.col("point_type") != "common_cause")
     )
-    # Small counts: not charted for exceptions (methods.md: never a +300% headline on 1 -> 4).
-    latest = latest.filter((pl.col("kind") != "count") | (pl.col("mean") >= settings.min_mean))
+    # Small counts: not charted for exceptions (methods.md: never a +300% headline on 1 -> 4);
+    # nor a rate built on a handful of cases a month (2 positive outcomes of 70 burglaries).
+    small = ((pl.col("kind") == "count") & (pl.col("mean") < settings.min_mean)) | (
+        (pl.col("kind") == "proportion") & pl.col("denominator").is_not_null() & (pl.col("numerator_mean") < settings.min_mean)
+    )
+    latest = latest.filter(~small)
     latest = latest.with_columns(rule=pl.col("special_cause_type").replace_strict(RULES, default=None))
     latest = _suppress_provisional_drops(latest, points, config, scan_month)
     if latest.height == 0:
