@@ -237,6 +237,10 @@ class BoroughScreen(SessionScreen):
         ).sort("month")["value"]
         return sparkline(values.to_list()[-12:])
 
+    @staticmethod
+    def _no_data_row(label: str) -> tuple:
+        return (label[:40], "no data loaded", "", "", "", state_cell(None, available=False), "")
+
     def _priorities(self, session: Session) -> None:
         table = self.query_one("#priorities-table", DataTable)
         table.clear(columns=True)
@@ -303,16 +307,7 @@ class BoroughScreen(SessionScreen):
             key = f"k{i}"
             series = headline_series(result, measure_id)
             if series is None:
-                table.add_row(
-                    measure.label[:40],
-                    "no data loaded",
-                    "",
-                    "",
-                    "",
-                    state_cell(None, available=False),
-                    "",
-                    key=key,
-                )
+                table.add_row(*self._no_data_row(measure.label), key=key)
                 continue
             level, category = series
             self.refs[key] = SeriesRef(measure_id, level, category, measure.label)
@@ -324,16 +319,7 @@ class BoroughScreen(SessionScreen):
             )
             status = result.status.filter(match)
             if status.height == 0:
-                table.add_row(
-                    measure.label[:40],
-                    "no data loaded",
-                    "",
-                    "",
-                    "",
-                    state_cell(None, available=False),
-                    "",
-                    key=key,
-                )
+                table.add_row(*self._no_data_row(measure.label), key=key)
                 continue
             s = status.row(0, named=True)
             twelve = (
