@@ -49,8 +49,11 @@ def test_every_spelling_in_the_domain_notes_resolves():
         "Ealing ": "Ealing",
         "Kensington & Chelsea": "Kensington and Chelsea",
     }
+    config = load_config().config
     for spelling, canonical in spellings.items():
         assert resolver.canonical[normalise_name(spelling)] == canonical
+        assert config.find_borough(spelling) == canonical
+    assert config.find_borough("Gotham") is None
     assert normalise_name("Heathrow") in resolver.pseudo
 
 

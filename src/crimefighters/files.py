@@ -19,6 +19,11 @@ def _umask() -> int:
     return mask
 
 
+def make_shareable(path: Path) -> None:
+    """Give a file made by mkstemp (0600) the permissions a plain open() would give."""
+    os.chmod(path, 0o666 & ~_umask())
+
+
 def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tmp") -> None:
     """Call ``write(temporary_path)`` to fill the file, then rename it over ``path``."""
     path = Path(path)
@@ -31,7 +36,7 @@ def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tm
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         # mkstemp makes the file private (0600); a briefing is meant to be shared
-        os.chmod(tmp, 0o666 & ~_umask())
+        make_shareable(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from crimefighters.briefing.charts import SYMBOLS, ChartPoint, sparkline, spc_chart
-from crimefighters.config.models import Config, normalise_name
+from crimefighters.config.models import Config
 from crimefighters.errors import BriefingError
 from crimefighters.scan.wording import fmt_change, fmt_p, fmt_value, month_name
 
@@ -52,10 +52,9 @@ MAX_LISTED = 6  # per side, charted or listed in one line; the rest are counted
 
 def resolve_borough(config: Config, name: str) -> str:
     """Any configured spelling of a borough -> its canonical name; else a BriefingError."""
-    wanted = normalise_name(name or "")
-    for borough in config.geography.boroughs:
-        if wanted in {normalise_name(s) for s in [borough.name, *borough.aliases]}:
-            return borough.name
+    found = config.find_borough(name)
+    if found is not None:
+        return found
     shown = name if len(name) <= 60 else name[:57] + "..."
     raise BriefingError(
         f"unknown borough {shown!r}; expected one of the 32 London boroughs "

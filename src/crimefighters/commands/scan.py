@@ -55,18 +55,12 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 def resolve_boroughs(names: list[str] | None, config) -> list[str] | None:
     if not names:
         return None
-    from crimefighters.config.models import normalise_name
-
-    lookup = {}
-    for b in config.geography.boroughs:
-        for spelling in [b.name, *b.aliases]:
-            lookup[normalise_name(spelling)] = b.name
     out = []
     for name in names:
-        key = normalise_name(name)
-        if key not in lookup:
+        found = config.find_borough(name)
+        if found is None:
             raise CrimefightersError(f"--borough: unknown borough {name!r}; expected one of the 32 London boroughs, e.g. Lambeth")
-        out.append(lookup[key])
+        out.append(found)
     return out
 
 

@@ -508,6 +508,14 @@ class Config(Strict):
     def borough_names(self) -> list[str]:
         return [b.name for b in self.geography.boroughs]
 
+    def find_borough(self, name: str) -> str | None:
+        """Any configured spelling of a borough (aliases, case, '&') -> its canonical name."""
+        wanted = normalise_name(name or "")
+        for borough in self.geography.boroughs:
+            if wanted in {normalise_name(s) for s in [borough.name, *borough.aliases]}:
+                return borough.name
+        return None
+
     def bcu_of(self, borough: str) -> str | None:
         for b in self.geography.boroughs:
             if b.name == borough:

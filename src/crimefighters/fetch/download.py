@@ -34,7 +34,7 @@ import httpx
 from crimefighters.config.models import Sources
 from crimefighters.errors import FetchError
 from crimefighters.fetch.verify import ContentProblem, check_content_type
-from crimefighters.files import atomic_write_bytes
+from crimefighters.files import atomic_write_bytes, make_shareable
 
 EventKind = Literal["start", "progress", "retry", "done", "unchanged", "skipped", "failed"]
 
@@ -105,12 +105,6 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def temp_path_for(target: Path) -> Path:
     """A hidden temporary file beside ``target`` (same filesystem, so the rename is atomic;
     hidden, so the data loader never picks it up)."""
@@ -123,7 +117,7 @@ def temp_path_for(target: Path) -> Path:
 def install(download: Download, target: Path) -> None:
     """Rename a verified download over ``target``: the only moment the target changes."""
     try:
-        os.chmod(download.path, 0o666 & ~_umask())  # mkstemp made it private
+        make_shareable(download.path)  # mkstemp made it private
         os.replace(download.path, target)
     except OSError as exc:
         download.path.unlink(missing_ok=True)

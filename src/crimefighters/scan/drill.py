@@ -11,9 +11,9 @@ from datetime import date
 import polars as pl
 
 from crimefighters.config.models import Config
-from crimefighters.data.categories import canonical_map, is_non_notifiable
+from crimefighters.data.categories import is_non_notifiable
 from crimefighters.scan.runner import ScanResult
-from crimefighters.scan.series import month_add
+from crimefighters.scan.series import month_add, priority_rows
 
 
 def _key(area: str, measure: str, level: str, category: str) -> pl.Expr:
@@ -63,15 +63,7 @@ def _members(observations: pl.DataFrame, config: Config, borough: str, measure: 
     if level == "total":
         return rows.filter((pl.col("category_group") != "") & ~is_non_notifiable(config))
     priority = next((p for p in config.priorities.definitions if p.label == category and p.measure == measure), None)
-    if priority is None or not priority.filters:
-        return rows
-    condition = pl.lit(False)
-    for family, spec in priority.filters.items():
-        minor = sorted({v.lower() for v in canonical_map(spec.minor, config).values()} | {n.lower() for n in spec.minor})
-        major = sorted({v.lower() for v in canonical_map(spec.major, config).values()} | {n.lower() for n in spec.major})
-        match = pl.col("category").str.to_lowercase().is_in(minor) | pl.col("category_group").str.to_lowercase().is_in(major)
-        condition = condition | ((pl.col("family") == family) & match)
-    return rows.filter(condition)
+    return rows if priority is None else priority_rows(rows, priority, config)
 
 
 def breakdown(observations: pl.DataFrame, config: Config, borough: str, measure: str, level: str, category: str, scan_month: date) -> pl.DataFrame:

@@ -145,6 +145,20 @@ def _priority_parts(base: pl.DataFrame, config: Config) -> list[pl.DataFrame]:
     return [_aggregate(both.with_columns(category=pl.col("label"), level=pl.lit("priority")).drop("label", "_row", "_minor", "_major"))]
 
 
+def priority_rows(rows: pl.DataFrame, priority, config: Config) -> pl.DataFrame:
+    """The rows of ``priority``'s measure that its per-family filters select (all, if none)."""
+    rows = rows.filter(pl.col("measure") == priority.measure)
+    if not priority.filters:
+        return rows
+    condition = pl.lit(False)
+    for family, spec in priority.filters.items():
+        match = pl.col("category").str.to_lowercase().is_in(_casefolded(spec.minor, config)) | pl.col(
+            "category_group"
+        ).str.to_lowercase().is_in(_casefolded(spec.major, config))
+        condition = condition | ((pl.col("family") == family) & match)
+    return rows.filter(condition)
+
+
 def _casefolded(names: list[str], config: Config) -> list[str]:
     mapping = canonical_map(names, config)
     return sorted({mapping[n].lower() for n in names} | {n.lower() for n in names})

@@ -237,13 +237,10 @@ class CrimefightersApp(App):
             self.reload(self.session, paths)
 
     def _resolve_borough(self, name: str) -> str | None:
-        from crimefighters.config.models import normalise_name
-
         assert self.session is not None
-        wanted = normalise_name(name)
-        for b in self.session.config.geography.boroughs:
-            if wanted in {normalise_name(b.name), *(normalise_name(a) for a in b.aliases)}:
-                return b.name
+        found = self.session.config.find_borough(name)
+        if found is not None:
+            return found
         self.show_error(
             "Unknown borough",
             f"--borough: no borough called {name!r}; expected one of {', '.join(self.session.config.borough_names())}",
