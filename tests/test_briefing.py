@@ -30,7 +30,7 @@ from crimefighters.briefing import (
 )
 from crimefighters.briefing import write as write_module
 from crimefighters.errors import BriefingError
-from crimefighters.scan.wording import fmt_change, fmt_value
+from crimefighters.present import fmt_change, fmt_value
 
 SCAN_MONTH = date(2026, 9, 1)
 REAL_24M = "mps_borough_crime/recent_24m/MPS_Borough_Level_Crime_24m__202407-202606__mithunksms__BOCU_format.csv"
@@ -85,40 +85,34 @@ def test_lambeth_header_names_borough_bcu_month_and_provisional_month(lambeth):
     assert lambeth["sources"], "the data files and their months are listed"
 
 
-def test_the_planted_lambeth_robbery_spike_leads_the_concerns(sample, lambeth):
-    concerns = lambeth["exceptions"]["concerns"]
-    assert concerns, "Lambeth has concerns in September 2026"
-    assert "Robbery" in concerns[0]["title"]
-    # Robbery of personal property (the priority, or its published category) was flagged by
-    # the outside-limits rule.
-    spike = [
-        c
-        for c in lambeth["exceptions"]["all_concerns"]
-        if "personal property" in c["category"].lower()
-    ]
-    assert spike, "the series carrying the planted spike is listed"
-    methods = [spike[0]["method"], *spike[0]["also"]]
-    assert "SPC: outside the process limits" in methods
-    assert spike[0]["chart"].startswith("<svg"), "each charted concern has its SPC chart"
+def test_the_planted_lambeth_robbery_spike_is_one_new_finding_leading_the_page(sample, lambeth):
+    findings = lambeth["findings"]
+    first = findings["charted"][0]
+    assert first["title"] == "Robbery" and first["assessment"] == "concern" and first["is_new"]
+    # one card for the spike, whatever methods and categories saw it
+    robbery = [c for c in findings["all"] if "robbery" in c["title"].lower()]
+    assert len(robbery) == 1
+    assert "Robbery (personal property)" in first["covers"]
+    assert any("above the SPC upper limit" in t for t in first["tests"])
+    assert first["chart"].startswith("<svg"), "each charted finding has its SPC chart"
 
 
-def test_exception_counts_and_order_match_the_scan(sample, lambeth):
+def test_finding_counts_and_order_match_the_scan(sample, lambeth):
     result, _, _ = sample
-    frame = result.for_borough("Lambeth")
-    exc = lambeth["exceptions"]
-    assert exc["n_concerns"] == frame.filter(pl.col("assessment") == "concern").height
-    assert exc["n_improvements"] == frame.filter(pl.col("assessment") == "improvement").height
-    # Cards follow the scan's ranking: first appearance of each series, strongest first.
-    series = []
-    for row in frame.filter(pl.col("assessment") == "concern").iter_rows(named=True):
-        key = (row["measure"], row["level"], row["category"])
-        if key not in series:
-            series.append(key)
-    shown = [(c["measure"], c["level"], c["category"]) for c in exc["all_concerns"]]
-    assert shown == series[: len(shown)]
-    assert exc["more_concerns"] == max(len(series) - len(shown), 0)
-    assert exc["charted"] == exc["concerns"] + exc["improvements"]
-    assert 1 <= len(exc["charted"]) <= 4
+    frame = result.for_area("Lambeth")
+    found = lambeth["findings"]
+    assert found["total"] == frame.height
+    assert found["n_concerns"] == frame.filter(pl.col("assessment") == "concern").height
+    assert found["n_improvements"] == frame.filter(pl.col("assessment") == "improvement").height
+    assert found["n_new"] == frame.filter(pl.col("status") == "new").height
+    # new and returned findings first, each group strongest first
+    order = {"new": 0, "returned": 1, "continuing": 2}
+    expected = frame.with_columns(_o=pl.col("status").replace_strict(order)).sort("_o", pl.col("score"), descending=[False, True])
+    assert [c["id"] for c in found["all"]] == expected["finding_id"].to_list()
+    assert sorted(c["id"] for c in found["charted"] + found["listed"]) == sorted(c["id"] for c in found["all"])
+    assert all(c["assessment"] in ("concern", "improvement") for c in found["charted"])
+    assert 1 <= len(found["charted"]) <= 4
+    assert {r["title"] for r in found["resolved"]} == set(result.resolved.filter(pl.col("borough") == "Lambeth")["name"])
 
 
 def test_local_priorities_show_the_scans_values_and_changes(sample, lambeth):
@@ -152,22 +146,23 @@ def test_html_shows_priorities_exceptions_processes_comparison_and_rules(lambeth
         "This month's themes",
         "Local priorities",
         "High-harm priorities",
-        "Exceptions",
+        "Findings",
         "Key processes",
         "Comparison with Central South BCU and London",
-        "How exceptions are defined",
+        "How findings are made",
     ):
         assert heading.lower() in text.lower(), heading
     for priority in lambeth["local_priorities"]:
         assert priority["label"] in text
         assert priority["changes"]["12"]["text"] in text
-    for card in lambeth["exceptions"]["charted"]:
+    for card in lambeth["findings"]["charted"]:
         assert card["evidence"] in text
+        assert card["status"] in text
     labels = [p["label"] for p in lambeth["key_processes"]]
     assert "I-grade calls attended within 15 minutes" in labels
     assert "≥ 90.0%" in text, "the I-grade target is shown beside the value"
     assert "config/scan.yaml" in text, "each threshold says where it is set"
-    assert page.count("<svg") >= len(lambeth["exceptions"]["charted"]) + len(
+    assert page.count("<svg") >= len(lambeth["findings"]["charted"]) + len(
         lambeth["local_priorities"]
     )
 
@@ -179,9 +174,10 @@ def test_markdown_carries_the_same_content_without_charts(lambeth):
     for priority in lambeth["local_priorities"]:
         assert f"| {priority['label']}" in text.replace("\\(", "(")
         assert priority["changes"]["12"]["text"] in text
-    for card in lambeth["exceptions"]["all_concerns"]:
+    for card in lambeth["findings"]["all"]:
         assert card["title"] in text.replace("\\", "")
-    assert "How exceptions are defined" in text
+        assert card["status"] in text
+    assert "How findings are made" in text
 
 
 def test_html_is_self_contained(lambeth):
@@ -195,10 +191,9 @@ def test_html_is_self_contained(lambeth):
 def test_html_escapes_borough_and_category_strings(lambeth):
     hostile = "<script>alert('x')</script>"
     context = dict(lambeth, borough=hostile, title=hostile)
-    context["exceptions"] = dict(lambeth["exceptions"])
-    context["exceptions"]["charted"] = [
-        dict(c, title=hostile, evidence=hostile) for c in lambeth["exceptions"]["charted"]
-    ]
+    context["findings"] = dict(lambeth["findings"])
+    context["findings"]["charted"] = [dict(c, title=hostile, evidence=hostile) for c in lambeth["findings"]["charted"]]
+    context["findings"]["all"] = [dict(c, title=hostile, evidence=hostile) for c in lambeth["findings"]["all"]]
     page = render_html(context)
     assert "<script>" not in page
     assert "&lt;script&gt;" in page

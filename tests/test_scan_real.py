@@ -29,8 +29,8 @@ ASSESSMENTS = {"concern", "improvement", "neutral"}
 RULES = {
     "spc": {"outside_limits", "trend", "two_of_three", "shift"},
     "yoy": {"poisson_exact"},
-    "seasonal": {"seasonal_z"},
-    "peer": {"funnel_95", "funnel_998"},
+    "seasonal": {"seasonal"},
+    "peer": {"standing_changed"},
 }
 
 
@@ -45,8 +45,10 @@ def test_every_format_scans_its_latest_and_a_middle_month(datasets, config, name
     months = dataset.months()
     for month in (months[-1], months[len(months) // 2]):
         result = run_scan(dataset.observations, config, month)
-        exceptions = result.exceptions
+        exceptions = result.findings.filter(pl.col("area_type") == "borough")
         assert exceptions.height > 0
+        assert set(exceptions["status"]) <= {"new", "continuing", "returned"}
+        assert exceptions["finding_id"].n_unique() == exceptions.height
         assert set(exceptions["assessment"]) <= ASSESSMENTS
         assert exceptions["score"].to_list() == sorted(exceptions["score"].to_list(), reverse=True)
         assert set(exceptions["borough"]) <= set(config.borough_names())
@@ -88,13 +90,15 @@ def test_lambeth_tno_in_june_2026_above_the_upper_limit_checked_by_hand(real, da
     mean, _, upper = _xmr(values)
     assert values[-1] > upper  # 3,765 against an upper limit of about 3,571
     result = run_scan(datasets["bocu"].observations, config, date(2026, 6, 1))
-    row = result.exceptions.filter(
+    row = result.tests.filter(
         (pl.col("borough") == "Lambeth") & (pl.col("level") == "total") & (pl.col("method") == "spc")
     ).row(0, named=True)
     assert row["value"] == values[-1]
     assert row["baseline"] == pytest.approx(mean)
     assert row["upper_limit"] == pytest.approx(upper)
     assert row["rule"] == "outside_limits" and row["assessment"] == "concern"
+    # the total is part of one of Lambeth's findings, not a finding repeated on its own
+    assert row["finding_id"] in result.findings.filter(pl.col("borough") == "Lambeth")["finding_id"].to_list()
 
 
 def test_a_year_on_year_change_in_the_uppercase_file_checked_by_hand(real, datasets, config):
@@ -102,25 +106,40 @@ def test_a_year_on_year_change_in_the_uppercase_file_checked_by_hand(real, datas
     # is the first year of the file).
     from scipy.stats import binomtest
 
+    # With dispersion off the test is the exact conditional test (scipy's binomtest); with it
+    # on, the counts are divided by the series' own extra variation, computed here
+    # independently: d = each month less the same month a year earlier over the months
+    # before December 2025 (Jan-Nov 2025), pulled in to 3 robust SDs, var(d) / (2 x mean).
     path = real / FILES["upper"]
     totals = _raw_series(path, "Westminster", lambda major, minor: minor == "SHOPLIFTING")
     values = list(totals.values())
     previous, current = sum(values[:12]), sum(values[12:])
-    expected_p = binomtest(current, current + previous, 0.5).pvalue
-    result = run_scan(datasets["upper"].observations, config, date(2025, 12, 1))
-    twelve = result.comparisons.filter(
-        (pl.col("area") == "Westminster") & (pl.col("level") == "minor") & (pl.col("category") == "Shoplifting") & (pl.col("window") == "12")
-    ).row(0, named=True)
-    assert (twelve["current"], twelve["previous"]) == (current, previous)
-    assert twelve["p_value"] == pytest.approx(expected_p, rel=1e-6)
-    assert twelve["change_pct"] == pytest.approx((current - previous) / previous * 100)
+    poisson = config.model_copy(
+        update={"scan": config.scan.model_copy(update={"findings": config.scan.findings.model_copy(update={"dispersion": "poisson"})})}
+    )
+    where = (pl.col("area") == "Westminster") & (pl.col("level") == "minor") & (pl.col("category") == "Shoplifting") & (pl.col("window") == "12")
+    exact = run_scan(datasets["upper"].observations, poisson, date(2025, 12, 1)).comparisons.filter(where).row(0, named=True)
+    assert (exact["current"], exact["previous"]) == (current, previous)
+    assert exact["p_value"] == pytest.approx(binomtest(current, current + previous, 0.5).pvalue, rel=1e-6)
+    assert exact["change_pct"] == pytest.approx((current - previous) / previous * 100)
+
+    d = [values[i] - values[i - 12] for i in range(12, 23)]
+    centre = statistics.median(d)
+    spread = 3 * 1.4826 * statistics.median(abs(x - centre) for x in d)
+    clipped = [min(max(x, centre - spread), centre + spread) for x in d]
+    phi = max(1.0, statistics.variance(clipped) / (2 * statistics.mean(values[:23])))
+    scaled = run_scan(datasets["upper"].observations, config, date(2025, 12, 1)).comparisons.filter(where).row(0, named=True)
+    assert scaled["phi"] == pytest.approx(phi, rel=1e-9)
+    assert scaled["p_value"] > exact["p_value"]
 
 
 def test_scan_csv_and_json_carry_the_contract_fields(real, capsys):
     fields = [
         "borough", "bcu", "measure", "category", "period", "window", "value", "baseline", "change",
         "change_pct", "method", "rule", "direction", "assessment", "score", "p_value", "provisional", "evidence",
-    ]
+        "level", "priority_id", "measure_label", "lower_limit", "upper_limit", "target",
+        "finding_id", "status", "months_running", "related", "tests",
+    ]  # fmt: skip
     path = str(real / FILES["bocu"])
     assert main(["scan", "--data", path, "--borough", "Lambeth", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -130,7 +149,7 @@ def test_scan_csv_and_json_carry_the_contract_fields(real, capsys):
     assert rows and all(r["borough"] == "Lambeth" and r["period"] == "2026-06" for r in rows)
     assert main(["scan", "--data", path, "--borough", "lambeth", "--format", "json", "--method", "spc"]) == 0
     objects = json.loads(capsys.readouterr().out)
-    assert objects and {o["method"] for o in objects} == {"spc"}
+    assert objects and all(o["finding_id"].startswith("Lambeth|") and "SPC" in o["tests"] for o in objects)
 
 
 def test_compare_gives_the_published_table_with_a_tno_total(real, capsys):

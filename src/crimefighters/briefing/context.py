@@ -16,7 +16,16 @@ import polars as pl
 from crimefighters.briefing.charts import SYMBOLS, ChartPoint, sparkline, spc_chart
 from crimefighters.config.models import Config
 from crimefighters.errors import BriefingError
-from crimefighters.scan.wording import fmt_change, fmt_p, fmt_value, month_name
+from crimefighters.present import (
+    fmt_change,
+    fmt_p,
+    fmt_value,
+    month_name,
+    series_name,
+    status_text,
+    window_label,
+)
+from crimefighters.scan.methods import METHODS, method_definition
 
 if TYPE_CHECKING:
     from crimefighters.config import LoadedConfig
@@ -39,15 +48,9 @@ STATE_SYMBOL = {
     "neutral": SYMBOLS["neutral"],
     "common cause": SYMBOLS["common"],
 }
-WINDOW_LABELS = {
-    "1": "the month",
-    "3": "3 months",
-    "12": "12 months",
-    "fytd": "financial year to date",
-}
-MAX_EXCEPTIONS = 4  # charted cards, concerns and improvements together
+MAX_CHARTS = 4  # findings shown with their SPC chart; the rest are one line each
 MAX_ROWS_PER_PROCESS = 3
-MAX_LISTED = 6  # per side, charted or listed in one line; the rest are counted
+MAX_PEERS = 4  # standing against London: the furthest from London
 
 
 def resolve_borough(config: Config, name: str) -> str:
@@ -130,11 +133,13 @@ def _change(cmp: dict | None, unit: str = "") -> dict[str, Any]:
 
 def _series_name(config: Config, measure_id: str, level: str, category: str) -> str:
     measure = config.measure(measure_id)
-    if category in ("All", ""):
-        return measure.label
-    if level in ("total", "priority") or measure_id == "recorded_crime":
-        return category
-    return f"{measure.label}: {category}"
+    return series_name(measure.id, measure.label, level, category)
+
+
+def method_label(method: str, window: str) -> str:
+    """'SPC', 'vs last year (12 months)'"""
+    label = METHODS[method].label
+    return f"{label} ({window_label(window)})" if method in ("yoy", "rate", "seasonal") else label
 
 
 def _value_fmt(kind: str, unit: str):
@@ -161,9 +166,7 @@ def _priority_rows(
             "label": p["label"],
             "available": bool(p["available"]),
             "note": p["note"] or "",
-            "exceptions": p["exceptions"] or 0,
-            "concerns": p["concerns"] or 0,
-            "improvements": p["improvements"] or 0,
+            "findings": p["findings"] or 0,
         }
         if not p["available"]:
             row.update(
@@ -193,118 +196,97 @@ def _priority_rows(
     return rows
 
 
-METHOD_LABELS = {
-    ("spc", "outside_limits"): "SPC: outside the process limits",
-    ("spc", "trend"): "SPC: run of rises or falls",
-    ("spc", "two_of_three"): "SPC: 2 of 3 near the limits",
-    ("spc", "shift"): "SPC: run on one side of the mean",
-    ("yoy", "poisson_exact"): "Against last year",
-    ("rate", "two_proportion"): "Rate against last year",
-    ("rate", "pp_threshold"): "Rate against last year",
-    ("seasonal", "seasonal_z"): "Against the same month in earlier years",
-    ("target", "target_missed"): "Target missed",
-    ("target", "target_met"): "Target met again",
-    ("peer", "funnel_998"): "Against London (99.8% funnel)",
-    ("peer", "funnel_95"): "Against London (95% funnel)",
-}
+STATUS_ORDER = {"new": 0, "returned": 1, "continuing": 2}
 
 
-def _method_label(e: dict) -> str:
-    method = METHOD_LABELS.get((e["method"], e["rule"]), f"{e['method']}: {e['rule']}")
-    if e["method"] in ("yoy", "rate"):
-        method += f" ({WINDOW_LABELS.get(e['window'], e['window'])})"
-    return method
-
-
-def _exception_numbers(e: dict, config: Config, unit: str) -> dict[str, str]:
-    """Value, baseline and change as the method means them (a peer value is a rate, not a count)."""
-    if e["method"] == "peer":
-        if e["kind"] == "count":
-            per = config.scan.peer.per
+def _finding_numbers(f: dict, config: Config, unit: str) -> dict[str, str]:
+    """Value, baseline and change as the headline test means them (a peer value is a rate)."""
+    if f["method"] == "peer":
+        if f["kind"] == "count":
+            per = config.settings_for(f["measure"]).peer.per
             rate = lambda x: f"{x:,.2f} per {per:,} residents"  # noqa: E731
         else:
-            rate = lambda x: fmt_value(x, e["kind"], unit)  # noqa: E731
-        london = rate(e["baseline"]) if e["baseline"] is not None else "n/a"
-        return {"value": rate(e["value"]), "baseline": london, "change": f"London {london}"}
+            rate = lambda x: fmt_value(x, f["kind"], unit)  # noqa: E731
+        london = rate(f["baseline"]) if f["baseline"] is not None else "n/a"
+        return {"value": rate(f["value"]), "baseline": london, "change": f"London {london}"}
     return {
-        "value": fmt_value(e["value"], e["kind"], unit),
-        "baseline": fmt_value(e["baseline"], e["kind"], unit) if e["baseline"] is not None else "",
-        "change": fmt_change(e["change"], e["change_pct"], e["kind"])
-        if e["change"] is not None
-        else "",
+        "value": fmt_value(f["value"], f["kind"], unit),
+        "baseline": fmt_value(f["baseline"], f["kind"], unit) if f["baseline"] is not None else "",
+        "change": fmt_change(f["change"], f["change_pct"], f["kind"]) if f["change"] is not None else "",
     }
 
 
-def _exception_rows(
-    result: ScanResult, config: Config, look: _Lookup, borough: str, max_rows: int
-) -> dict[str, Any]:
-    """One card per series, strongest first: several methods flagging one spike are one finding.
+def _finding_cards(result: ScanResult, config: Config, look: _Lookup, area: str, max_charts: int) -> dict[str, Any]:
+    """One card per finding: new first, then returned, then continuing, strongest first within.
 
-    The card leads with the strongest evidence and names the other methods that agree; the
-    counts (``n_concerns`` ...) are exceptions as the scan counts them.
+    The strongest few carry their SPC chart; the rest are one line each. Findings resolved
+    since last month and the area's standing against London (context, not this month's news)
+    are listed apart.
     """
-    frame = result.for_borough(borough)  # strongest first (the scan ranks them)
-    out: dict[str, Any] = {"total": frame.height}
-    for assessment, name in (
-        ("concern", "concerns"),
-        ("improvement", "improvements"),
-        ("neutral", "neutral"),
-    ):
-        rows = frame.filter(pl.col("assessment") == assessment)
-        cards: dict[tuple, list[dict]] = {}
-        for e in rows.iter_rows(named=True):
-            cards.setdefault((e["measure"], e["level"], e["category"]), []).append(e)
-        shown = []
-        for key, found in list(cards.items())[:MAX_LISTED]:
-            e = found[0]
-            measure = config.measure(e["measure"])
-            title = _series_name(config, *key)
-            points = look.chart_points(borough, key)
-            chart = ""
-            if points:
-                target = next((x["target"] for x in found if x["target"] is not None), None)
-                chart = spc_chart(
-                    points,
-                    f"{title}, {borough}: SPC chart, {points[0].month:%b %Y} to {points[-1].month:%b %Y}",
-                    clamp_zero=e["kind"] == "count",
-                    target=target,
-                    fmt=_value_fmt(e["kind"], measure.unit),
-                )
-            also = list(dict.fromkeys(_method_label(x) for x in found[1:]))
-            shown.append(
-                {
-                    "title": title,
-                    "assessment": assessment,
-                    "symbol": STATE_SYMBOL[assessment],
-                    "method": _method_label(e),
-                    "also": also,
-                    "count": len(found),
-                    "evidence": e["evidence"],
-                    **_exception_numbers(e, config, measure.unit),
-                    "provisional": bool(e["provisional"]),
-                    "score": e["score"],
-                    "chart": chart,
-                    "measure": e["measure"],
-                    "level": e["level"],
-                    "category": e["category"],
-                }
+    frame = result.for_area(area)
+    rows = sorted(frame.iter_rows(named=True), key=lambda f: (STATUS_ORDER.get(f["status"], 3), -f["score"]))
+    cards = []
+    for f in rows:
+        measure = config.measure(f["measure"])
+        cards.append(
+            {
+                "id": f["finding_id"],
+                "title": f["name"],
+                "assessment": f["assessment"],
+                "symbol": STATE_SYMBOL.get(f["assessment"], ""),
+                "status": status_text(f["status"], f["months_running"]),
+                "is_new": f["status"] in ("new", "returned"),
+                "method": method_label(f["method"], f["window"]),
+                "evidence": f["evidence"],
+                "covers": f["related"] or "",
+                "tests": [t for t in (f["tests"] or "").split("; ") if t],
+                "context": f["context"] or "",
+                **_finding_numbers(f, config, measure.unit),
+                "provisional": bool(f["provisional"]),
+                "score": f["score"],
+                "measure": f["measure"],
+                "level": f["level"],
+                "category": f["category"],
+                "target": f["target"],
+                "kind": f["kind"],
+                "chart": "",
+            }
+        )
+    charted = [c for c in cards if c["assessment"] in ("concern", "improvement")][:max_charts]
+    for c in charted:
+        points = look.chart_points(area, (c["measure"], c["level"], c["category"]))
+        if points:
+            c["chart"] = spc_chart(
+                points,
+                f"{c['title']}, {area}: SPC chart, {points[0].month:%b %Y} to {points[-1].month:%b %Y}",
+                clamp_zero=c["kind"] == "count",
+                target=c["target"],
+                fmt=_value_fmt(c["kind"], config.measure(c["measure"]).unit),
             )
-        out[f"all_{name}"] = shown
-        out[f"more_{name}"] = max(len(cards) - MAX_LISTED, 0)
-        out[f"n_{name}"] = rows.height
-        out[f"series_{name}"] = len(cards)
-    # Charts for the strongest few, concerns and improvements both (the meeting looks at
-    # both); the next few as one line each; the rest counted.
-    n_improvements = min(
-        len(out["all_improvements"]), max_rows // 2 if out["all_concerns"] else max_rows
-    )
-    n_concerns = min(len(out["all_concerns"]), max_rows - n_improvements)
-    n_improvements = min(len(out["all_improvements"]), max_rows - n_concerns)
-    for name, n in (("concerns", n_concerns), ("improvements", n_improvements), ("neutral", 0)):
-        out[name] = out[f"all_{name}"][:n]
-        out[f"listed_{name}"] = out[f"all_{name}"][n:]
-    out["charted"] = out["concerns"] + out["improvements"]
-    return out
+    charted_ids = {c["id"] for c in charted}
+    resolved = result.resolved.filter(pl.col("borough") == area)
+    peers = result.peers.filter(pl.col("borough") == area)
+    return {
+        "total": len(cards),
+        "n_concerns": sum(c["assessment"] == "concern" for c in cards),
+        "n_improvements": sum(c["assessment"] == "improvement" for c in cards),
+        "n_neutral": sum(c["assessment"] == "neutral" for c in cards),
+        "n_new": sum(f["status"] == "new" for f in rows),
+        "n_returned": sum(f["status"] == "returned" for f in rows),
+        "n_continuing": sum(f["status"] == "continuing" for f in rows),
+        "charted": charted,
+        "listed": [c for c in cards if c["id"] not in charted_ids],
+        "all": cards,
+        "resolved": [
+            {"title": r["name"], "assessment": r["assessment"], "symbol": STATE_SYMBOL.get(r["assessment"], "")}
+            for r in resolved.iter_rows(named=True)
+        ],
+        "peers": [
+            {"title": r["name"], "assessment": r["assessment"], "symbol": STATE_SYMBOL.get(r["assessment"], ""), "evidence": r["evidence"]}
+            for r in peers.head(MAX_PEERS).iter_rows(named=True)
+        ],
+        "more_peers": max(peers.height - MAX_PEERS, 0),
+    }
 
 
 def _process_rows(
@@ -434,75 +416,51 @@ def _where(loaded: LoadedConfig, *key: str) -> str:
 
 
 def definitions(loaded: LoadedConfig) -> list[dict]:
-    """How exceptions are defined: the rules and thresholds in force, with where each is set."""
-    scan = loaded.config.scan
-    spc, yo, se, ra, pe, pr = (
-        scan.spc,
-        scan.yoy,
-        scan.seasonal,
-        scan.rate,
-        scan.peer,
-        scan.provisional,
+    """How findings are made: each method's definition with the thresholds in force (from the
+    methods' registry), how the month's tests are controlled, and where each is set."""
+    config = loaded.config
+    scan = config.scan
+    settings = {
+        f"{section}_{key}": value
+        for section in ("spc", "yoy", "seasonal", "rate", "peer")
+        for key, value in getattr(scan, section).model_dump().items()
+    }
+    items = [
+        {"name": METHODS[m].label if m != "spc" else "SPC (Making Data Count)", "text": method_definition(m, settings), "where": _where(loaded, "scan", m)}
+        for m in METHODS
+        if m in scan.methods and m != "target"
+    ]
+    f = scan.findings
+    control = {
+        "pfer": f"each test must reach p < {f.false_findings_per_area:g} / (the area's number of tests this month), so on average at most "
+        f"{f.false_findings_per_area:g} finding{'s' if f.false_findings_per_area != 1 else ''} per area per month is a false alarm",
+        "bh": f"Benjamini-Hochberg at q = {f.q:g} over the area's tests this month",
+        "none": "each method's own significance level",
+    }[f.control]
+    items.append(
+        {
+            "name": "Findings",
+            "text": f"The tests on one change are one finding (a category with the categories and priorities that contain it, moving "
+            f"the same way); {control}. New, continuing and returned are judged against the previous {f.lookback_months} months.",
+            "where": _where(loaded, "scan", "findings"),
+        }
     )
-    methods = set(scan.methods)
-    items = []
-    if "spc" in methods:
+    overridden = sorted(scan.overrides)
+    if overridden:
         items.append(
             {
-                "name": "SPC (Making Data Count)",
-                "text": f"XmR chart of the last {spc.window} months. Special cause when the latest point is outside the process "
-                f"limits (mean \u00b1 {spc.limit_factor:g} \u00d7 mean moving range), ends a run of {spc.trend_length} rising or falling points, "
-                f"is one of 2 in 3 points beyond {spc.near_limit_factor:g} \u00d7 mR on one side, or ends {spc.shift_length} points on one side "
-                f"of the mean. Series averaging under {spc.min_mean:g} a month are not charted; under {spc.min_points} points the limits are trial limits.",
-                "where": _where(loaded, "scan", "spc"),
+                "name": "Per-measure settings",
+                "text": "Overridden for " + ", ".join(config.measure(m).label for m in overridden) + ".",
+                "where": _where(loaded, "scan", "overrides"),
             }
         )
-    if "yoy" in methods:
-        windows = ", ".join(WINDOW_LABELS.get(w, w) for w in yo.windows)
-        items.append(
-            {
-                "name": "Against last year",
-                "text": f"Counts over {windows} against the same period a year earlier: exact Poisson test p < {yo.alpha:g}, "
-                f"change at least {yo.min_pct:g}% and at least {yo.min_volume} offences in the two periods together.",
-                "where": _where(loaded, "scan", "yoy"),
-            }
-        )
-    if "seasonal" in methods:
-        items.append(
-            {
-                "name": "Seasonal baseline",
-                "text": f"This month against the same month of the previous {se.years} years: |z| \u2265 {se.z:g} (baseline at least {se.min_volume:g}).",
-                "where": _where(loaded, "scan", "seasonal"),
-            }
-        )
-    if "rate" in methods or "target" in methods:
-        items.append(
-            {
-                "name": "Rates and targets",
-                "text": f"Two-proportion test p < {ra.alpha:g} and a change of at least {ra.min_points:g} points (at least {ra.min_denominator} cases), or {ra.pp_threshold:g} percentage points "
-                "where only a percentage is published; an exception when a target is missed, and an improvement when it is met again.",
-                "where": _where(loaded, "scan", "rate"),
-            }
-        )
-    if "peer" in methods:
-        level = "99.8%" if pe.flag_at == "funnel_998" else "95%"
-        items.append(
-            {
-                "name": "Against London",
-                "text": f"12-month rate per {pe.per:,} residents outside the {level} funnel limit around the London rate"
-                f"{' (widened for over-dispersion)' if pe.overdispersion else ''}.",
-                "where": _where(loaded, "scan", "peer"),
-            }
-        )
+    pr = scan.provisional
     items.append(
         {
             "name": "Provisional months",
             "text": f"The newest {pr.latest_months} month(s) of a release are provisional (usually revised up by about {pr.expected_shortfall_pct:g}%)"
-            + (
-                "; a fall must survive adding that back before it is flagged."
-                if pr.suppress_drops
-                else "."
-            ),
+            + ("; a fall must survive adding that back before it counts." if pr.suppress_drops else ".")
+            + f" Positive outcomes are provisional for {config.outcomes.provisional_months} months, and falls in them are not tested.",
             "where": _where(loaded, "scan", "provisional"),
         }
     )
@@ -600,7 +558,7 @@ def build_context(
     loaded_config: LoadedConfig,
     borough: str,
     *,
-    max_exceptions: int = MAX_EXCEPTIONS,
+    max_charts: int = MAX_CHARTS,
 ) -> dict:
     """Everything one borough's briefing shows, as plain values and ready-made SVG."""
     config = loaded_config.config
@@ -629,7 +587,7 @@ def build_context(
         local_priorities=local,
         high_harm=high_harm,
         priorities_without_data=no_data,
-        exceptions=_exception_rows(result, config, look, borough, max_exceptions),
+        findings=_finding_cards(result, config, look, borough, max_charts),
         key_processes=processes,
         missing_processes=missing_processes,
         comparison=_comparison_rows(config, look, borough, bcu, priority_keys),
@@ -664,11 +622,7 @@ def build_london_context(result: ScanResult, dataset: Dataset, loaded_config: Lo
             by_category.append(
                 {"label": r["category"], "total": r["level"] == "total", **_change(r, "offences")}
             )
-    counts = (
-        {r["borough"]: r for r in result.counts().iter_rows(named=True)}
-        if result.exceptions.height
-        else {}
-    )
+    counts = {r["borough"]: r for r in result.counts().iter_rows(named=True)} if result.findings.height else {}
     boroughs = []
     twelve: dict[tuple, dict] = {}
     if cmp.height:
@@ -691,6 +645,7 @@ def build_london_context(result: ScanResult, dataset: Dataset, loaded_config: Lo
                 "bcu": config.bcu_of(name) or "",
                 "concerns": c.get("concerns", 0),
                 "improvements": c.get("improvements", 0),
+                "new": c.get("new", 0),
                 "priorities": by_borough.get(name, []),
             }
         )

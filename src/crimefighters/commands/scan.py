@@ -10,20 +10,22 @@ from crimefighters.commands._shared import load_data_from, parse_month_arg
 from crimefighters.errors import CrimefightersError
 
 METHODS = ("spc", "yoy", "seasonal", "rate", "target", "peer")
-CSV_FIELDS = [
-    "borough", "bcu", "measure", "category", "period", "window", "value", "baseline", "change",
-    "change_pct", "method", "rule", "direction", "assessment", "score", "p_value", "provisional",
-    "evidence", "level", "priority_id", "measure_label", "lower_limit", "upper_limit", "target",
-]
+# Every test of --detail: the finding's columns for the test, and its role in the finding.
+DETAIL_FIELDS = [
+    "borough", "bcu", "measure", "level", "category", "period", "window", "value", "baseline", "change",
+    "change_pct", "method", "rule", "direction", "assessment", "score", "p_value", "provisional", "evidence",
+    "finding_id", "role",
+]  # fmt: skip
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     scan = subparsers.add_parser(
         "scan",
-        help="scan every borough, measure and category for exceptions",
-        description="Scan every borough x measure x category for exceptions (concerns and "
-        "improvements) with the rules and thresholds in the configuration, and print them "
-        "strongest first, each with its evidence.",
+        help="scan every borough, measure and category for findings",
+        description="Scan every borough x measure x category with the rules and thresholds in the "
+        "configuration and list the findings: one line per event (concern, improvement or neutral), "
+        "strongest evidence first, each with its status (new, continuing, returned), the series it "
+        "covers and every test that fired.",
         parents=[common],
     )
     scan.add_argument("--month", metavar="YYYY-MM", help="scan month (default: the latest month in the data)")
@@ -32,6 +34,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     scan.add_argument("--method", metavar="NAME", action="append", choices=METHODS, help=f"only these methods: {', '.join(METHODS)}")
     scan.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     scan.add_argument("--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    scan.add_argument("--detail", action="store_true", help="list every test that fired, each with its finding, instead of one row per finding")
     scan.set_defaults(handler=run_scan_command)
 
     compare = subparsers.add_parser(
@@ -73,15 +76,28 @@ def run_scan_command(args: argparse.Namespace) -> int:
     result = scan_dataset(
         dataset, config, parse_month_arg(args.month), boroughs=boroughs, measures=args.measure, methods=args.method
     )
-    exceptions = result.exceptions
-    if args.format == "table":
-        text = _table(exceptions, result.scan_month)
-    elif args.format == "csv":
-        text = _csv(exceptions.select(CSV_FIELDS))
+    from crimefighters.scan import CSV_FIELDS
+
+    findings = result.findings if boroughs else result.findings.filter(pl_col_is("area_type", "borough"))
+    if args.detail:
+        tests = result.tests if boroughs else result.tests.filter(pl_col_is("area_type", "borough"))
+        text = _detail_table(tests, result.scan_month) if args.format == "table" else _write(tests.select(DETAIL_FIELDS), args.format)
+    elif args.format == "table":
+        text = _table(findings, result.resolved if boroughs else result.resolved.filter(pl_col_is("area_type", "borough")), result.scan_month)
     else:
-        text = _json(exceptions.select(CSV_FIELDS))
+        text = _write(findings.select(CSV_FIELDS), args.format)
     _emit(text, args.output)
     return 0
+
+
+def pl_col_is(column: str, value: str):
+    import polars as pl
+
+    return pl.col(column) == value
+
+
+def _write(frame, fmt: str) -> str:
+    return _csv(frame) if fmt == "csv" else _json(frame)
 
 
 def run_compare_command(args: argparse.Namespace) -> int:
@@ -127,24 +143,46 @@ def _json(frame) -> str:
     return json.dumps(rows, indent=2, default=str) + "\n"
 
 
-def _table(exceptions, scan_month) -> str:
-    from crimefighters.scan.wording import month_name
+def _table(findings, resolved, scan_month) -> str:
+    from crimefighters.present import month_name, state_words, status_text
 
-    # The same symbols as the TUI; the arrow is the direction of the change.
-    symbols = {"concern": "! concern", "improvement": "✓ improvement", "neutral": "◆ neutral"}
-    if exceptions.height == 0:
-        return f"No exceptions in {month_name(scan_month)}.\n"
-    concerns = (exceptions["assessment"] == "concern").sum()
-    improvements = (exceptions["assessment"] == "improvement").sum()
-    lines = [
-        f"Exceptions in {month_name(scan_month)}: {exceptions.height} "
-        f"({concerns} concerns, {improvements} improvements), strongest evidence first",
-        "",
-    ]
-    for row in exceptions.iter_rows(named=True):
-        arrow = "↑" if row["direction"] == "up" else "↓"
-        mark = f"{symbols.get(row['assessment'], row['assessment'])} {arrow}"
-        lines.append(f"{row['score']:5.1f}  {row['borough']:<22} {mark:<16} {row['method']}/{row['rule']}")
+    if findings.height == 0:
+        text = f"No findings in {month_name(scan_month)}.\n"
+    else:
+        counts = {a: (findings["assessment"] == a).sum() for a in ("concern", "improvement", "neutral")}
+        statuses = {s: (findings["status"] == s).sum() for s in ("new", "returned", "continuing")}
+        lines = [
+            f"Findings in {month_name(scan_month)}: {findings.height} ({counts['concern']} concerns, "
+            f"{counts['improvement']} improvements, {counts['neutral']} neutral; {statuses['new']} new, "
+            f"{statuses['returned']} returned, {statuses['continuing']} continuing), strongest evidence first",
+            "",
+        ]
+        for row in findings.iter_rows(named=True):
+            lines.append(
+                f"{row['score']:5.1f}  {row['borough']:<22} {state_words(row['assessment'], row['direction']):<16} "
+                f"{status_text(row['status'], row['months_running']):<24} {row['name']}"
+            )
+            lines.append(f"       {row['evidence']}")
+            if row["related"]:
+                lines.append(f"       covers: {row['related']}")
+            if row["n_tests"] > 1:
+                lines.append(f"       {row['n_tests']} tests fired (--detail lists them)")
+        text = "\n".join(lines) + "\n"
+    if resolved.height:
+        text += f"\nResolved since {month_name(scan_month).split()[0]}'s previous month: {resolved.height}\n"
+        for row in resolved.iter_rows(named=True):
+            text += f"       {row['borough']:<22} {state_words(row['assessment'], row['direction']):<16} {row['name']}\n"
+    return text
+
+
+def _detail_table(tests, scan_month) -> str:
+    from crimefighters.present import month_name, state_words
+
+    if tests.height == 0:
+        return f"No tests fired in {month_name(scan_month)}.\n"
+    lines = [f"Tests that fired in {month_name(scan_month)}: {tests.height}, by finding", ""]
+    for row in tests.sort("finding_id", "score", descending=[False, True]).iter_rows(named=True):
+        lines.append(f"{row['score']:5.1f}  {row['finding_id']:<48} {row['role']:<8} {state_words(row['assessment'], row['direction']):<16} {row['method']}/{row['rule']}")
         lines.append(f"       {row['evidence']}")
     return "\n".join(lines) + "\n"
 

@@ -240,23 +240,39 @@ class SPCSettings(Strict):
 
 
 class YoYSettings(Strict):
-    windows: list[Window] = ["1", "3", "12", "fytd"]
+    windows: list[Window] = Field(
+        default=["12", "fytd"],
+        description="windows tested against the same window a year earlier (all four are shown)",
+    )
     alpha: float = Field(default=0.01, gt=0, lt=1)
     min_pct: float = Field(default=10.0, ge=0)
     min_volume: int = Field(default=20, ge=0)
 
 
 class SeasonalSettings(Strict):
-    years: int = Field(default=3, ge=1, le=10)
-    z: float = Field(default=3.0, gt=0)
-    min_volume: float = Field(default=10.0, ge=0)
-    overdispersion: Literal["auto", "poisson", "sample"] = "auto"
+    years: int = Field(default=3, ge=1, le=10, description="same months in up to this many previous years")
+    windows: list[Literal["1", "3"]] = Field(
+        default=["1", "3"], description="the month, and the 3 months to it, against the same months before"
+    )
+    min_volume: float = Field(default=10.0, ge=0, description="baseline mean per month at least this")
 
 
 class RateSettings(Strict):
+    windows: list[Window] = ["1", "3", "12"]
     alpha: float = Field(default=0.01, gt=0, lt=1)
     min_points: float = Field(
         default=2.0, ge=0, description="smallest change, in percentage points, a test may flag"
+    )
+    min_relative_pct: float = Field(
+        default=50.0,
+        ge=0,
+        description="or this relative change (a low rate halving) when the change in points is smaller",
+    )
+    sample_size: int | None = Field(
+        default=None,
+        gt=0,
+        description="survey respondents behind each published percentage (the PAS); with it the "
+        "change is tested on the two samples, without it against pp_threshold",
     )
     pp_threshold: float = Field(default=5.0, gt=0)
     min_denominator: int = Field(default=30, ge=0)
@@ -277,6 +293,36 @@ class ProvisionalSettings(Strict):
     suppress_drops: bool = True
 
 
+class FindingsSettings(Strict):
+    """How test results become the month's findings (one line per event)."""
+
+    control: Literal["pfer", "bh", "none"] = Field(
+        default="pfer",
+        description="family control over each area's tests this month: pfer caps the expected "
+        "number of false findings per area (false_findings_per_area); bh is Benjamini-Hochberg "
+        "at q; none uses each method's alpha alone",
+    )
+    false_findings_per_area: float = Field(default=0.5, gt=0, le=10)
+    q: float = Field(default=0.05, gt=0, lt=1)
+    lookback_months: int = Field(
+        default=6, ge=1, le=24, description="months of earlier findings for new/continuing/returned"
+    )
+    corroboration_only: list[Literal["outside_limits", "trend", "two_of_three", "shift"]] = Field(
+        default=["two_of_three", "shift"],
+        description="SPC rules that support a finding but never make one on their own",
+    )
+    seasonal_guard: bool = Field(
+        default=True,
+        description="on strongly seasonal series, SPC limits and trends only corroborate",
+    )
+    dispersion: Literal["series", "poisson"] = Field(
+        default="series",
+        description="series: scale count and rate tests by the extra variation each series shows "
+        "in its own history; poisson: assume none",
+    )
+    area_types: list[Literal["borough", "bcu", "london"]] = ["borough", "bcu", "london"]
+
+
 class MeasureOverride(Strict):
     spc: SPCSettings | None = None
     yoy: YoYSettings | None = None
@@ -287,6 +333,7 @@ class MeasureOverride(Strict):
 
 class ScanSettings(Strict):
     methods: list[Method] = ["spc", "yoy", "seasonal", "rate", "target", "peer"]
+    findings: FindingsSettings = FindingsSettings()
     spc: SPCSettings = SPCSettings()
     yoy: YoYSettings = YoYSettings()
     seasonal: SeasonalSettings = SeasonalSettings()
@@ -321,6 +368,10 @@ ScanSettings.model_rebuild()
 class Categories(Strict):
     non_notifiable: list[str] = []
     aliases: dict[str, list[str]] = {}
+    neutral: list[str] = Field(
+        default=[],
+        description="major or minor categories whose changes are neither concern nor improvement",
+    )
 
 
 # --- sources (crimefighters fetch) ------------------------------------------------------------

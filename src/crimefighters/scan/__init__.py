@@ -1,8 +1,14 @@
-"""The exception scan: pure functions from (observations, config, scan month) to exceptions.
+"""The exception scan: pure functions from (observations, config, scan month) to findings.
 
-No Textual imports here (a test proves it), so the CLI and exports run headless and fast.
+No Textual here: the CLI, the briefing and the TUI all read ``ScanResult``.
 """
 
-from crimefighters.scan.runner import EXCEPTION_COLUMNS, ScanResult, default_scan_month, run_scan
+from crimefighters.scan.runner import (
+    CSV_FIELDS,
+    FINDING_COLUMNS,
+    ScanResult,
+    default_scan_month,
+    run_scan,
+)
 
-__all__ = ["EXCEPTION_COLUMNS", "ScanResult", "default_scan_month", "run_scan"]
+__all__ = ["CSV_FIELDS", "FINDING_COLUMNS", "ScanResult", "default_scan_month", "run_scan"]

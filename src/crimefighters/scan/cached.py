@@ -20,7 +20,17 @@ from crimefighters.data.store import Dataset
 from crimefighters.errors import ScanError
 from crimefighters.scan.runner import ScanResult, default_scan_month, run_scan
 
-FRAMES = ("exceptions", "points", "comparisons", "status", "priorities")
+FRAMES = (
+    "findings",
+    "resolved",
+    "tests",
+    "peers",
+    "points",
+    "comparisons",
+    "status",
+    "priorities",
+    "history",
+)
 
 
 def scan_dataset(
@@ -34,14 +44,21 @@ def scan_dataset(
     use_cache: bool = True,
 ) -> ScanResult:
     """The full scan of ``dataset`` for a month (from the cache when it was run before),
-    with exceptions and priorities narrowed to the boroughs, measures and methods asked for."""
+    with findings, tests and priorities narrowed to the areas, measures and methods asked for."""
     scan_month = scan_month or default_scan_month(dataset.observations)
     known = {m.id for m in config.measures}
     for measure in measures or []:
         if measure not in known:
-            raise ScanError(f"unknown measure {measure!r}; expected one of {', '.join(sorted(known))}")
+            raise ScanError(
+                f"unknown measure {measure!r}; expected one of {', '.join(sorted(known))}"
+            )
     result = None
-    key = key_of(dataset.key, config.model_dump(mode="json"), f"{scan_month:%Y-%m}", code_fingerprint("scan", "data"))
+    key = key_of(
+        dataset.key,
+        config.model_dump(mode="json"),
+        f"{scan_month:%Y-%m}",
+        code_fingerprint("scan", "data"),
+    )
     if use_cache and dataset.key:
         result = _read(key, scan_month)
     if result is None:
@@ -51,29 +68,48 @@ def scan_dataset(
     return narrow(result, boroughs, measures, methods)
 
 
-def narrow(result: ScanResult, boroughs: list[str] | None, measures: list[str] | None, methods: list[str] | None) -> ScanResult:
-    exceptions = result.exceptions
-    priorities = result.priorities
+def narrow(
+    result: ScanResult,
+    boroughs: list[str] | None,
+    measures: list[str] | None,
+    methods: list[str] | None,
+) -> ScanResult:
+    """The result for some areas, measures or methods. A method filter keeps the findings
+    whose tests include that method (the finding itself is the same event)."""
+    frames = {
+        name: getattr(result, name)
+        for name in ("findings", "resolved", "tests", "peers", "priorities")
+    }
     if boroughs:
-        exceptions = exceptions.filter(pl.col("borough").is_in(boroughs))
-        priorities = priorities.filter(pl.col("borough").is_in(boroughs))
+        frames = {name: f.filter(pl.col("borough").is_in(boroughs)) for name, f in frames.items()}
     if measures:
-        exceptions = exceptions.filter(pl.col("measure").is_in(measures))
+        frames = {
+            name: f.filter(pl.col("measure").is_in(measures)) if "measure" in f.columns else f
+            for name, f in frames.items()
+        }
     if methods:
-        exceptions = exceptions.filter(pl.col("method").is_in(methods))
+        frames["tests"] = frames["tests"].filter(pl.col("method").is_in(methods))
+        frames["findings"] = frames["findings"].filter(
+            pl.col("finding_id").is_in(frames["tests"]["finding_id"].implode())
+        )
     return ScanResult(
         scan_month=result.scan_month,
-        exceptions=exceptions,
         points=result.points,
         comparisons=result.comparisons,
         status=result.status,
-        priorities=priorities,
+        history=result.history,
         notes=list(result.notes),
+        **frames,
     )
 
 
 def _write(key: str, result: ScanResult) -> None:
-    store_frames("scans", key, {name: getattr(result, name) for name in FRAMES}, {"month": result.scan_month, "notes": result.notes})
+    store_frames(
+        "scans",
+        key,
+        {name: getattr(result, name) for name in FRAMES},
+        {"month": result.scan_month, "notes": result.notes},
+    )
 
 
 def _read(key: str, scan_month: date) -> ScanResult | None:

@@ -57,8 +57,15 @@ def comparison_table(
             f"the comparison needs {previous_start:%Y-%m} to {scan_month:%Y-%m}; the loaded {measure} "
             f"data covers {data_months.min():%Y-%m} to {data_months.max():%Y-%m}"
         )
-    scoped = config.model_copy(update={"scan": config.scan.model_copy(update={"levels": LEVELS[level]})})
-    series = build_series(observations.filter(pl.col("measure") == measure), scoped, scan_month, start=month_add(previous_start, -1))
+    scoped = config.model_copy(
+        update={"scan": config.scan.model_copy(update={"levels": LEVELS[level]})}
+    )
+    series = build_series(
+        observations.filter(pl.col("measure") == measure),
+        scoped,
+        scan_month,
+        start=month_add(previous_start, -1),
+    )
     area_type = "london" if areas is None else "borough"
     wanted = ["London"] if areas is None else areas
     series = series.filter((pl.col("area_type") == area_type) & pl.col("area").is_in(wanted))
@@ -78,7 +85,9 @@ def comparison_table(
     return table.sort("_area", "_total", "category").select(COMPARE_COLUMNS)
 
 
-def _only_own_priorities(table: pl.DataFrame, config: Config, scan_month: date, areas: list[str] | None) -> pl.DataFrame:
+def _only_own_priorities(
+    table: pl.DataFrame, config: Config, scan_month: date, areas: list[str] | None
+) -> pl.DataFrame:
     from crimefighters.scan.priorities import priority_rows
 
     if areas is None:

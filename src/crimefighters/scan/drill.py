@@ -25,18 +25,34 @@ def _key(area: str, measure: str, level: str, category: str) -> pl.Expr:
     )
 
 
-def series_points(result: ScanResult, area: str, measure: str, level: str, category: str) -> pl.DataFrame:
+def series_points(
+    result: ScanResult, area: str, measure: str, level: str, category: str
+) -> pl.DataFrame:
     """The SPC chart: month, value, mean, limits, point type (empty if not charted)."""
     if result.points.height == 0:
         return pl.DataFrame()
     return (
         result.points.filter(_key(area, measure, level, category))
-        .select("month", "value", "mean", "lpl", "upl", "nlpl", "nupl", "point_type", "special_cause_type", "provisional", "kind")
+        .select(
+            "month",
+            "value",
+            "mean",
+            "lpl",
+            "upl",
+            "nlpl",
+            "nupl",
+            "point_type",
+            "special_cause_type",
+            "provisional",
+            "kind",
+        )
         .sort("month")
     )
 
 
-def comparison_windows(result: ScanResult, area: str, measure: str, level: str, category: str) -> pl.DataFrame:
+def comparison_windows(
+    result: ScanResult, area: str, measure: str, level: str, category: str
+) -> pl.DataFrame:
     """Month, 3, 12 and FYTD against the same window a year earlier, with p-values."""
     if result.comparisons.height == 0:
         return pl.DataFrame()
@@ -44,8 +60,17 @@ def comparison_windows(result: ScanResult, area: str, measure: str, level: str, 
     return (
         result.comparisons.filter(_key(area, measure, level, category))
         .select(
-            "window", "current_start", "current", "previous", "change", "change_pct", "p_value", "flagged",
-            "provisional", "kind", "break_note",
+            "window",
+            "current_start",
+            "current",
+            "previous",
+            "change",
+            "change_pct",
+            "p_value",
+            "flagged",
+            "provisional",
+            "kind",
+            "break_note",
         )
         .with_columns(_o=pl.col("window").replace_strict(order, default=9))
         .sort("_o")
@@ -53,7 +78,14 @@ def comparison_windows(result: ScanResult, area: str, measure: str, level: str, 
     )
 
 
-def _members(observations: pl.DataFrame, config: Config, borough: str, measure: str, level: str, category: str) -> pl.DataFrame:
+def _members(
+    observations: pl.DataFrame,
+    config: Config,
+    borough: str,
+    measure: str,
+    level: str,
+    category: str,
+) -> pl.DataFrame:
     """The observation rows that make up a series, for one borough."""
     rows = observations.filter((pl.col("borough") == borough) & (pl.col("measure") == measure))
     if level == "minor":
@@ -62,21 +94,42 @@ def _members(observations: pl.DataFrame, config: Config, borough: str, measure: 
         return rows.filter(pl.col("category_group") == category)
     if level == "total":
         return rows.filter((pl.col("category_group") != "") & ~is_non_notifiable(config))
-    priority = next((p for p in config.priorities.definitions if p.label == category and p.measure == measure), None)
+    priority = next(
+        (p for p in config.priorities.definitions if p.label == category and p.measure == measure),
+        None,
+    )
     return rows if priority is None else priority_rows(rows, priority, config)
 
 
-def breakdown(observations: pl.DataFrame, config: Config, borough: str, measure: str, level: str, category: str, scan_month: date) -> pl.DataFrame:
+def breakdown(
+    observations: pl.DataFrame,
+    config: Config,
+    borough: str,
+    measure: str,
+    level: str,
+    category: str,
+    scan_month: date,
+) -> pl.DataFrame:
     """Minor categories inside a series: this month, the last 12 months and the 12 before."""
     rows = _members(observations, config, borough, measure, level, category)
     return _window_table(rows, ["category_group", "category"], scan_month)
 
 
-def ward_breakdown(wards: pl.DataFrame, config: Config, borough: str, measure: str, level: str, category: str, scan_month: date) -> pl.DataFrame:
+def ward_breakdown(
+    wards: pl.DataFrame,
+    config: Config,
+    borough: str,
+    measure: str,
+    level: str,
+    category: str,
+    scan_month: date,
+) -> pl.DataFrame:
     """Wards of the borough for the same series (empty when no ward file is loaded)."""
     if wards.height == 0:
         return pl.DataFrame()
-    rows = _members(wards.with_columns(family=pl.lit("mps_new")), config, borough, measure, level, category)
+    rows = _members(
+        wards.with_columns(family=pl.lit("mps_new")), config, borough, measure, level, category
+    )
     return _window_table(rows, ["ward", "ward_code"], scan_month)
 
 
@@ -93,19 +146,26 @@ def _window_table(rows: pl.DataFrame, keys: list[str], scan_month: date) -> pl.D
     return (
         table.with_columns(
             change=pl.col("last_12") - pl.col("previous_12"),
-            change_pct=pl.when(pl.col("previous_12") > 0).then((pl.col("last_12") - pl.col("previous_12")) / pl.col("previous_12") * 100),
+            change_pct=pl.when(pl.col("previous_12") > 0).then(
+                (pl.col("last_12") - pl.col("previous_12")) / pl.col("previous_12") * 100
+            ),
         )
         .filter((pl.col("last_12") > 0) | (pl.col("previous_12") > 0))
         .sort("last_12", descending=True)
     )
 
 
-def area_comparison(result: ScanResult, config: Config, borough: str, measure: str, level: str, category: str) -> pl.DataFrame:
+def area_comparison(
+    result: ScanResult, config: Config, borough: str, measure: str, level: str, category: str
+) -> pl.DataFrame:
     """The borough beside the other boroughs of its BCU, the BCU and London."""
     bcu = config.bcu_of(borough)
     areas = [*config.boroughs_in_bcu(bcu), bcu, "London"] if bcu else [borough, "London"]
     status = result.status.filter(
-        pl.col("area").is_in(areas) & (pl.col("measure") == measure) & (pl.col("level") == level) & (pl.col("category") == category)
+        pl.col("area").is_in(areas)
+        & (pl.col("measure") == measure)
+        & (pl.col("level") == level)
+        & (pl.col("category") == category)
     ).select("area", "area_type", "value", "state", "mean", "kind")
     twelve = result.comparisons.filter(
         pl.col("area").is_in(areas)
@@ -113,11 +173,20 @@ def area_comparison(result: ScanResult, config: Config, borough: str, measure: s
         & (pl.col("level") == level)
         & (pl.col("category") == category)
         & (pl.col("window") == "12")
-    ).select("area", last_12=pl.col("current"), previous_12=pl.col("previous"), change_12=pl.col("change"), change_pct_12=pl.col("change_pct"), p_value_12=pl.col("p_value"))
+    ).select(
+        "area",
+        last_12=pl.col("current"),
+        previous_12=pl.col("previous"),
+        change_12=pl.col("change"),
+        change_pct_12=pl.col("change_pct"),
+        p_value_12=pl.col("p_value"),
+    )
     order = {"borough": 0, "bcu": 1, "london": 2}
     return (
         status.join(twelve, on="area", how="left")
-        .with_columns(_o=pl.col("area_type").replace_strict(order, default=9), _self=pl.col("area") != borough)
+        .with_columns(
+            _o=pl.col("area_type").replace_strict(order, default=9), _self=pl.col("area") != borough
+        )
         .sort("_o", "_self", "area")
         .drop("_o", "_self")
     )

@@ -26,7 +26,12 @@ def funnel(sums: pl.DataFrame, config: Config, settings: PeerSettings) -> pl.Dat
     population = {b.name: b.population for b in config.geography.boroughs if b.population}
     boroughs = sums.filter(pl.col("area_type") == "borough")
     london = sums.filter(pl.col("area_type") == "london").select(
-        "measure", "level", "category", london_num=pl.col("current_num"), london_den=pl.col("current_den"), london_has_den=pl.col("has_den")
+        "measure",
+        "level",
+        "category",
+        london_num=pl.col("current_num"),
+        london_den=pl.col("current_den"),
+        london_has_den=pl.col("has_den"),
     )
     frame = boroughs.join(london, on=["measure", "level", "category"])
     if frame.height == 0:
@@ -40,21 +45,29 @@ def funnel(sums: pl.DataFrame, config: Config, settings: PeerSettings) -> pl.Dat
     frame = frame.filter(~counts | pl.col("population").is_not_null())
     per = float(settings.per)
     frame = frame.with_columns(
-        rate=pl.when(counts).then(pl.col("current_num") / pl.col("population") * per).otherwise(pl.col("current_num") / pl.col("current_den")),
-        london_rate=pl.when(counts).then(pl.col("london_num") / total_population * per).otherwise(pl.col("london_num") / pl.col("london_den")),
+        rate=pl.when(counts)
+        .then(pl.col("current_num") / pl.col("population") * per)
+        .otherwise(pl.col("current_num") / pl.col("current_den")),
+        london_rate=pl.when(counts)
+        .then(pl.col("london_num") / total_population * per)
+        .otherwise(pl.col("london_num") / pl.col("london_den")),
     )
     expected = pl.col("london_num") / total_population * pl.col("population")
     p_l = pl.col("london_num") / pl.col("london_den")
     z = (
         pl.when(counts)
         .then(pl.when(expected > 0).then((pl.col("current_num") - expected) / expected.sqrt()))
-        .otherwise(pl.when((p_l > 0) & (p_l < 1)).then((pl.col("rate") - p_l) / (p_l * (1 - p_l) / pl.col("current_den")).sqrt()))
+        .otherwise(
+            pl.when((p_l > 0) & (p_l < 1)).then(
+                (pl.col("rate") - p_l) / (p_l * (1 - p_l) / pl.col("current_den")).sqrt()
+            )
+        )
     )
     frame = frame.with_columns(z=z)
     if settings.overdispersion:
-        frame = frame.join(_phi(frame), on=["measure", "level", "category"], how="left").with_columns(
-            z=pl.col("z") / pl.col("phi").clip(lower_bound=1.0).sqrt()
-        )
+        frame = frame.join(
+            _phi(frame), on=["measure", "level", "category"], how="left"
+        ).with_columns(z=pl.col("z") / pl.col("phi").clip(lower_bound=1.0).sqrt())
     else:
         frame = frame.with_columns(phi=pl.lit(1.0))
     return frame.with_columns(
@@ -74,4 +87,8 @@ def _phi(frame: pl.DataFrame) -> pl.DataFrame:
         low, high = np.quantile(z, [0.1, 0.9])
         w = np.clip(z, low, high)
         rows.append((measure, level, category, float(np.mean(w**2))))
-    return pl.DataFrame(rows, schema={"measure": pl.String, "level": pl.String, "category": pl.String, "phi": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={"measure": pl.String, "level": pl.String, "category": pl.String, "phi": pl.Float64},
+        orient="row",
+    )

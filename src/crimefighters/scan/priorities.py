@@ -3,7 +3,7 @@
 For every borough: ASB and its volume priorities (``local``), the pan-London ``high_harm``
 priorities, and this month's ``theme``s, in that order, each with the latest value, the change
 against last year for the month, 3 and 12 months (with p-values), the SPC state, and the number
-of exceptions raised on it this month.
+of this month's findings it is part of.
 """
 
 from __future__ import annotations
@@ -40,9 +40,8 @@ PRIORITY_COLUMNS: dict[str, pl.DataType] = {
     "change_12": pl.Float64(),
     "change_pct_12": pl.Float64(),
     "p_value_12": pl.Float64(),
-    "exceptions": pl.Int32(),
-    "concerns": pl.Int32(),
-    "improvements": pl.Int32(),
+    "findings": pl.Int32(),
+    "finding_id": pl.String(),
     "available": pl.Boolean(),
     "note": pl.String(),
 }
@@ -61,12 +60,34 @@ def priority_rows(config: Config, borough: str, scan_month: date) -> list[dict]:
         seen.add((group, item_id))
         try:
             p = config.priority(item_id)
-            rows.append({"group": group, "order": order, "priority_id": p.id, "label": p.label, "measure": p.measure, "level": "priority", "category": p.label, "note": p.note})
+            rows.append(
+                {
+                    "group": group,
+                    "order": order,
+                    "priority_id": p.id,
+                    "label": p.label,
+                    "measure": p.measure,
+                    "level": "priority",
+                    "category": p.label,
+                    "note": p.note,
+                }
+            )
         except KeyError:
             m = config.measure(item_id)
             level = "total" if m.id == "recorded_crime" else "minor"
             category = "Total notifiable offences" if level == "total" else "All"
-            rows.append({"group": group, "order": order, "priority_id": m.id, "label": m.label, "measure": m.id, "level": level, "category": category, "note": m.description})
+            rows.append(
+                {
+                    "group": group,
+                    "order": order,
+                    "priority_id": m.id,
+                    "label": m.label,
+                    "measure": m.id,
+                    "level": level,
+                    "category": category,
+                    "note": m.description,
+                }
+            )
         order += 1
 
     for pid in config.local_priorities(borough):
@@ -81,7 +102,7 @@ def priority_rows(config: Config, borough: str, scan_month: date) -> list[dict]:
 def priority_status(
     status: pl.DataFrame,
     comparisons: pl.DataFrame,
-    exceptions: pl.DataFrame,
+    tests: pl.DataFrame,
     config: Config,
     scan_month: date,
     boroughs: list[str] | None = None,
@@ -96,34 +117,54 @@ def priority_status(
     frame = pl.DataFrame(wanted).with_columns(pl.col("order").cast(pl.Int32))
     keys = ["borough", "measure", "level", "category"]
     latest = status.filter(pl.col("area_type") == "borough").select(
-        borough=pl.col("area"), measure=pl.col("measure"), level=pl.col("level"), category=pl.col("category"),
-        kind=pl.col("kind"), direction=pl.col("direction"), value=pl.col("value"), state=pl.col("state"),
-        special_cause_type=pl.col("special_cause_type"), mean=pl.col("mean"), lpl=pl.col("lpl"), upl=pl.col("upl"),
+        borough=pl.col("area"),
+        measure=pl.col("measure"),
+        level=pl.col("level"),
+        category=pl.col("category"),
+        kind=pl.col("kind"),
+        direction=pl.col("direction"),
+        value=pl.col("value"),
+        state=pl.col("state"),
+        special_cause_type=pl.col("special_cause_type"),
+        mean=pl.col("mean"),
+        lpl=pl.col("lpl"),
+        upl=pl.col("upl"),
     )
     frame = frame.join(latest, on=keys, how="left")
     if comparisons.height:
         boroughs_cmp = comparisons.filter(pl.col("area_type") == "borough")
         for window in ("1", "3", "12"):
             w = boroughs_cmp.filter(pl.col("window") == window).select(
-                borough=pl.col("area"), measure=pl.col("measure"), level=pl.col("level"), category=pl.col("category"),
-                **{f"change_{window}": pl.col("change"), f"change_pct_{window}": pl.col("change_pct"), f"p_value_{window}": pl.col("p_value")},
+                borough=pl.col("area"),
+                measure=pl.col("measure"),
+                level=pl.col("level"),
+                category=pl.col("category"),
+                **{
+                    f"change_{window}": pl.col("change"),
+                    f"change_pct_{window}": pl.col("change_pct"),
+                    f"p_value_{window}": pl.col("p_value"),
+                },
             )
             frame = frame.join(w, on=keys, how="left")
-    if exceptions.height:
-        counts = exceptions.group_by(keys).agg(
-            exceptions=pl.len().cast(pl.Int32),
-            concerns=(pl.col("assessment") == "concern").sum().cast(pl.Int32),
-            improvements=(pl.col("assessment") == "improvement").sum().cast(pl.Int32),
+    if tests.height:
+        member = tests.filter(pl.col("role").is_in(["lead", "support"]))
+        counts = member.group_by(keys).agg(
+            findings=pl.col("finding_id").n_unique().cast(pl.Int32),
+            finding_id=pl.col("finding_id").sort_by("score", descending=True).first(),
         )
         frame = frame.join(counts, on=keys, how="left")
     frame = frame.with_columns(available=pl.col("value").is_not_null())
-    for name in ("exceptions", "concerns", "improvements"):
-        if name in frame.columns:
-            frame = frame.with_columns(pl.col(name).fill_null(0))
+    if "findings" in frame.columns:
+        frame = frame.with_columns(pl.col("findings").fill_null(0))
     frame = frame.with_columns(
-        state=pl.when(pl.col("available")).then(pl.col("state").fill_null("not charted")).otherwise(pl.lit("no data"))
+        state=pl.when(pl.col("available"))
+        .then(pl.col("state").fill_null("not charted"))
+        .otherwise(pl.lit("no data"))
     )
-    out = frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in PRIORITY_COLUMNS.items()])
-    for name in ("exceptions", "concerns", "improvements"):
-        out = out.with_columns(pl.col(name).fill_null(0))
-    return out.sort("borough", "order")
+    out = frame.select(
+        [
+            pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c)
+            for c, t in PRIORITY_COLUMNS.items()
+        ]
+    )
+    return out.with_columns(pl.col("findings").fill_null(0)).sort("borough", "order")

@@ -1,61 +1,62 @@
-"""Run every configured method over every borough x measure x category for one month.
+"""Run every configured method over every area x measure x category, and make findings.
 
 ``run_scan(observations, config, scan_month)`` returns a ``ScanResult``:
-- ``exceptions``: one row per exception (concerns, improvements, neutral), strongest first,
-  with the evidence sentence a chair can question;
-- ``points``: the SPC chart of every series (boroughs, BCUs, London) over the SPC window;
-- ``comparisons``: every series against last year for each window, flagged or not;
+- ``findings``: one row per event in each area this month (boroughs, BCUs, London), with the
+  headline test's numbers, every test that fired as its evidence, the series it covers, and
+  its status (new, continuing for n months, returned);
+- ``resolved``: findings open last month and not now;
+- ``tests``: every test that fired this month (``--detail``), each with its finding;
+- ``peers``: each borough's standing against London (context, apart from the changes);
+- ``points``: the SPC chart of every series over the SPC window;
+- ``comparisons``: every series against last year for the month, 3 and 12 months and FYTD;
 - ``status``: the latest state of every series (value, SPC state, limits, assurance, target);
-- ``priorities``: each borough's local priorities, high-harm priorities and this month's
-  themes, with their status, exception or not.
+- ``priorities``: each borough's local, high-harm and theme priorities with their state;
+- ``history``: which findings were open in each month tested (for status and follow-up).
 
-Ranking: ``score`` is -log10 of the evidence's p-value (capped at 15). SPC rules use the
-chance of the pattern ending at the latest point under common cause (outside the limits: the
-normal tail beyond the point; 7-point trend 2/7!; 7-point shift 2 x 0.5^7; two of three near
-the limits about 0.003), so every method ranks on one scale.
+The pipeline: observations -> series (every area, level and category) -> one monthly grid
+with window sums and each series' dispersion (``grid``) -> tests as of the scan month and the
+``findings.lookback_months`` before it (``methods``) -> family control, grouping, naming and
+status (``findings``) -> sentences for what is shown (``evidence``).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import polars as pl
 
-from crimefighters.config.models import Config, Measure, parse_month
+from crimefighters.config.models import Config, parse_month
 from crimefighters.errors import ScanError
-from crimefighters.scan import rates, seasonal, spc, yoy
-from crimefighters.scan.peers import funnel
-from crimefighters.scan.series import SERIES_KEYS, build_series, complete_window, month_add
-from crimefighters.scan.stats import two_sided_normal_p
-from crimefighters.scan.wording import fmt_change, fmt_p, fmt_value, month_name, window_phrase
+from crimefighters.months import month_add
+from crimefighters.scan import evidence, findings, spc
+from crimefighters.scan.grid import (
+    ALL_WINDOWS,
+    dispersion,
+    index_series,
+    monthly_grid,
+    window_length,
+    with_window_sums,
+)
+from crimefighters.scan.methods import empty_tests, score_expr
+from crimefighters.scan.methods.control import spc_tests
+from crimefighters.scan.methods.counts import seasonal_tests, yoy_tests
+from crimefighters.scan.methods.peers import funnel, peer_tests
+from crimefighters.scan.methods.rates import rate_tests, target_tests
+from crimefighters.scan.series import SERIES_KEYS, build_series, membership
+from crimefighters.scan.settings import longest_history, measure_settings
+from crimefighters.scan.stats import conditional_poisson_p
 
-METHOD_DEFAULTS = {
-    "count": ["spc", "yoy", "seasonal", "peer"],
-    "proportion": ["spc", "rate", "target", "peer"],
-    "rate": ["spc", "target"],
-    "duration": ["spc", "target"],
-}
-
-RULES = {
-    "Above UCL": "outside_limits",
-    "Below LCL": "outside_limits",
-    "7 Point Trend (Increasing)": "trend",
-    "7 Point Trend (Decreasing)": "trend",
-    "2 in 3 Above CL": "two_of_three",
-    "2 in 3 Below CL": "two_of_three",
-    "7 Points Above CL": "shift",
-    "7 Points Below CL": "shift",
-}
-RULE_P = {"trend": 2 / math.factorial(7), "shift": 2 * 0.5**7, "two_of_three": 0.003}
-
-EXCEPTION_COLUMNS: dict[str, pl.DataType] = {
-    "borough": pl.String(),
+FINDING_COLUMNS: dict[str, pl.DataType] = {
+    "finding_id": pl.String(),
+    "status": pl.String(),
+    "months_running": pl.Int32(),
+    "borough": pl.String(),  # the area (a borough, a BCU or London): the column name is the contract's
+    "area_type": pl.String(),
     "bcu": pl.String(),
     "measure": pl.String(),
     "measure_label": pl.String(),
+    "name": pl.String(),
     "level": pl.String(),
     "category": pl.String(),
     "priority_id": pl.String(),
@@ -77,39 +78,57 @@ EXCEPTION_COLUMNS: dict[str, pl.DataType] = {
     "target": pl.Float64(),
     "kind": pl.String(),
     "evidence": pl.String(),
+    "related": pl.String(),
+    "tests": pl.String(),
+    "n_tests": pl.Int32(),
+    "context": pl.String(),
 }
+# What `scan --format csv/json` writes: today's columns for the headline test, then the finding's.
+CSV_FIELDS = [
+    "borough", "bcu", "measure", "category", "period", "window", "value", "baseline", "change", "change_pct",
+    "method", "rule", "direction", "assessment", "score", "p_value", "provisional", "evidence", "level",
+    "priority_id", "measure_label", "lower_limit", "upper_limit", "target",
+    "finding_id", "status", "months_running", "related", "tests",
+]  # fmt: skip
 
 
 @dataclass
 class ScanResult:
     scan_month: date
-    exceptions: pl.DataFrame
+    findings: pl.DataFrame
+    resolved: pl.DataFrame
+    tests: pl.DataFrame
+    peers: pl.DataFrame
     points: pl.DataFrame
     comparisons: pl.DataFrame
     status: pl.DataFrame
     priorities: pl.DataFrame
+    history: pl.DataFrame
     notes: list[str] = field(default_factory=list)
 
-    def for_borough(self, borough: str) -> pl.DataFrame:
-        return self.exceptions.filter(pl.col("borough") == borough)
+    @property
+    def exceptions(self) -> pl.DataFrame:
+        """The findings under their old name (front-ends being moved to ``findings``)."""
+        return self.findings
+
+    def for_area(self, area: str) -> pl.DataFrame:
+        return self.findings.filter(pl.col("borough") == area)
+
+    for_borough = for_area
 
     def counts(self) -> pl.DataFrame:
-        """Concerns and improvements per borough (all 32 listed, zero where none)."""
+        """Findings per borough: concerns, improvements, neutral and how many are new."""
         return (
-            self.exceptions.group_by("borough")
+            self.findings.filter(pl.col("area_type") == "borough")
+            .group_by("borough")
             .agg(
                 concerns=(pl.col("assessment") == "concern").sum(),
                 improvements=(pl.col("assessment") == "improvement").sum(),
                 neutral=(pl.col("assessment") == "neutral").sum(),
+                new=(pl.col("status") == "new").sum(),
             )
             .sort("borough")
         )
-
-
-def methods_for(measure: Measure, config: Config, requested: list[str] | None) -> list[str]:
-    methods = measure.methods or METHOD_DEFAULTS[measure.kind]
-    allowed = set(config.scan.methods) & set(requested or config.scan.methods)
-    return [m for m in methods if m in allowed]
 
 
 def default_scan_month(observations: pl.DataFrame) -> date:
@@ -127,8 +146,7 @@ def run_scan(
     methods: list[str] | None = None,
 ) -> ScanResult:
     scan_month = scan_month or default_scan_month(observations)
-    available = observations.filter(pl.col("month") == scan_month)
-    if available.height == 0:
+    if observations.filter(pl.col("month") == scan_month).height == 0:
         first, last = observations["month"].min(), observations["month"].max()
         raise ScanError(
             f"no data for {scan_month:%Y-%m}: the loaded data covers {first:%Y-%m} to {last:%Y-%m}"
@@ -136,260 +154,813 @@ def run_scan(
     known_measures = {m.id for m in config.measures}
     for m in measures or []:
         if m not in known_measures:
-            raise ScanError(f"unknown measure {m!r}; expected one of {', '.join(sorted(known_measures))}")
-    obs = observations
-    if measures:
-        obs = obs.filter(pl.col("measure").is_in(measures))
-    series = build_series(obs, config, scan_month)
-    measure_by_id = {m.id: m for m in config.measures}
-    series = series.filter(pl.col("measure").is_in(list(measure_by_id)))
-    series = _with_method_flags(series, config, methods)
-
-    points = _spc(series, config, scan_month)
-    comparisons = _comparisons(series, config, scan_month)
-    seasonal_frame = _seasonal(series, config, scan_month)
-    status = _status(series, points, config, scan_month)
-    peer_frame = _peers(comparisons, series, config, scan_month)
-
-    exceptions = pl.concat(
-        [
-            f
-            for f in (
-                _spc_exceptions(points, status, config, scan_month),
-                _yoy_exceptions(comparisons, config, scan_month),
-                _seasonal_exceptions(seasonal_frame, config, scan_month),
-                _target_exceptions(status, config, scan_month),
-                _peer_exceptions(peer_frame, config, scan_month),
+            raise ScanError(
+                f"unknown measure {m!r}; expected one of {', '.join(sorted(known_measures))}"
             )
-            if f.height
-        ]
-        or [pl.DataFrame(schema=EXCEPTION_COLUMNS)],
-        how="vertical_relaxed",
+    settings = config.scan.findings
+    months = [month_add(scan_month, -i) for i in range(settings.lookback_months, -1, -1)]
+    start = month_add(months[0], -longest_history(config))
+
+    obs = observations.filter(pl.col("measure").is_in(measures or list(known_measures)))
+    obs = _outcome_months_provisional(obs, config)
+    series = build_series(obs, config, scan_month, start=start)
+    keys, values = index_series(series)
+    keys = _with_family_keys(keys, obs, config)
+    per_measure = measure_settings(config, methods)
+    max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
+
+    grid = monthly_grid(values, keys, start, scan_month)
+    grid = with_window_sums(grid, max_years)
+    grid = grid.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
+        phi=pl.col("phi").fill_null(1.0) if settings.dispersion == "series" else pl.lit(1.0),
+        seasonal=pl.col("seasonal").fill_null(False),
     )
+    grid = grid.drop("kind").join(
+        keys.select(
+            "sid", "area", "area_type", "measure", "level", "category", "kind", "direction"
+        ),
+        on="sid",
+    )
+    grid = grid.join(per_measure, on="measure", how="left").with_columns(
+        outcomes_family=pl.col("measure").is_in(
+            [m.id for m in config.measures if m.family == "positive_outcomes"]
+        )
+    )
+    grid = _with_lags(grid)
+    grid = _with_targets(grid, config)
+    breaks = _break_table(keys, config)
+
+    chartable = _chartable(grid, breaks, config, scan_month)
+    charts = _spc_charts(chartable, config, scan_month)
+    tested = grid.filter(pl.col("month").is_in(months) & pl.col("present")).with_columns(
+        asof=pl.col("month")
+    )
+    area_types = settings.area_types
+    testable = tested.filter(pl.col("area_type").is_in(area_types))
+    latest_points = _spc_latest(
+        chartable.join(
+            keys.filter(pl.col("area_type").is_in(area_types)).select("sid"), on="sid", how="semi"
+        ),
+        months,
+        config,
+    )
+    latest_points = latest_points.join(
+        grid.select(
+            "sid", "month", "phi", "seasonal", "spc_min_mean", "spc_trend_length", "numerator_mean"
+        ),
+        on=["sid", "month"],
+        how="left",
+    )
+    standing = _peer_standing(grid, months, config)
+    tests = pl.concat(
+        [
+            spc_tests(latest_points, settings.corroboration_only, settings.seasonal_guard),
+            seasonal_tests(
+                testable.filter(pl.col("do_seasonal") & (pl.col("kind") == "count")),
+                config.scan.provisional.expected_shortfall_pct,
+                max_years,
+            ),
+            yoy_tests(
+                testable.filter(pl.col("do_yoy") & (pl.col("kind") == "count")),
+                config.scan.provisional.expected_shortfall_pct,
+            ),
+            rate_tests(testable.filter(pl.col("do_rate") & (pl.col("kind") == "proportion"))),
+            target_tests(testable.filter(pl.col("do_target"))),
+            peer_tests(standing.filter(pl.col("asof") >= months[0]), standing),
+        ]
+    )
+    tests = _across_breaks(tests, breaks)
+    tests = _deduplicate(tests, keys)
+    tests = tests.join(
+        keys.select("sid", *SERIES_KEYS, "priority_id", "kind", "improve"), on="sid"
+    ).join(per_measure.select("measure", "rate_pp_threshold"), on="measure", how="left")
+    tests = findings.with_significance(tests, settings)
+    found = findings.group_findings(tests, keys, membership(obs, config), config)
+    current, resolved = findings.with_status(found, scan_month, months)
+    history = found.select("finding_id", "area", "measure", "direction", month="asof").sort(
+        "month", "finding_id"
+    )
+
+    this_month = tests.filter(pl.col("asof") == scan_month)
+    finding_frame, tests_shown = _finding_rows(current, this_month, keys, config, scan_month)
+    resolved_frame = _resolved_rows(resolved, tests, keys, config)
+    points = charts.join(keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid").drop(
+        "sid", "rebase", "spc_window", strict=False
+    )
+    points = points.with_columns(numerator_mean=pl.col("numerator").mean().over(SERIES_KEYS))
+    comparisons = _comparisons(
+        grid.filter(pl.col("month") == scan_month), breaks, scan_month, this_month
+    )
+    status = _status(
+        grid.filter(pl.col("month") == scan_month),
+        points,
+        finding_frame,
+        tests_shown,
+        breaks,
+        config,
+        scan_month,
+    )
+    peers = _peer_context(standing.filter(pl.col("asof") == scan_month), keys, config, scan_month)
     if boroughs:
-        exceptions = exceptions.filter(pl.col("borough").is_in(boroughs))
-    exceptions = _rank(exceptions)
-    status = _state_from_exceptions(status, exceptions)
+        finding_frame = finding_frame.filter(pl.col("borough").is_in(boroughs))
+        tests_shown = tests_shown.filter(pl.col("borough").is_in(boroughs))
     from crimefighters.scan.priorities import priority_status
 
-    priorities = priority_status(status, comparisons, exceptions, config, scan_month, boroughs)
+    priorities = priority_status(status, comparisons, tests_shown, config, scan_month, boroughs)
     return ScanResult(
         scan_month=scan_month,
-        exceptions=exceptions,
+        findings=finding_frame,
+        resolved=resolved_frame,
+        tests=tests_shown,
+        peers=peers,
         points=points,
         comparisons=comparisons,
         status=status,
         priorities=priorities,
+        history=history,
     )
 
 
-# --- method applicability and recording breaks ---------------------------------------------
+# --- preparing the grid ----------------------------------------------------------------------------
 
 
-def _with_method_flags(series: pl.DataFrame, config: Config, requested: list[str] | None) -> pl.DataFrame:
-    rows = []
-    for m in config.measures:
-        chosen = methods_for(m, config, requested)
-        rows.append({"measure": m.id, **{f"do_{k}": k in chosen for k in ("spc", "yoy", "seasonal", "rate", "target", "peer")}})
-    flags = pl.DataFrame(rows)
-    return series.join(flags, on="measure", how="left")
+def _outcome_months_provisional(obs: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """Positive outcomes for recent months undercount (investigations are still open): the
+    last ``outcomes.provisional_months`` months of each outcome measure are provisional,
+    whatever source they came from."""
+    months = config.outcomes.provisional_months
+    outcome_measures = [m.id for m in config.measures if m.family == "positive_outcomes"]
+    if months == 0 or not outcome_measures:
+        return obs
+    latest = pl.col("month").max().over("measure")
+    recent = (latest.dt.year() * 12 + latest.dt.month()) - (
+        pl.col("month").dt.year() * 12 + pl.col("month").dt.month()
+    ) < months
+    return obs.with_columns(
+        provisional=pl.col("provisional") | (pl.col("measure").is_in(outcome_measures) & recent)
+    )
 
 
-def _break_table(series: pl.DataFrame, config: Config) -> pl.DataFrame:
-    """(series keys, break month, label, rebase) for every break that applies to a series.
+def _with_family_keys(keys: pl.DataFrame, obs: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """The family each series belongs to, for stable finding ids: a minor category's major
+    category; a major category itself; a priority's largest major category; the total."""
+    groups = obs.select("measure", "category", "category_group").unique(["measure", "category"])
+    majors = (
+        membership(obs, config)
+        .filter((pl.col("level") == "major") & (pl.col("container_level") == "priority"))
+        .join(
+            obs.filter(pl.col("category_group") != "")
+            .group_by("measure", "category_group")
+            .agg(volume=pl.col("value").sum()),
+            left_on=["measure", "category"],
+            right_on=["measure", "category_group"],
+        )
+        .sort("volume", descending=True)
+        .unique(["measure", "container_category"], keep="first")
+        .select("measure", category="container_category", _priority_major="category")
+    )
+    keys = keys.join(
+        groups.rename({"category_group": "_group"}), on=["measure", "category"], how="left"
+    )
+    keys = keys.join(majors, on=["measure", "category"], how="left")
+    family = (
+        pl.when(pl.col("level") == "total")
+        .then(pl.lit("total"))
+        .when(pl.col("level") == "major")
+        .then(pl.col("category"))
+        .when(pl.col("level") == "priority")
+        .then(pl.coalesce("_priority_major", "category"))
+        .when(pl.col("_group").fill_null("") != "")
+        .then(pl.col("_group"))
+        .otherwise(pl.col("category"))
+    )
+    return keys.with_columns(family_key=family, improve=pl.col("direction")).drop(
+        "_group", "_priority_major"
+    )
 
-    A break with no categories applies to every series; otherwise to series whose category or
-    priority id is listed (ignoring case).
-    """
-    keys = series.select(*SERIES_KEYS, "priority_id").unique()
+
+def _with_lags(grid: pl.DataFrame) -> pl.DataFrame:
+    return grid.with_columns(
+        value_1_ago=pl.col("value").shift(1).over("sid"),
+        value_12_ago=pl.col("value").shift(12).over("sid"),
+        numerator_mean=pl.col("numerator").rolling_mean(24, min_samples=1).over("sid"),
+    )
+
+
+def _with_targets(grid: pl.DataFrame, config: Config) -> pl.DataFrame:
+    targets = {m.id: m.target.value for m in config.measures if m.target}
+    comparison = {m.id: m.target.comparison for m in config.measures if m.target}
+    return grid.with_columns(
+        target=pl.col("measure").replace_strict(targets, default=None, return_dtype=pl.Float64),
+        target_comparison=pl.col("measure").replace_strict(
+            comparison, default=None, return_dtype=pl.String
+        ),
+    )
+
+
+def _break_table(keys: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """(sid, break month, label, rebase) for every recording break that applies to a series:
+    a break without categories applies to every series, else to series whose category or
+    priority id is listed (ignoring case)."""
     frames = []
     for b in config.scan.recording_breaks:
         names = [c.lower() for c in b.categories]
-        applies = keys if not names else keys.filter(
-            pl.col("category").str.to_lowercase().is_in(names) | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
-        )
-        frames.append(
-            applies.select(SERIES_KEYS).with_columns(
-                break_month=pl.lit(parse_month(b.month)), break_label=pl.lit(b.label), rebase=pl.lit(b.rebase)
+        applies = (
+            keys
+            if not names
+            else keys.filter(
+                pl.col("category").str.to_lowercase().is_in(names)
+                | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
             )
         )
-    schema = {**{k: pl.String for k in SERIES_KEYS}, "break_month": pl.Date, "break_label": pl.String, "rebase": pl.Boolean}
+        frames.append(
+            applies.select("sid").with_columns(
+                break_month=pl.lit(parse_month(b.month)),
+                break_label=pl.lit(b.label),
+                rebase=pl.lit(b.rebase),
+            )
+        )
+    schema = {
+        "sid": pl.UInt32,
+        "break_month": pl.Date,
+        "break_label": pl.String,
+        "rebase": pl.Boolean,
+    }
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
-# --- SPC ------------------------------------------------------------------------------------
+# --- SPC as of each month ---------------------------------------------------------------------------
 
 
-def _spc(series: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    settings = config.scan.spc
-    window = complete_window(series.filter(pl.col("do_spc")), config, scan_month, settings.window)
-    if window.height == 0:
-        return window
-    if settings.missing == "error":
-        gap = window.filter(pl.col("missing") & (pl.col("kind") == "count"))
-        if gap.height:
-            row = gap.row(0, named=True)
-            raise ScanError(
-                f"{row['area']} {row['measure']} {row['category']}: no value for {row['month']:%Y-%m} "
-                "inside the SPC window (scan.spc.missing is 'error')"
-            )
-    # Other kinds with gaps cannot be charted honestly: left out.
-    gappy = window.filter(pl.col("missing") & (pl.col("kind") != "count")).select(SERIES_KEYS).unique()
-    window = window.join(gappy, on=SERIES_KEYS, how="anti")
-    rebase_months = {parse_month(m) for m in settings.rebase}
-    breaks = _break_table(window, config).filter(pl.col("rebase"))
-    window = window.with_columns(rebase=pl.col("month").is_in(sorted(rebase_months)))
-    if breaks.height:
-        window = window.join(
-            breaks.select(*SERIES_KEYS, month=pl.col("break_month"), _break=pl.lit(True)), on=[*SERIES_KEYS, "month"], how="left"
-        ).with_columns(rebase=pl.col("rebase") | pl.col("_break").fill_null(False)).drop("_break")
-    # A series' first month starts group 0 whatever the rebase flag says.
-    window = window.with_columns(
-        rebase=pl.col("rebase") & (pl.col("month") != pl.col("month").min().over(SERIES_KEYS)),
-        numerator_mean=pl.col("numerator").mean().over(SERIES_KEYS),
+def _chartable(
+    grid: pl.DataFrame, breaks: pl.DataFrame, config: Config, scan_month: date
+) -> pl.DataFrame:
+    """Rows an XmR chart can use, with the rebase flag: counts (zero-filled on the grid), and
+    other kinds only where present (a published percentage every quarter is a series of its
+    own points; one with holes in its window is not charted)."""
+    charted = grid.filter(pl.col("do_spc") & ((pl.col("kind") == "count") | pl.col("present")))
+    gap = charted.filter(
+        (pl.col("spc_missing") == "error") & (pl.col("kind") == "count") & ~pl.col("present")
+        & (pl.col("mi") > pl.lit(scan_month.year * 12 + scan_month.month - 1) - pl.col("spc_window"))
+    )  # fmt: skip
+    if gap.height:
+        row = gap.row(0, named=True)
+        raise ScanError(
+            f"{row['area']} {row['measure']} {row['category']}: no value for {row['month']:%Y-%m} inside the SPC window "
+            "(scan.spc.missing is 'error')"
+        )
+    rebase_breaks = breaks.filter(pl.col("rebase")).select(
+        "sid", month="break_month", _break=pl.lit(True)
     )
-    return spc.spc_points(window, SERIES_KEYS, settings, rebase_col="rebase")
+    return (
+        charted.join(rebase_breaks, on=["sid", "month"], how="left")
+        .with_columns(
+            rebase=pl.col("_break").fill_null(False)
+            | pl.col("month").dt.strftime("%Y-%m").is_in(pl.col("spc_rebase"))
+        )
+        .drop("_break")
+    )
 
 
-def _spc_exceptions(points: pl.DataFrame, status: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    if points.height == 0:
-        return pl.DataFrame(schema=EXCEPTION_COLUMNS)
-    settings = config.scan.spc
-    latest = points.filter(
-        (pl.col("month") == scan_month) & (pl.col("area_type") == "borough") & (pl.col("point_type") != "common_cause")
+SPC_COLUMNS = [
+    "sid", "mi", "month", "value", "numerator", "denominator", "provisional", "direction", "rebase", "kind", "present",
+    "spc_window", "spc_screen_moving_ranges", "spc_screen_factor", "spc_limit_factor", "spc_near_limit_factor",
+    "spc_trend_length", "spc_shift_length",
+]  # fmt: skip
+
+
+def _spc_latest(chartable: pl.DataFrame, months: list[date], config: Config) -> pl.DataFrame:
+    """Each series' point type as the last point of its chart, as of every month tested."""
+    first = months[0].year * 12 + months[0].month - 1
+    rows = chartable.filter(pl.col("mi") > first - pl.col("spc_window")).select(SPC_COLUMNS)
+    latest = spc.latest_points(rows, config.scan.spc, rebase_col="rebase")
+    latest = latest.filter(
+        pl.col("month").is_in(months) & (pl.col("present") | (pl.col("kind") == "count"))
+    ).with_columns(asof=pl.col("month"))
+    return _provisional_recheck(latest, chartable, config)
+
+
+def _provisional_recheck(
+    latest: pl.DataFrame, chartable: pl.DataFrame, config: Config
+) -> pl.DataFrame:
+    """A fall to special cause in a provisional month must survive putting back the usual
+    shortfall (``provisional.expected_shortfall_pct``): the chart is recomputed with that
+    month's value raised, and the signal kept only if it is still there (``revised_away``)."""
+    prov = config.scan.provisional
+    downward = latest.filter(
+        pl.col("provisional") & pl.col("special_cause_type").str.contains("Below|Decreasing")
     )
-    # Small counts: not charted for exceptions (methods.md: never a +300% headline on 1 -> 4);
-    # nor a rate built on a handful of cases a month (2 positive outcomes of 70 burglaries).
-    small = ((pl.col("kind") == "count") & (pl.col("mean") < settings.min_mean)) | (
-        (pl.col("kind") == "proportion") & pl.col("denominator").is_not_null() & (pl.col("numerator_mean") < settings.min_mean)
+    if not prov.suppress_drops or downward.height == 0:
+        return latest.with_columns(revised_away=pl.lit(False))
+    wanted = downward.select("sid", "month")
+    rows = chartable.join(wanted.select("sid").unique(), on="sid", how="semi").select(SPC_COLUMNS)
+    ends = wanted.rename({"month": "recheck_end"})
+    # one copy of the series per month rechecked, cut at that month, its last value raised
+    copies = (
+        rows.join(ends, on="sid")
+        .filter(pl.col("month") <= pl.col("recheck_end"))
+        .with_columns(
+            value=pl.when(pl.col("month") == pl.col("recheck_end"))
+            .then(pl.col("value") * (1 + prov.expected_shortfall_pct / 100))
+            .otherwise(pl.col("value")),
+            _copy=pl.col("sid").cast(pl.Int64) * 100_000
+            + pl.col("recheck_end").dt.year().cast(pl.Int64) * 12
+            + pl.col("recheck_end").dt.month(),
+        )
     )
-    latest = latest.filter(~small)
-    latest = latest.with_columns(rule=pl.col("special_cause_type").replace_strict(RULES, default=None))
-    latest = _suppress_provisional_drops(latest, points, config, scan_month)
-    if latest.height == 0:
-        return pl.DataFrame(schema=EXCEPTION_COLUMNS)
-    latest = latest.join(
-        status.select(*SERIES_KEYS, "target", "assurance", "group_months", "break_note"), on=SERIES_KEYS, how="left"
+    rechecked = spc.latest_points(
+        copies.with_columns(sid=pl.col("_copy")).drop("_copy"), config.scan.spc, rebase_col="rebase"
+    )
+    still = rechecked.filter(
+        (pl.col("month") == pl.col("recheck_end"))
+        & pl.col("special_cause_type").str.contains("Below|Decreasing")
+    )
+    gone = wanted.join(
+        still.select(sid=(pl.col("sid") // 100_000).cast(pl.UInt32), month="recheck_end"),
+        on=["sid", "month"],
+        how="anti",
+    ).with_columns(revised_away=pl.lit(True))
+    return latest.join(gone, on=["sid", "month"], how="left").with_columns(
+        revised_away=pl.col("revised_away").fill_null(False)
+    )
+
+
+def _spc_charts(chartable: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
+    """The charts shown: each series' window of ``spc.window`` months ending at the scan month,
+    for series with a value that month."""
+    end = scan_month.year * 12 + scan_month.month - 1
+    live = chartable.filter((pl.col("mi") == end) & pl.col("present")).select("sid")
+    window = chartable.join(live, on="sid", how="semi").filter(
+        pl.col("mi") > end - pl.col("spc_window")
+    )
+    others = window.filter(pl.col("kind") != "count")
+    spacing = others.group_by("sid").agg(_steps=pl.col("mi").sort().diff().drop_nulls().n_unique())
+    irregular = spacing.filter(pl.col("_steps") > 1).select("sid")
+    window = window.join(irregular, on="sid", how="anti").with_columns(
+        rebase=pl.col("rebase") & (pl.col("mi") != pl.col("mi").min().over("sid"))
+    )
+    return spc.spc_points(
+        window.select(SPC_COLUMNS).drop("mi", "present"),
+        ["sid"],
+        config.scan.spc,
+        rebase_col="rebase",
+    )
+
+
+# --- peers ----------------------------------------------------------------------------------------
+
+
+def _peer_standing(grid: pl.DataFrame, months: list[date], config: Config) -> pl.DataFrame:
+    """Funnel standing of every borough series in the months tested and the month before."""
+    wanted = [month_add(months[0], -1), *months]
+    rows = grid.filter(
+        pl.col("do_peer")
+        & (pl.col("area_type") == "borough")
+        & pl.col("month").is_in(wanted)
+        & pl.col("present")
+        & pl.col("level").is_in(pl.col("peer_levels"))
+    ).with_columns(asof=pl.col("month"))
+    if rows.height == 0:
+        return rows.with_columns(
+            outside=pl.lit(False), rate=pl.lit(None, dtype=pl.Float64), london_rate=pl.lit(None, dtype=pl.Float64),
+            z=pl.lit(None, dtype=pl.Float64), phi_peer=pl.lit(1.0),
+        )  # fmt: skip
+    return funnel(rows, config)
+
+
+def _peer_context(
+    standing: pl.DataFrame, keys: pl.DataFrame, config: Config, month: date
+) -> pl.DataFrame:
+    """Each borough series outside the London funnel this month: context, not a finding."""
+    columns = {"borough": pl.String, "measure": pl.String, "level": pl.String, "category": pl.String, "rate": pl.Float64,
+               "london_rate": pl.Float64, "z": pl.Float64, "assessment": pl.String, "evidence": pl.String, "name": pl.String}  # fmt: skip
+    if standing.height == 0:
+        return pl.DataFrame(schema=columns)
+    outside = standing.filter(pl.col("outside"))
+    rows = []
+    for r in outside.iter_rows(named=True):
+        test = {
+            **r,
+            "method": "peer",
+            "rule": "funnel",
+            "value": r["rate"],
+            "baseline": r["london_rate"],
+            "phi": r["phi_peer"],
+            "provisional": False,
+        }
+        direction = "up" if r["z"] > 0 else "down"
+        rows.append(
+            {
+                "borough": r["area"],
+                "measure": r["measure"],
+                "level": r["level"],
+                "category": r["category"],
+                "rate": r["rate"],
+                "london_rate": r["london_rate"],
+                "z": r["z"],
+                "assessment": _assessment(direction, r["direction"]),
+                "evidence": evidence.sentence(test, config, month),
+                "name": evidence.name_of(test, config),
+            }
+        )
+    return pl.DataFrame(rows, schema=columns).sort(pl.col("z").abs(), descending=True)
+
+
+# --- tests across recording breaks, duplicate series ------------------------------------------------
+
+
+def _across_breaks(tests: pl.DataFrame, breaks: pl.DataFrame) -> pl.DataFrame:
+    """Comparisons across a recording break are shown but never fired."""
+    if breaks.height == 0 or tests.height == 0:
+        return tests.with_columns(break_note=pl.lit(None, dtype=pl.String))
+    spans = tests.filter(pl.col("method").is_in(["seasonal", "yoy", "rate"])).select(
+        "sid", "asof", "method", "window",
+        _first=pl.col("asof").dt.offset_by(pl.format("-{}mo", 12 * pl.col("years").fill_null(1) + pl.col("months").fill_null(1) - 1)),
+    ).unique()  # fmt: skip
+    crossing = (
+        spans.join(breaks, on="sid")
+        .filter(
+            (pl.col("break_month") > pl.col("_first")) & (pl.col("break_month") <= pl.col("asof"))
+        )
+        .group_by("sid", "asof", "method", "window")
+        .agg(
+            break_note=pl.format(
+                "not comparable across {} ({})",
+                pl.col("break_label"),
+                pl.col("break_month").dt.strftime("%Y-%m"),
+            ).str.join("; ")
+        )
+    )
+    return tests.join(crossing, on=["sid", "asof", "method", "window"], how="left").with_columns(
+        fired=pl.col("fired") & pl.col("break_note").is_null()
+    )
+
+
+def _deduplicate(tests: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """A series that is exactly another (a priority that is one published category, a major
+    category with one minor) is tested once for the family count; its results still join the
+    same finding through the categories that contain it."""
+    if tests.height == 0:
+        return tests.with_columns(duplicate=pl.lit(False))
+    level = pl.col("level").replace_strict(findings.LEVEL_RANK, default=9)
+    same = tests.join(keys.select("sid", "area", "measure", "level"), on="sid").with_columns(
+        _sig=pl.concat_str(
+            pl.col("method"),
+            pl.col("rule"),
+            pl.col("window"),
+            pl.col("value").round(6).cast(pl.String),
+            pl.col("baseline").round(6).cast(pl.String),
+            separator="|",
+        ),
+        _lvl=level,
+    )
+    first = (
+        same.sort("_lvl", "sid")
+        .group_by("area", "measure", "asof", "_sig", maintain_order=True)
+        .agg(_keep=pl.col("sid").first())
+    )
+    same = same.join(first, on=["area", "measure", "asof", "_sig"], how="left")
+    return same.with_columns(duplicate=pl.col("sid") != pl.col("_keep")).drop(
+        "_sig", "_lvl", "_keep", "area", "measure", "level"
+    )
+
+
+# --- this month's findings, in words --------------------------------------------------------------
+
+
+def _assessment(direction: str, improve: str) -> str:
+    if improve == "neutral":
+        return "neutral"
+    return "improvement" if direction == improve else "concern"
+
+
+def _finding_rows(
+    current: pl.DataFrame, tests: pl.DataFrame, keys: pl.DataFrame, config: Config, month: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(findings, tests shown): the findings of the scan month with their evidence, and every
+    test that fired this month with the finding it belongs to."""
+    members = (
+        current.select("finding_id", "members", "direction", "headline_sid")
+        .explode("members")
+        .rename({"members": "sid"})
+    )
+    shown = tests.filter(pl.col("significant") | pl.col("supports")).join(
+        members.select("sid", "finding_id", _news="direction"), on="sid", how="left"
+    )
+    shown = shown.with_columns(
+        role=pl.when(pl.col("finding_id").is_null())
+        .then(pl.lit("alone"))
+        .when(pl.col("direction") != pl.col("_news"))
+        .then(pl.lit("context"))
+        .when(pl.col("significant"))
+        .then(pl.lit("lead"))
+        .otherwise(pl.lit("support")),
+        score=pl.when(pl.col("p_value").is_not_null())
+        .then(score_expr(pl.col("p_value")))
+        .otherwise(pl.lit(2.0)),
+    )
+    # tests that support nothing on their own (a corroborating rule on a quiet series) are not shown
+    shown = shown.filter(pl.col("role") != "alone").drop("_news")
+    rows = shown.to_dicts()
+    for r in rows:
+        r["evidence"] = evidence.sentence(r, config, month)
+        r["assessment"] = _test_assessment(r)
+    test_rows = (
+        pl.DataFrame(rows, infer_schema_length=None)
+        if rows
+        else shown.with_columns(
+            evidence=pl.lit(None, dtype=pl.String), assessment=pl.lit(None, dtype=pl.String)
+        )
+    )
+    test_rows = test_rows.with_columns(
+        borough=pl.col("area"),
+        bcu=pl.col("area").replace_strict(_bcus(config), default=None),
+        period=pl.lit(f"{month:%Y-%m}"),
+    )
+
+    by_finding = {fid: [] for fid in current["finding_id"].to_list()}
+    for r in rows:
+        if r["finding_id"] in by_finding:
+            by_finding[r["finding_id"]].append(r)
+    wanted = {m for ms in current["members"].to_list() for m in ms}
+    names = {
+        r["sid"]: evidence.name_of(r, config)
+        for r in keys.filter(pl.col("sid").is_in(list(wanted))).to_dicts()
+    }
+    duplicates = {r["sid"] for r in rows if r["duplicate"]} - {
+        r["sid"] for r in rows if not r["duplicate"]
+    }
+    out = []
+    for f in current.iter_rows(named=True):
+        group = by_finding[f["finding_id"]]
+        lead = [t for t in group if t["role"] == "lead"]
+        head_tests = [t for t in lead if t["sid"] == f["headline_sid"]] or lead
+        head = sorted(head_tests, key=lambda t: (-t["score"], t["months"] or 0))[0]
+        # a series that is exactly another (a priority that is one category) is listed once
+        supporting = sorted(
+            (t for t in group if t["role"] in ("lead", "support") and not t["duplicate"]),
+            key=lambda t: -t["score"],
+        )
+        context = [t for t in group if t["role"] == "context"]
+        assessment = _test_assessment(head)
+        measure = config.measure(head["measure"])
+        out.append(
+            {
+                "finding_id": f["finding_id"],
+                "status": f["status"],
+                "months_running": f["months_running"],
+                "borough": f["area"],
+                "area_type": f["area_type"],
+                "bcu": _bcus(config).get(f["area"]),
+                "measure": head["measure"],
+                "measure_label": measure.label,
+                "name": names[f["headline_sid"]],
+                "level": head["level"],
+                "category": head["category"],
+                "priority_id": head["priority_id"],
+                "period": f"{month:%Y-%m}",
+                "window": head["window"],
+                "value": head["value"],
+                "baseline": head["baseline"],
+                "change": head["change"],
+                "change_pct": head["change_pct"],
+                "method": head["method"],
+                "rule": head["rule"],
+                "direction": head["direction"],
+                "assessment": assessment,
+                "score": round(max(t["score"] for t in lead), 3),
+                "p_value": head["p_value"],
+                "provisional": bool(head["provisional"]),
+                "lower_limit": head["lower_limit"],
+                "upper_limit": head["upper_limit"],
+                "target": head["target"],
+                "kind": head["kind"],
+                "evidence": head["evidence"],
+                "related": "; ".join(_related(f, names, duplicates)),
+                "tests": "; ".join(evidence.short(t, config) for t in supporting),
+                "n_tests": len(supporting),
+                "context": "; ".join(t["evidence"] for t in context),
+            }
+        )
+    frame = (
+        pl.DataFrame(out, schema=FINDING_COLUMNS) if out else pl.DataFrame(schema=FINDING_COLUMNS)
+    )
+    frame = frame.sort(
+        "score", "borough", "measure", "name", descending=[True, False, False, False]
+    )
+    return frame, test_rows
+
+
+def _related(finding: dict, names: dict, duplicates: set) -> list[str]:
+    """The other series a finding covers, each once, by name."""
+    seen = {names[finding["headline_sid"]]}
+    out = []
+    for sid in finding["members"]:
+        name = names[sid]
+        if sid in duplicates or name in seen:
+            continue
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def _test_assessment(row: dict) -> str:
+    if row["rule"] == "target_missed":
+        return "concern"
+    if row["rule"] == "target_met":
+        return "improvement"
+    return _assessment(row["direction"], row["improve"])
+
+
+def _bcus(config: Config) -> dict[str, str]:
+    return {b.name: b.bcu for b in config.geography.boroughs}
+
+
+def _resolved_rows(
+    resolved: pl.DataFrame, tests: pl.DataFrame, keys: pl.DataFrame, config: Config
+) -> pl.DataFrame:
+    """Findings open last month and not now: what they were, by name."""
+    schema = {"finding_id": pl.String, "borough": pl.String, "area_type": pl.String, "measure": pl.String, "name": pl.String,
+              "direction": pl.String, "assessment": pl.String, "last_month": pl.String}  # fmt: skip
+    if resolved.height == 0:
+        return pl.DataFrame(schema=schema)
+    heads = resolved.join(
+        keys.select(headline_sid="sid", level="level", category="category", improve="improve"),
+        on="headline_sid",
     )
     rows = []
-    for r in latest.iter_rows(named=True):
-        measure = config.measure(r["measure"])
-        direction = "up" if any(w in r["special_cause_type"] for w in ("Above", "Increasing")) else "down"
-        sigma = (r["amr"] or 0) / 1.128
-        if r["rule"] == "outside_limits" and sigma > 0:
-            p = float(two_sided_normal_p(abs(r["value"] - r["mean"]) / sigma)[0])
-        else:
-            p = RULE_P.get(r["rule"], 0.01)
+    for r in heads.iter_rows(named=True):
         rows.append(
-            _exception_row(
-                r,
-                config,
-                scan_month,
-                method="spc",
-                rule=r["rule"],
-                window="1",
-                value=r["value"],
-                baseline=r["mean"],
-                direction=direction,
-                score=_score(p),
-                p_value=None,
-                lower=r["lpl"],
-                upper=r["upl"],
-                target=r["target"],
-                evidence=_spc_evidence(r, measure, scan_month),
+            {
+                "finding_id": r["finding_id"],
+                "borough": r["area"],
+                "area_type": r["area_type"],
+                "measure": r["measure"],
+                "name": evidence.name_of(r, config),
+                "direction": r["direction"],
+                "assessment": _assessment(r["direction"], r["improve"]),
+                "last_month": f"{r['asof']:%Y-%m}",
+            }
+        )
+    return pl.DataFrame(rows, schema=schema).sort("borough", "name")
+
+
+# --- comparisons and status of every series --------------------------------------------------------
+
+
+def _comparisons(
+    latest: pl.DataFrame, breaks: pl.DataFrame, month: date, tests: pl.DataFrame
+) -> pl.DataFrame:
+    """Every series against the same window a year earlier (all four published windows),
+    with the dispersion-aware p-value for counts; shown in drill-downs and priorities.
+    ``flagged``: a significant test this month covers that window (against last year, or
+    against the same months of earlier years)."""
+    frames = []
+    for window in ALL_WINDOWS:
+        length = window_length(window, month)
+        rows = latest.filter(
+            (pl.col(f"obs_{window}") == length) & (pl.col(f"prev_obs_{window}") == length)
+        )
+        if rows.height == 0:
+            continue
+        with_den = (
+            pl.col("denominator").is_not_null()
+            & (pl.col(f"den_{window}") > 0)
+            & (pl.col(f"prev_den_{window}") > 0)
+        )
+        rows = rows.with_columns(
+            window=pl.lit(window),
+            current=pl.when(with_den)
+            .then(pl.col(f"num_{window}") / pl.col(f"den_{window}"))
+            .otherwise(pl.col(f"num_{window}")),
+            previous=pl.when(with_den)
+            .then(pl.col(f"prev_num_{window}") / pl.col(f"prev_den_{window}"))
+            .otherwise(pl.col(f"prev_num_{window}")),
+            current_num=pl.col(f"num_{window}"),
+            previous_num=pl.col(f"prev_num_{window}"),
+            current_den=pl.col(f"den_{window}"),
+            previous_den=pl.col(f"prev_den_{window}"),
+            current_start=pl.lit(month_add(month, -(length - 1))),
+            provisional=pl.col(f"prov_{window}") > 0,
+        )
+        frames.append(rows)
+    if not frames:
+        return pl.DataFrame()
+    frame = pl.concat(frames)
+    counts = frame["kind"] == "count"
+    p = conditional_poisson_p(
+        frame["current_num"].to_numpy(),
+        frame["previous_num"].to_numpy(),
+        0.5,
+        frame["phi"].to_numpy(),
+    )
+    frame = frame.with_columns(
+        p_value=pl.when(pl.Series(counts)).then(pl.Series(p, dtype=pl.Float64))
+    )
+    frame = frame.with_columns(
+        change=pl.col("current") - pl.col("previous"),
+        change_pct=pl.when((pl.col("previous") != 0) & (pl.col("kind") == "count")).then(
+            (pl.col("current") - pl.col("previous")) / pl.col("previous") * 100
+        ),
+        wheeler_z=pl.when(pl.col("kind") == "count").then(
+            2 * (pl.col("current").sqrt() - pl.col("previous").sqrt())
+        ),
+        previous_start=pl.col("current_start").dt.offset_by("-1y"),
+    )
+    if breaks.height:
+        crossing = (
+            frame.select("sid", "window", "previous_start")
+            .join(breaks, on="sid")
+            .filter(
+                (pl.col("break_month") > pl.col("previous_start"))
+                & (pl.col("break_month") <= month)
+            )
+            .group_by("sid", "window")
+            .agg(
+                break_note=pl.format(
+                    "not comparable across {} ({})",
+                    pl.col("break_label"),
+                    pl.col("break_month").dt.strftime("%Y-%m"),
+                ).str.join("; ")
             )
         )
-    return pl.DataFrame(rows, schema=EXCEPTION_COLUMNS)
-
-
-def _suppress_provisional_drops(latest: pl.DataFrame, points: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    """A downward signal in a provisional month must survive adding back the usual shortfall."""
-    prov = config.scan.provisional
-    if not prov.suppress_drops or latest.height == 0:
-        return latest
-    downward = latest.filter(pl.col("provisional") & pl.col("special_cause_type").str.contains("Below|Decreasing"))
-    if downward.height == 0:
-        return latest
-    affected = points.join(downward.select(SERIES_KEYS), on=SERIES_KEYS, how="semi")
-    adjusted = affected.with_columns(
-        value=pl.when(pl.col("month") == scan_month).then(pl.col("value") * (1 + prov.expected_shortfall_pct / 100)).otherwise(pl.col("value"))
-    ).select(*SERIES_KEYS, "month", "value", "direction", "rebase")
-    rechecked = spc.spc_points(adjusted, SERIES_KEYS, config.scan.spc, rebase_col="rebase").filter(pl.col("month") == scan_month)
-    gone = rechecked.filter(~pl.col("special_cause_type").str.contains("Below|Decreasing")).select(SERIES_KEYS)
-    return latest.join(gone, on=SERIES_KEYS, how="anti")
-
-
-def _spc_evidence(r: dict, measure: Measure, scan_month: date) -> str:
-    v = lambda x: fmt_value(x, r["kind"], measure.unit)  # noqa: E731
-    name = _series_name(r, measure)
-    points = int(r["group_points"])
-    basis = f"mean {v(r['mean'])}, {points} months{'; trial limits' if points < 12 else ''}"
-    rule = r["rule"]
-    if rule == "outside_limits":
-        side = "above the upper" if r["value"] > r["mean"] else "below the lower"
-        limit = r["upl"] if r["value"] > r["mean"] else max(r["lpl"], 0.0) if r["kind"] == "count" else r["lpl"]
-        text = f"{name} {v(r['value'])} in {month_name(scan_month)}, {side} process limit of {v(limit)} ({basis})"
-    elif rule == "trend":
-        way = "rising" if "Increasing" in r["special_cause_type"] else "falling"
-        text = f"{name} {v(r['value'])} in {month_name(scan_month)}, the end of 7 or more months each {way} on the last ({basis}; limits {v(max(r['lpl'], 0) if r['kind'] == 'count' else r['lpl'])} to {v(r['upl'])})"
-    elif rule == "two_of_three":
-        side = "above" if "Above" in r["special_cause_type"] else "below"
-        text = f"{name} {v(r['value'])} in {month_name(scan_month)}: 2 of the last 3 months close to the process limits, all {side} the mean ({basis}; limits {v(max(r['lpl'], 0) if r['kind'] == 'count' else r['lpl'])} to {v(r['upl'])})"
+        frame = frame.join(crossing, on=["sid", "window"], how="left")
     else:
-        side = "above" if "Above" in r["special_cause_type"] else "below"
-        text = f"{name} {v(r['value'])} in {month_name(scan_month)}, 7 or more months in a row {side} the mean of {v(r['mean'])} ({points} months; limits {v(max(r['lpl'], 0) if r['kind'] == 'count' else r['lpl'])} to {v(r['upl'])})"
-    if r.get("provisional"):
-        text += "; provisional month, likely to be revised up"
-    if r.get("break_note"):
-        text += f"; {r['break_note']}"
-    return text
+        frame = frame.with_columns(break_note=pl.lit(None, dtype=pl.String))
+    significant = (
+        tests.filter(pl.col("significant") & pl.col("method").is_in(["yoy", "seasonal", "rate"]))
+        .select("sid", "window")
+        .unique()
+    )
+    frame = frame.join(
+        significant.with_columns(flagged=pl.lit(True)), on=["sid", "window"], how="left"
+    ).with_columns(flagged=pl.col("flagged").fill_null(False))
+    return frame.select(
+        *SERIES_KEYS, "window", "current_start", "previous_start", "current", "previous", "current_num", "previous_num",
+        "current_den", "previous_den", "change", "change_pct", "p_value", "wheeler_z", "phi", "flagged", "provisional", "kind",
+        "direction", "break_note",
+    ).sort(*SERIES_KEYS, "window")  # fmt: skip
 
 
-def _series_name(r: dict, measure: Measure) -> str:
-    if r["level"] == "total" or r["category"] in ("All", ""):
-        return measure.label if r["category"] in ("All", "") else r["category"]
-    if measure.id == "recorded_crime" or r["level"] == "priority":
-        return r["category"]
-    return f"{measure.label}: {r['category']}"
-
-
-# --- status of every series ----------------------------------------------------------------
-
-
-def _status(series: pl.DataFrame, points: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
+def _status(
+    latest: pl.DataFrame,
+    points: pl.DataFrame,
+    found: pl.DataFrame,
+    tests: pl.DataFrame,
+    breaks: pl.DataFrame,
+    config: Config,
+    month: date,
+) -> pl.DataFrame:
     """Latest value and state of every series, charted or not."""
-    latest = series.filter(pl.col("month") == scan_month)
-    previous = series.filter(pl.col("month") == month_add(scan_month, -1)).select(*SERIES_KEYS, previous_value=pl.col("value"))
-    status = latest.join(previous, on=SERIES_KEYS, how="left")
+    status = latest.select(
+        *SERIES_KEYS,
+        "sid",
+        "value",
+        "numerator",
+        "denominator",
+        "kind",
+        "direction",
+        "provisional",
+        "target",
+        previous_value="value_1_ago",
+    )
     if points.height:
-        spc_latest = points.filter(pl.col("month") == scan_month).select(
-            *SERIES_KEYS, "mean", "lpl", "upl", "special_cause_type", "point_type", group_months=pl.col("group_points")
+        spc_latest = points.filter(pl.col("month") == month).select(
+            *SERIES_KEYS,
+            "mean",
+            "lpl",
+            "upl",
+            "special_cause_type",
+            "point_type",
+            group_months=pl.col("group_points"),
         )
         status = status.join(spc_latest, on=SERIES_KEYS, how="left")
     else:
         status = status.with_columns(
             mean=pl.lit(None, dtype=pl.Float64), lpl=pl.lit(None, dtype=pl.Float64), upl=pl.lit(None, dtype=pl.Float64),
             special_cause_type=pl.lit(None, dtype=pl.String), point_type=pl.lit(None, dtype=pl.String), group_months=pl.lit(None, dtype=pl.UInt32),
-        )
-    targets = {m.id: m.target.value for m in config.measures if m.target}
-    status = status.with_columns(target=pl.col("measure").replace_strict(targets, default=None, return_dtype=pl.Float64))
+        )  # fmt: skip
     assurance = [
         spc.assurance(d, t, lo, hi) if lo is not None and hi is not None else None
-        for d, t, lo, hi in zip(status["direction"], status["target"], status["lpl"], status["upl"], strict=True)
+        for d, t, lo, hi in zip(
+            status["direction"], status["target"], status["lpl"], status["upl"], strict=True
+        )
     ]
     status = status.with_columns(assurance=pl.Series(assurance, dtype=pl.String))
-    # Recording breaks inside the SPC window are noted on the series.
-    breaks = _break_table(status, config)
-    start = month_add(scan_month, -(config.scan.spc.window - 1))
-    inside = breaks.filter(pl.col("break_month").is_between(month_add(start, 1), scan_month))
+    window_start = month_add(month, -(config.scan.spc.window - 1))
+    inside = breaks.filter(pl.col("break_month").is_between(month_add(window_start, 1), month))
     if inside.height:
-        notes = inside.group_by(SERIES_KEYS).agg(
-            break_note=pl.concat_str(pl.lit("the window spans "), pl.col("break_label"), pl.lit(" ("), pl.col("break_month").dt.strftime("%Y-%m"), pl.lit(")")).str.join("; ")
+        notes = inside.group_by("sid").agg(
+            break_note=pl.format(
+                "the window spans {} ({})",
+                pl.col("break_label"),
+                pl.col("break_month").dt.strftime("%Y-%m"),
+            ).str.join("; ")
         )
-        status = status.join(notes, on=SERIES_KEYS, how="left")
+        status = status.join(notes, on="sid", how="left")
     else:
         status = status.with_columns(break_note=pl.lit(None, dtype=pl.String))
-    return status.with_columns(
+    status = status.with_columns(
         state=pl.when(pl.col("point_type").is_null())
         .then(pl.lit("not charted"))
         .when(pl.col("point_type") == "special_cause_concern")
@@ -399,350 +970,33 @@ def _status(series: pl.DataFrame, points: pl.DataFrame, config: Config, scan_mon
         .when(pl.col("point_type").str.starts_with("special_cause_neutral"))
         .then(pl.lit("neutral"))
         .otherwise(pl.lit("common cause"))
-    ).sort(SERIES_KEYS)
-
-
-def _state_from_exceptions(status: pl.DataFrame, exceptions: pl.DataFrame) -> pl.DataFrame:
-    """Series without an SPC chart (e.g. the PAS, tested only against last year) take the
-    state of their strongest exception this month, so every view has one state to show."""
-    if exceptions.height == 0:
-        return status
-    strongest = (
-        exceptions.sort("score", descending=True)
-        .unique(["borough", "measure", "level", "category"], keep="first")
-        .select(area=pl.col("borough"), measure="measure", level="level", category="category", _flagged=pl.col("assessment"))
     )
-    return (
-        status.join(strongest, on=["area", "measure", "level", "category"], how="left")
-        .with_columns(state=pl.when((pl.col("state") == "not charted") & pl.col("_flagged").is_not_null()).then(pl.col("_flagged")).otherwise(pl.col("state")))
-        .drop("_flagged")
-    )
-
-
-# --- year on year ---------------------------------------------------------------------------
-
-
-def _comparisons(series: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    windows = list(config.scan.yoy.windows)
-    sums = yoy.window_sums(series, scan_month, windows)
-    if sums.height == 0:
-        return pl.DataFrame()
-    sums = sums.join(series.select(*SERIES_KEYS, "do_yoy", "do_rate").unique(SERIES_KEYS), on=SERIES_KEYS, how="left")
-    yo = config.scan.yoy
-    counts = yoy.compare_counts(
-        sums.filter(pl.col("kind") == "count"),
-        yo.alpha,
-        yo.min_pct,
-        yo.min_volume,
-        config.scan.provisional.expected_shortfall_pct,
-        config.scan.provisional.suppress_drops,
-    )
-    proportions = rates.compare_proportions(sums.filter(pl.col("kind") == "proportion"), config.scan.rate)
-    others = sums.filter(~pl.col("kind").is_in(["count", "proportion"])).with_columns(
-        current=pl.col("current_mean"),
-        previous=pl.col("previous_mean"),
-        p_value=pl.lit(None, dtype=pl.Float64),
-        flagged=pl.lit(False),
-        suppressed_provisional=pl.lit(False),
-        wheeler_z=pl.lit(None, dtype=pl.Float64),
-    ).with_columns(change=pl.col("current") - pl.col("previous"), change_pct=pl.when(pl.col("previous") != 0).then((pl.col("current") - pl.col("previous")) / pl.col("previous") * 100))
-    frames = [f for f in (counts, proportions, others) if f.height]
-    comparisons = pl.concat(frames, how="diagonal_relaxed")
-    # Comparisons across a recording break are shown but never flagged.
-    breaks = _break_table(comparisons, config)
-    starts = {w: yoy.window_bounds(w, scan_month)[0] for w in windows}
-    comparisons = comparisons.with_columns(
-        current_start=pl.col("window").replace_strict(starts, return_dtype=pl.Date),
-    ).with_columns(previous_start=pl.col("current_start").dt.offset_by("-1y"))
-    if breaks.height:
-        crossing = (
-            comparisons.select(*SERIES_KEYS, "window", "previous_start")
-            .join(breaks, on=SERIES_KEYS)
-            .filter((pl.col("break_month") > pl.col("previous_start")) & (pl.col("break_month") <= scan_month))
-            .group_by(*SERIES_KEYS, "window")
-            .agg(break_note=pl.concat_str(pl.lit("not comparable across "), pl.col("break_label"), pl.lit(" ("), pl.col("break_month").dt.strftime("%Y-%m"), pl.lit(")")).str.join("; "))
+    # the finding a series belongs to this month, and uncharted series take its state
+    if tests.height:
+        member = (
+            tests.filter(pl.col("role").is_in(["lead", "support"]))
+            .sort("score", descending=True)
+            .unique("sid", keep="first")
+            .select("sid", finding_id="finding_id", _flagged="assessment")
         )
-        comparisons = comparisons.join(crossing, on=[*SERIES_KEYS, "window"], how="left")
+        status = status.join(member, on="sid", how="left")
     else:
-        comparisons = comparisons.with_columns(break_note=pl.lit(None, dtype=pl.String))
-    comparisons = comparisons.with_columns(flagged=pl.col("flagged") & pl.col("break_note").is_null())
-    return comparisons.sort(*SERIES_KEYS, "window")
-
-
-def _yoy_exceptions(comparisons: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    if comparisons.height == 0:
-        return pl.DataFrame(schema=EXCEPTION_COLUMNS)
-    flagged = comparisons.filter(
-        pl.col("flagged")
-        & (pl.col("area_type") == "borough")
-        & (((pl.col("kind") == "count") & pl.col("do_yoy")) | ((pl.col("kind") == "proportion") & pl.col("do_rate")))
-    )
-    # One exception per series: the window with the strongest evidence; the others are named
-    # in its evidence (every window stays in ``comparisons``). Four windows of one change are
-    # not four findings.
-    labels = {"1": "the month", "3": "3 months", "12": "12 months", "fytd": "the financial year to date"}
-    flagged = flagged.with_columns(
-        _strength=pl.when(pl.col("p_value").is_not_null())
-        .then(-pl.col("p_value").clip(lower_bound=1e-300).log10())
-        .otherwise(pl.col("change_points").abs() if "change_points" in flagged.columns else pl.lit(0.0))
-    ).sort([*SERIES_KEYS, "_strength"], descending=[False] * len(SERIES_KEYS) + [True])
-    also = flagged.group_by(SERIES_KEYS, maintain_order=True).agg(
-        also=pl.col("window").slice(1).replace_strict(labels, default=None).str.join(", ")
-    )
-    flagged = flagged.unique(SERIES_KEYS, keep="first", maintain_order=True).join(also, on=SERIES_KEYS)
-    rows = []
-    for r in flagged.iter_rows(named=True):
-        measure = config.measure(r["measure"])
-        direction = "up" if r["current"] > r["previous"] else "down"
-        v = lambda x, r=r, m=measure: fmt_value(x, r["kind"], m.unit)  # noqa: E731
-        name = _series_name(r, measure)
-        when = window_phrase(r["window"], scan_month)
-        if r["kind"] == "count":
-            method, rule = "yoy", "poisson_exact"
-            p = r["p_value"]
-            pct = "n/a" if r["change_pct"] is None else f"{abs(r['change_pct']):.1f}%"
-            evidence = (
-                f"{name} {v(r['current'])} {when}, {'up' if direction == 'up' else 'down'} "
-                f"{v(abs(r['change']))} ({pct}) on {v(r['previous'])} a year earlier "
-                f"({fmt_p(p)}; Wheeler z = {r['wheeler_z']:+.1f})"
-            )
-            score = _score(p)
-        else:
-            method = "rate"
-            if r["p_value"] is not None:
-                rule, p = "two_proportion", r["p_value"]
-                score = _score(p)
-                test = f"{fmt_p(p)}, {r['current_den']:,.0f} against {r['previous_den']:,.0f} cases"
-            else:
-                rule, p = "pp_threshold", None
-                score = 2.0 * abs(r["change_points"]) / config.settings_for(r["measure"]).rate.pp_threshold
-                test = f"threshold {config.settings_for(r['measure']).rate.pp_threshold:g} points"
-            evidence = (
-                f"{name} {v(r['current'])} {when} against {v(r['previous'])} a year earlier "
-                f"({fmt_change(r['change'], None, 'proportion')}; {test})"
-            )
-        if r["provisional"]:
-            evidence += "; includes a provisional month"
-        if r["also"]:
-            evidence += f"; also flagged over {r['also']}"
-        rows.append(
-            _exception_row(
-                r, config, scan_month, method=method, rule=rule, window=r["window"], value=r["current"],
-                baseline=r["previous"], direction=direction, score=score, p_value=p, lower=None, upper=None,
-                target=None, evidence=evidence, change=r["change"], change_pct=r["change_pct"],
-            )
+        status = status.with_columns(
+            finding_id=pl.lit(None, dtype=pl.String), _flagged=pl.lit(None, dtype=pl.String)
         )
-    return pl.DataFrame(rows, schema=EXCEPTION_COLUMNS)
+    status = status.with_columns(
+        state=pl.when((pl.col("state") == "not charted") & pl.col("_flagged").is_not_null())
+        .then(pl.col("_flagged"))
+        .otherwise(pl.col("state"))
+    ).drop("_flagged", "sid")
+    return status.sort(SERIES_KEYS)
 
 
-# --- seasonal ------------------------------------------------------------------------------
-
-
-def _seasonal(series: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    frame = seasonal.seasonal_baseline(series.filter(pl.col("do_seasonal")), scan_month, config.scan.seasonal)
-    if frame.height == 0:
-        return frame
-    breaks = _break_table(frame, config)
-    first = month_add(scan_month, -12 * config.scan.seasonal.years)
-    if breaks.height:
-        crossing = breaks.filter(pl.col("break_month").is_between(month_add(first, 1), scan_month)).select(SERIES_KEYS).unique()
-        frame = frame.join(crossing.with_columns(_crossed=pl.lit(True)), on=SERIES_KEYS, how="left").with_columns(
-            flagged=pl.col("flagged") & pl.col("_crossed").is_null()
-        ).drop("_crossed")
-    return frame
-
-
-def _seasonal_exceptions(frame: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    if frame.height == 0:
-        return pl.DataFrame(schema=EXCEPTION_COLUMNS)
-    flagged = frame.filter(pl.col("flagged") & (pl.col("area_type") == "borough"))
-    prov = config.scan.provisional
-    rows = []
-    years = config.scan.seasonal.years
-    for r in flagged.iter_rows(named=True):
-        if prov.suppress_drops and r["provisional"] and r["current"] < r["baseline"]:
-            adjusted = r["current"] * (1 + prov.expected_shortfall_pct / 100)
-            scale = r["sd"] if r["sd_used"] else math.sqrt(r["baseline"])
-            if scale and abs(adjusted - r["baseline"]) / scale < config.scan.seasonal.z:
-                continue
-        measure = config.measure(r["measure"])
-        direction = "up" if r["current"] > r["baseline"] else "down"
-        v = lambda x, m=measure: fmt_value(x, "count", m.unit)  # noqa: E731
-        basis = "sample spread" if r["sd_used"] else "Poisson"
-        evidence = (
-            f"{_series_name(r, measure)} {v(r['current'])} in {month_name(scan_month)} against an average of "
-            f"{r['baseline']:,.1f} in {scan_month:%B} of the previous {years} years "
-            f"({fmt_change(r['change'], r['change_pct'], 'count')}; z = {r['z']:+.1f}, {basis})"
-        )
-        if r["provisional"]:
-            evidence += "; provisional month"
-        rows.append(
-            _exception_row(
-                r, config, scan_month, method="seasonal", rule="seasonal_z", window="1", value=r["current"],
-                baseline=r["baseline"], direction=direction, score=_score(r["p_value"]), p_value=r["p_value"],
-                lower=None, upper=None, target=None, evidence=evidence, change=r["change"], change_pct=r["change_pct"],
-            )
-        )
-    return pl.DataFrame(rows, schema=EXCEPTION_COLUMNS)
-
-
-# --- targets -------------------------------------------------------------------------------
-
-
-def _target_exceptions(status: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    measures_with_targets = [m.id for m in config.measures if m.target]
-    latest = status.filter(
-        pl.col("measure").is_in(measures_with_targets) & (pl.col("area_type") == "borough") & pl.col("do_target")
-    )
-    if latest.height == 0:
-        return pl.DataFrame(schema=EXCEPTION_COLUMNS)
-    events = rates.target_events(latest, config).filter(pl.col("event").is_not_null())
-    rows = []
-    for r in events.iter_rows(named=True):
-        measure = config.measure(r["measure"])
-        v = lambda x, r=r, m=measure: fmt_value(x, r["kind"], m.unit)  # noqa: E731
-        gap = r["value"] - r["target"]
-        if r["event"] == "target_missed":
-            assurance = {"consistent_fail": "the process will not meet it without change", "consistent_pass": "", "inconsistent": "the process will hit and miss it"}.get(r.get("assurance") or "", "")
-            evidence = f"{_series_name(r, measure)} {v(r['value'])} in {month_name(scan_month)}, {'below' if r['at_least'] else 'above'} the target of {v(r['target'])}"
-            if assurance:
-                evidence += f"; {assurance} (SPC assurance)"
-            direction = "down" if r["at_least"] else "up"
-            score = 2.0 + min(abs(gap) * (100 if r["kind"] == "proportion" else 1) / 5, 3.0)
-        else:
-            evidence = f"{_series_name(r, measure)} {v(r['value'])} in {month_name(scan_month)} meets the target of {v(r['target'])}, missed the month before ({v(r['previous_value'])})"
-            direction = "up" if r["at_least"] else "down"
-            score = 2.0
-        rows.append(
-            _exception_row(
-                r, config, scan_month, method="target", rule=r["event"], window="1", value=r["value"], baseline=r["target"],
-                direction=direction, score=score, p_value=None, lower=r.get("lpl"), upper=r.get("upl"), target=r["target"],
-                evidence=evidence, change=gap, change_pct=None,
-                assessment="concern" if r["event"] == "target_missed" else "improvement",
-            )
-        )
-    return pl.DataFrame(rows, schema=EXCEPTION_COLUMNS)
-
-
-# --- peers ---------------------------------------------------------------------------------
-
-
-def _peers(comparisons: pl.DataFrame, series: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    peer = config.scan.peer
-    wanted = series.filter(pl.col("do_peer") & pl.col("level").is_in(peer.levels)).select(SERIES_KEYS).unique()
-    if comparisons.height and "12" in config.scan.yoy.windows:
-        # the year-on-year comparison already summed the rolling 12 months
-        windows = comparisons.filter(pl.col("window") == "12").join(wanted, on=SERIES_KEYS, how="semi")
-    else:
-        windows = yoy.window_sums(series.join(wanted, on=SERIES_KEYS, how="semi"), scan_month, ["12"])
-    if windows.height == 0:
-        return windows
-    return funnel(windows, config, peer)
-
-
-def _peer_exceptions(frame: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    if frame.height == 0:
-        return pl.DataFrame(schema=EXCEPTION_COLUMNS)
-    peer = config.scan.peer
-    flagged = frame.filter(pl.col(peer.flag_at))
-    rows = []
-    for r in flagged.iter_rows(named=True):
-        measure = config.measure(r["measure"])
-        direction = "up" if r["z"] > 0 else "down"
-        rule = "funnel_998" if r["funnel_998"] else "funnel_95"
-        limit = "99.8%" if rule == "funnel_998" else "95%"
-        if r["kind"] == "count":
-            shown = f"{r['rate']:.2f} per {peer.per:,} residents"
-            london = f"{r['london_rate']:.2f}"
-        else:
-            shown, london = fmt_value(r["rate"], "proportion"), fmt_value(r["london_rate"], "proportion")
-        adj = f"; limits widened for over-dispersion (phi = {r['phi']:.1f})" if peer.overdispersion and r["phi"] > 1 else ""
-        evidence = (
-            f"{_series_name(r, measure)} {shown} in the 12 months to {month_name(scan_month)} against {london} for London, "
-            f"{'above' if direction == 'up' else 'below'} the {limit} funnel limit (z = {r['z']:+.1f}{adj})"
-        )
-        p = float(two_sided_normal_p(r["z"])[0])
-        rows.append(
-            _exception_row(
-                r, config, scan_month, method="peer", rule=rule, window="12", value=r["rate"], baseline=r["london_rate"],
-                direction=direction, score=_score(p), p_value=p, lower=None, upper=None, target=None, evidence=evidence,
-                change=r["rate"] - r["london_rate"], change_pct=(r["rate"] / r["london_rate"] - 1) * 100 if r["london_rate"] else None,
-            )
-        )
-    return pl.DataFrame(rows, schema=EXCEPTION_COLUMNS)
-
-
-# --- assembling --------------------------------------------------------------------------------
-
-
-def _score(p: float | None) -> float:
-    if p is None or (isinstance(p, float) and np.isnan(p)):
-        return 0.0
-    return float(min(15.0, -math.log10(max(p, 1e-300))))
-
-
-def _assessment(direction: str, measure_direction: str) -> str:
-    if measure_direction == "neutral":
-        return "neutral"
-    return "improvement" if direction == measure_direction else "concern"
-
-
-def _exception_row(r: dict, config: Config, scan_month: date, *, method: str, rule: str, window: str, value: float,
-                   baseline: float | None, direction: str, score: float, p_value: float | None, lower: float | None,
-                   upper: float | None, target: float | None, evidence: str, change: float | None = None,
-                   change_pct: float | None = None, assessment: str | None = None) -> dict:
-    measure = config.measure(r["measure"])
-    if change is None and baseline is not None:
-        change = value - baseline
-        change_pct = (change / baseline * 100) if baseline else None
-    return {
-        "borough": r["area"],
-        "bcu": config.bcu_of(r["area"]),
-        "measure": r["measure"],
-        "measure_label": measure.label,
-        "level": r["level"],
-        "category": r["category"],
-        "priority_id": r.get("priority_id"),
-        "period": f"{scan_month:%Y-%m}",
-        "window": window,
-        "value": value,
-        "baseline": baseline,
-        "change": change,
-        "change_pct": change_pct,
-        "method": method,
-        "rule": rule,
-        "direction": direction,
-        "assessment": assessment or _assessment(direction, r["direction"]),
-        "score": round(score, 3),
-        "p_value": p_value,
-        "provisional": bool(r.get("provisional")),
-        "lower_limit": lower,
-        "upper_limit": upper,
-        "target": target,
-        "kind": r["kind"],
-        "evidence": evidence,
-    }
-
-
-def _rank(exceptions: pl.DataFrame) -> pl.DataFrame:
-    """Strongest evidence first; ties broken by borough, measure, category so output is stable.
-
-    A priority that is exactly one published category (Shoplifting) would repeat the same
-    finding; the priority's row is kept and the category's dropped.
-    """
-    level_order = {"priority": 0, "total": 1, "major": 2, "minor": 3}
-    # Rounded keys: sums taken in a different order can differ in the last bit.
-    exceptions = (
-        exceptions.with_columns(
-            _lvl=pl.col("level").replace_strict(level_order, default=9),
-            _v=pl.col("value").round(6),
-            _b=pl.col("baseline").round(6),
-        )
-        .sort("_lvl", "category", maintain_order=True)
-        .unique(["borough", "measure", "method", "rule", "_v", "_b"], keep="first", maintain_order=True)
-        .drop("_lvl", "_v", "_b")
-    )
-    return exceptions.sort(
-        ["score", "borough", "measure", "level", "category", "method", "window"],
-        descending=[True, False, False, False, False, False, False],
-    )
+__all__ = [
+    "CSV_FIELDS",
+    "FINDING_COLUMNS",
+    "ScanResult",
+    "default_scan_month",
+    "empty_tests",
+    "run_scan",
+]

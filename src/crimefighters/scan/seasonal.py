@@ -16,7 +16,9 @@ from crimefighters.scan.series import SERIES_KEYS, month_add
 from crimefighters.scan.stats import two_sided_normal_p
 
 
-def seasonal_baseline(series: pl.DataFrame, scan_month: date, settings: SeasonalSettings) -> pl.DataFrame:
+def seasonal_baseline(
+    series: pl.DataFrame, scan_month: date, settings: SeasonalSettings
+) -> pl.DataFrame:
     """One row per count series with this month, the baseline mean and z; ``flagged`` set."""
     k = settings.years
     previous = [month_add(scan_month, -12 * i) for i in range(1, k + 1)]
@@ -32,7 +34,12 @@ def seasonal_baseline(series: pl.DataFrame, scan_month: date, settings: Seasonal
     )
     frame = current.join(history, on=SERIES_KEYS)
     if frame.height == 0:
-        return frame.with_columns(z=pl.lit(None, dtype=pl.Float64), p_value=pl.lit(None, dtype=pl.Float64), flagged=pl.lit(False), sd_used=pl.lit(False))
+        return frame.with_columns(
+            z=pl.lit(None, dtype=pl.Float64),
+            p_value=pl.lit(None, dtype=pl.Float64),
+            flagged=pl.lit(False),
+            sd_used=pl.lit(False),
+        )
     poisson_sd = pl.col("baseline").sqrt()
     if settings.overdispersion == "poisson" or k < 3:
         use_sample = pl.lit(False)
@@ -42,11 +49,16 @@ def seasonal_baseline(series: pl.DataFrame, scan_month: date, settings: Seasonal
         use_sample = pl.col("sd").fill_null(0) > poisson_sd
     frame = frame.with_columns(sd_used=use_sample)
     scale = pl.when(pl.col("sd_used")).then(pl.col("sd")).otherwise(poisson_sd)
-    frame = frame.with_columns(z=pl.when(scale > 0).then((pl.col("current") - pl.col("baseline")) / scale))
+    frame = frame.with_columns(
+        z=pl.when(scale > 0).then((pl.col("current") - pl.col("baseline")) / scale)
+    )
     z = frame["z"].fill_null(0).to_numpy()
     frame = frame.with_columns(p_value=pl.Series(two_sided_normal_p(z), dtype=pl.Float64))
     return frame.with_columns(
-        flagged=(pl.col("z").abs() >= settings.z).fill_null(False) & (pl.col("baseline") >= settings.min_volume),
+        flagged=(pl.col("z").abs() >= settings.z).fill_null(False)
+        & (pl.col("baseline") >= settings.min_volume),
         change=pl.col("current") - pl.col("baseline"),
-        change_pct=pl.when(pl.col("baseline") > 0).then((pl.col("current") - pl.col("baseline")) / pl.col("baseline") * 100),
+        change_pct=pl.when(pl.col("baseline") > 0).then(
+            (pl.col("current") - pl.col("baseline")) / pl.col("baseline") * 100
+        ),
     )

@@ -20,18 +20,10 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.categories import canonical_map, is_non_notifiable
+from crimefighters.months import month_add, months_between  # noqa: F401  (re-exported)
+from crimefighters.present import TOTAL_LABEL
 
-TOTAL_LABEL = "Total notifiable offences"
 SERIES_KEYS = ["area", "area_type", "measure", "level", "category"]
-
-
-def month_add(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month
 
 
 def history_start(config: Config, scan_month: date) -> date:
@@ -42,7 +34,9 @@ def history_start(config: Config, scan_month: date) -> date:
     return month_add(scan_month, -max(spc, seasonal, yoy) - 1)
 
 
-def build_series(observations: pl.DataFrame, config: Config, scan_month: date, start: date | None = None) -> pl.DataFrame:
+def build_series(
+    observations: pl.DataFrame, config: Config, scan_month: date, start: date | None = None
+) -> pl.DataFrame:
     """Long frame of monthly values for every series, areas included, up to ``scan_month``."""
     start = start or history_start(config, scan_month)
     obs = observations.filter(pl.col("month").is_between(start, scan_month))
@@ -50,15 +44,36 @@ def build_series(observations: pl.DataFrame, config: Config, scan_month: date, s
         return _empty()
     levels = set(config.scan.levels)
     parts: list[pl.DataFrame] = []
-    base = obs.select("month", "borough", "measure", "category", "category_group", "family", "value", "denominator", "provisional")
+    base = obs.select(
+        "month",
+        "borough",
+        "measure",
+        "category",
+        "category_group",
+        "family",
+        "value",
+        "denominator",
+        "provisional",
+    )
     if "minor" in levels:
-        parts.append(_aggregate(base.with_columns(level=pl.lit("minor"), priority_id=pl.lit(None, dtype=pl.String))))
+        parts.append(
+            _aggregate(
+                base.with_columns(
+                    level=pl.lit("minor"),
+                    priority_id=pl.lit(None, dtype=pl.String),
+                    _group=pl.col("category_group"),
+                )
+            )
+        )
     grouped = base.filter(pl.col("category_group") != "")
     if "major" in levels and grouped.height:
         parts.append(
             _aggregate(
                 grouped.with_columns(
-                    category=pl.col("category_group"), level=pl.lit("major"), priority_id=pl.lit(None, dtype=pl.String)
+                    category=pl.col("category_group"),
+                    level=pl.lit("major"),
+                    priority_id=pl.lit(None, dtype=pl.String),
+                    _group=pl.col("category_group"),
                 )
             )
         )
@@ -67,16 +82,23 @@ def build_series(observations: pl.DataFrame, config: Config, scan_month: date, s
         parts.append(
             _aggregate(
                 notifiable.with_columns(
-                    category=pl.lit(TOTAL_LABEL), level=pl.lit("total"), priority_id=pl.lit(None, dtype=pl.String)
+                    category=pl.lit(TOTAL_LABEL),
+                    level=pl.lit("total"),
+                    priority_id=pl.lit(None, dtype=pl.String),
+                    _group=pl.lit(""),
                 )
             )
         )
     if "priority" in levels:
         parts.extend(_priority_parts(base, config))
-    boroughs = pl.concat([p for p in parts if p.height], how="vertical_relaxed") if parts else _empty()
+    boroughs = (
+        pl.concat([p for p in parts if p.height], how="vertical_relaxed") if parts else _empty()
+    )
     if boroughs.height == 0:
         return _empty()
-    boroughs = boroughs.with_columns(area=pl.col("borough"), area_type=pl.lit("borough")).drop("borough")
+    boroughs = boroughs.with_columns(area=pl.col("borough"), area_type=pl.lit("borough")).drop(
+        "borough"
+    )
     areas = _area_aggregates(boroughs, config)
     series = pl.concat([boroughs, areas], how="vertical_relaxed")
     # Unsorted on purpose: every consumer groups or sorts what it needs (sorting ~150k rows on
@@ -105,7 +127,9 @@ def _empty() -> pl.DataFrame:
 
 
 def _aggregate(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.group_by("borough", "measure", "level", "category", "priority_id", "month").agg(
+    return frame.group_by(
+        "borough", "measure", "level", "category", "priority_id", "_group", "month"
+    ).agg(
         numerator=pl.col("value").sum(),
         denominator=pl.when(pl.col("denominator").is_null().any())
         .then(pl.lit(None, dtype=pl.Float64))
@@ -114,8 +138,9 @@ def _aggregate(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _priority_parts(base: pl.DataFrame, config: Config) -> list[pl.DataFrame]:
-    """Every priority's rows in one pass: a join on (measure, family, category name)."""
+def _priority_matches(base: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """Each observation row once per priority that selects it: a join on (measure, family,
+    category name), with ``priority_id`` and ``label``."""
     rules = []
     whole_measure = []
     for p in config.priorities.definitions:
@@ -126,23 +151,98 @@ def _priority_parts(base: pl.DataFrame, config: Config) -> list[pl.DataFrame]:
             for field, names in (("minor", spec.minor), ("major", spec.major)):
                 for name in _casefolded(names, config):
                     rules.append((p.id, p.label, p.measure, family, field, name))
-    rule_schema = {"priority_id": pl.String, "label": pl.String, "measure": pl.String, "family": pl.String, "field": pl.String, "name": pl.String}
+    rule_schema = {
+        "priority_id": pl.String,
+        "label": pl.String,
+        "measure": pl.String,
+        "family": pl.String,
+        "field": pl.String,
+        "name": pl.String,
+    }
     rules_frame = pl.DataFrame(rules, schema=rule_schema, orient="row")
-    rows = base.with_row_index("_row").with_columns(
-        _minor=pl.col("category").str.to_lowercase(), _major=pl.col("category_group").str.to_lowercase()
+    rows = (
+        base.drop("priority_id", strict=False)
+        .with_row_index("_row")
+        .with_columns(
+            _minor=pl.col("category").str.to_lowercase(),
+            _major=pl.col("category_group").str.to_lowercase(),
+        )
     )
     matched = []
     for field, column in (("minor", "_minor"), ("major", "_major")):
-        spec = rules_frame.filter(pl.col("field") == field).select("priority_id", "label", "measure", "family", pl.col("name").alias(column))
+        spec = rules_frame.filter(pl.col("field") == field).select(
+            "priority_id", "label", "measure", "family", pl.col("name").alias(column)
+        )
         matched.append(rows.join(spec, on=["measure", "family", column]))
     for pid, label, measure in whole_measure:
-        matched.append(rows.filter(pl.col("measure") == measure).with_columns(priority_id=pl.lit(pid), label=pl.lit(label)))
-    both = pl.concat([m.select(*rows.columns, "priority_id", "label") for m in matched], how="vertical_relaxed")
+        matched.append(
+            rows.filter(pl.col("measure") == measure).with_columns(
+                priority_id=pl.lit(pid), label=pl.lit(label)
+            )
+        )
+    both = pl.concat(
+        [m.select(*rows.columns, "priority_id", "label") for m in matched], how="vertical_relaxed"
+    )
     # a row matched by both a minor and a major name counts once
-    both = both.unique(["_row", "priority_id"])
+    return both.unique(["_row", "priority_id"]).drop("_row", "_minor", "_major")
+
+
+def _priority_parts(base: pl.DataFrame, config: Config) -> list[pl.DataFrame]:
+    both = _priority_matches(base, config)
     if both.height == 0:
         return []
-    return [_aggregate(both.with_columns(category=pl.col("label"), level=pl.lit("priority")).drop("label", "_row", "_minor", "_major"))]
+    return [
+        _aggregate(
+            both.with_columns(
+                category=pl.col("label"), level=pl.lit("priority"), _group=pl.lit("")
+            ).drop("label")
+        )
+    ]
+
+
+def membership(observations: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """Which series contain which: (measure, level, category) -> (container_level,
+    container_category), for minor categories within their major category and within each
+    priority that selects them, and major categories within those priorities. The total
+    contains every notifiable category and is handled apart (it would join every event)."""
+    base = observations.select("measure", "category", "category_group", "family").unique()
+    schema = {
+        "measure": pl.String,
+        "level": pl.String,
+        "category": pl.String,
+        "container_level": pl.String,
+        "container_category": pl.String,
+    }
+    parts = [
+        base.filter(pl.col("category_group") != "").select(
+            "measure",
+            level=pl.lit("minor"),
+            category="category",
+            container_level=pl.lit("major"),
+            container_category="category_group",
+        )
+    ]
+    matched = _priority_matches(base.with_columns(value=pl.lit(0.0)), config)
+    if matched.height:
+        parts.append(
+            matched.select(
+                "measure",
+                level=pl.lit("minor"),
+                category="category",
+                container_level=pl.lit("priority"),
+                container_category="label",
+            )
+        )
+        parts.append(
+            matched.filter(pl.col("category_group") != "").select(
+                "measure",
+                level=pl.lit("major"),
+                category="category_group",
+                container_level=pl.lit("priority"),
+                container_category="label",
+            )
+        )
+    return pl.concat([p.cast(schema) for p in parts]).unique()
 
 
 def priority_rows(rows: pl.DataFrame, priority, config: Config) -> pl.DataFrame:
@@ -152,9 +252,9 @@ def priority_rows(rows: pl.DataFrame, priority, config: Config) -> pl.DataFrame:
         return rows
     condition = pl.lit(False)
     for family, spec in priority.filters.items():
-        match = pl.col("category").str.to_lowercase().is_in(_casefolded(spec.minor, config)) | pl.col(
-            "category_group"
-        ).str.to_lowercase().is_in(_casefolded(spec.major, config))
+        match = pl.col("category").str.to_lowercase().is_in(
+            _casefolded(spec.minor, config)
+        ) | pl.col("category_group").str.to_lowercase().is_in(_casefolded(spec.major, config))
         condition = condition | ((pl.col("family") == family) & match)
     return rows.filter(condition)
 
@@ -167,20 +267,28 @@ def _casefolded(names: list[str], config: Config) -> list[str]:
 def _area_aggregates(boroughs: pl.DataFrame, config: Config) -> pl.DataFrame:
     """BCU and London series: sums of counts; pooled rates; mean of published proportions."""
     bcu = pl.DataFrame(
-        {"area": [b.name for b in config.geography.boroughs], "bcu": [b.bcu for b in config.geography.boroughs]}
+        {
+            "area": [b.name for b in config.geography.boroughs],
+            "bcu": [b.bcu for b in config.geography.boroughs],
+        }
     )
     with_bcu = boroughs.join(bcu, on="area", how="left")
     kinds = {m.id: m.kind for m in config.measures}
     summed_measures = [m for m, k in kinds.items() if k == "count"]
     frames = []
     for area_col, area_type in (("bcu", "bcu"), (None, "london")):
-        keys = ["measure", "level", "category", "priority_id", "month"]
+        keys = ["measure", "level", "category", "priority_id", "_group", "month"]
         group = [area_col, *keys] if area_col else keys
         agg = with_bcu.group_by(group).agg(
-            numerator=pl.when(pl.col("measure").first().is_in(summed_measures) | pl.col("denominator").is_not_null().all())
+            numerator=pl.when(
+                pl.col("measure").first().is_in(summed_measures)
+                | pl.col("denominator").is_not_null().all()
+            )
             .then(pl.col("numerator").sum())
             .otherwise(pl.col("numerator").mean()),
-            denominator=pl.when(pl.col("denominator").is_null().any()).then(pl.lit(None, dtype=pl.Float64)).otherwise(pl.col("denominator").sum()),
+            denominator=pl.when(pl.col("denominator").is_null().any())
+            .then(pl.lit(None, dtype=pl.Float64))
+            .otherwise(pl.col("denominator").sum()),
             provisional=pl.col("provisional").any(),
             boroughs=pl.len(),
         )
@@ -188,27 +296,42 @@ def _area_aggregates(boroughs: pl.DataFrame, config: Config) -> pl.DataFrame:
             agg = agg.rename({area_col: "area"})
         else:
             agg = agg.with_columns(area=pl.lit("London"))
-        frames.append(agg.with_columns(area_type=pl.lit(area_type)).drop("boroughs").select(boroughs.columns))
+        frames.append(
+            agg.with_columns(area_type=pl.lit(area_type)).drop("boroughs").select(boroughs.columns)
+        )
     return pl.concat(frames, how="vertical_relaxed")
 
 
 def _attach_measure_facts(series: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """Kind, direction of improvement and the analysed value of every series.
+
+    Direction: a priority's own ``direction`` wins; then ``categories.neutral`` (drug and
+    weapon possession offences rise with proactive policing); then the measure's."""
     kinds = {m.id: m.kind for m in config.measures}
     directions = {m.id: m.direction for m in config.measures}
     priority_directions = {p.id: p.direction for p in config.priorities.definitions if p.direction}
+    neutral = [n.casefold() for n in config.categories.neutral]
+    neutral_category = pl.col("category").str.to_lowercase().is_in(neutral) | pl.col(
+        "_group"
+    ).str.to_lowercase().is_in(neutral)
     return series.with_columns(
         kind=pl.col("measure").replace_strict(kinds, default="count"),
         direction=pl.coalesce(
-            pl.col("priority_id").replace_strict(priority_directions, default=None, return_dtype=pl.String),
+            pl.col("priority_id").replace_strict(
+                priority_directions, default=None, return_dtype=pl.String
+            ),
+            pl.when(neutral_category.fill_null(False)).then(pl.lit("neutral")),
             pl.col("measure").replace_strict(directions, default="neutral"),
         ),
         value=pl.when(pl.col("denominator").is_not_null() & (pl.col("denominator") > 0))
         .then(pl.col("numerator") / pl.col("denominator"))
         .otherwise(pl.col("numerator")),
-    )
+    ).drop("_group")
 
 
-def complete_window(series: pl.DataFrame, config: Config, scan_month: date, months: int) -> pl.DataFrame:
+def complete_window(
+    series: pl.DataFrame, config: Config, scan_month: date, months: int
+) -> pl.DataFrame:
     """The last ``months`` months of each series ending at the scan month, gaps handled.
 
     A series starts at its first observed month in the window (a category introduced part way
@@ -226,9 +349,17 @@ def complete_window(series: pl.DataFrame, config: Config, scan_month: date, mont
         first=pl.col("month").min(),
         seen=pl.len(),
         kind=pl.col("kind").first(),
-        steps=(pl.col("month").sort().dt.year() * 12 + pl.col("month").sort().dt.month()).diff().drop_nulls().unique(),
+        steps=(pl.col("month").sort().dt.year() * 12 + pl.col("month").sort().dt.month())
+        .diff()
+        .drop_nulls()
+        .unique(),
     )
-    expected = (pl.lit(scan_month).dt.year() - pl.col("first").dt.year()) * 12 + pl.lit(scan_month).dt.month() - pl.col("first").dt.month() + 1
+    expected = (
+        (pl.lit(scan_month).dt.year() - pl.col("first").dt.year()) * 12
+        + pl.lit(scan_month).dt.month()
+        - pl.col("first").dt.month()
+        + 1
+    )
     # A published percentage at regular intervals (the PAS is quarterly) is a series of its
     # own points; only counts are filled month by month.
     regular = (pl.col("kind") != "count") & (pl.col("steps").list.len() == 1)
@@ -241,10 +372,20 @@ def complete_window(series: pl.DataFrame, config: Config, scan_month: date, mont
     # Only series with holes go through the month grid.
     window = window.join(gappy.select(SERIES_KEYS), on=SERIES_KEYS, how="semi")
     first = gappy.select(*SERIES_KEYS, "first")
-    grid_months = pl.date_range(start, scan_month, interval="1mo", eager=True).alias("month").to_frame()
-    grid = first.join(grid_months, how="cross").filter(pl.col("month") >= pl.col("first")).drop("first")
-    meta = window.group_by(SERIES_KEYS).agg(pl.col("priority_id").first(), pl.col("kind").first(), pl.col("direction").first())
-    full = grid.join(window.drop("priority_id", "kind", "direction"), on=[*SERIES_KEYS, "month"], how="left").join(meta, on=SERIES_KEYS)
+    grid_months = (
+        pl.date_range(start, scan_month, interval="1mo", eager=True).alias("month").to_frame()
+    )
+    grid = (
+        first.join(grid_months, how="cross")
+        .filter(pl.col("month") >= pl.col("first"))
+        .drop("first")
+    )
+    meta = window.group_by(SERIES_KEYS).agg(
+        pl.col("priority_id").first(), pl.col("kind").first(), pl.col("direction").first()
+    )
+    full = grid.join(
+        window.drop("priority_id", "kind", "direction"), on=[*SERIES_KEYS, "month"], how="left"
+    ).join(meta, on=SERIES_KEYS)
     full = full.with_columns(missing=pl.col("value").is_null())
     counts = pl.col("kind") == "count"
     full = full.with_columns(

@@ -11,7 +11,10 @@ For each series (and each rebase group within it):
   the mean (a point on the mean breaks it; the whole run is flagged).
 
 Everything is a Polars expression evaluated ``.over`` the series, so all series of a scan are
-charted in one pass. Constants come from ``SPCSettings``.
+charted in one pass. Constants come from ``SPCSettings``, or per row from the columns
+``spc_screen_moving_ranges``, ``spc_screen_factor``, ``spc_limit_factor``,
+``spc_near_limit_factor``, ``spc_trend_length`` and ``spc_shift_length`` when the frame has them
+(each measure's own settings, ``scan.settings.measure_settings``).
 """
 
 from __future__ import annotations
@@ -21,9 +24,30 @@ import polars as pl
 from crimefighters.config.models import SPCSettings
 
 COMMON_CAUSE = "Common Cause"
+PARAMETERS = (
+    "screen_moving_ranges",
+    "screen_factor",
+    "limit_factor",
+    "near_limit_factor",
+    "trend_length",
+    "shift_length",
+)
 
 
-def spc_points(frame: pl.DataFrame, keys: list[str], settings: SPCSettings, rebase_col: str | None = None) -> pl.DataFrame:
+def with_parameters(frame: pl.DataFrame, settings: SPCSettings) -> pl.DataFrame:
+    """Add the SPC constants as columns (``spc_<name>``) where the frame does not carry them."""
+    return frame.with_columns(
+        [
+            pl.lit(getattr(settings, name)).alias(f"spc_{name}")
+            for name in PARAMETERS
+            if f"spc_{name}" not in frame.columns
+        ]
+    )
+
+
+def spc_points(
+    frame: pl.DataFrame, keys: list[str], settings: SPCSettings, rebase_col: str | None = None
+) -> pl.DataFrame:
     """Per point: mean, limits, special-cause type and point type, for series sorted by month.
 
     ``frame`` needs ``keys``, ``month``, ``value``, ``direction`` (up/down/neutral), and
@@ -35,13 +59,17 @@ def spc_points(frame: pl.DataFrame, keys: list[str], settings: SPCSettings, reba
     """
     if frame.height == 0:
         return frame.with_columns(
-            [pl.lit(None, dtype=pl.Float64).alias(c) for c in ("mean", "amr", "lpl", "upl", "nlpl", "nupl")]
+            [
+                pl.lit(None, dtype=pl.Float64).alias(c)
+                for c in ("mean", "amr", "lpl", "upl", "nlpl", "nupl")
+            ]
             + [
                 pl.lit(None, dtype=pl.String).alias("special_cause_type"),
                 pl.lit(None, dtype=pl.String).alias("point_type"),
                 pl.lit(0, dtype=pl.UInt32).alias("group_points"),
             ]
         )
+    frame = with_parameters(frame, settings)
     y = pl.col("value")
     new_series = pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys]).fill_null(True)
     rebase = pl.col(rebase_col).fill_null(False) if rebase_col else pl.lit(False)
@@ -58,22 +86,27 @@ def spc_points(frame: pl.DataFrame, keys: list[str], settings: SPCSettings, reba
         )
         .with_columns(_amr0=pl.col("_mr").mean().over("_gid"))
     )
-    if settings.screen_moving_ranges:
-        screened = pl.when(pl.col("_mr") < settings.screen_factor * pl.col("_amr0")).then(pl.col("_mr"))
-        lf = lf.with_columns(amr=screened.mean().over("_gid"))
-    else:
-        lf = lf.with_columns(amr=pl.col("_amr0"))
+    screened = pl.when(pl.col("_mr") < pl.col("spc_screen_factor") * pl.col("_amr0")).then(
+        pl.col("_mr")
+    )
+    lf = lf.with_columns(
+        amr=pl.when(pl.col("spc_screen_moving_ranges"))
+        .then(screened.mean().over("_gid"))
+        .otherwise(pl.col("_amr0"))
+    )
     amr = pl.col("amr").fill_null(0.0)
     lf = lf.with_columns(
-        lpl=pl.col("mean") - settings.limit_factor * amr,
-        upl=pl.col("mean") + settings.limit_factor * amr,
-        nlpl=pl.col("mean") - settings.near_limit_factor * amr,
-        nupl=pl.col("mean") + settings.near_limit_factor * amr,
+        lpl=pl.col("mean") - pl.col("spc_limit_factor") * amr,
+        upl=pl.col("mean") + pl.col("spc_limit_factor") * amr,
+        nlpl=pl.col("mean") - pl.col("spc_near_limit_factor") * amr,
+        nupl=pl.col("mean") + pl.col("spc_near_limit_factor") * amr,
         _rtm=(y - pl.col("mean")).sign().cast(pl.Int32),
     ).with_columns(_outside=(y > pl.col("upl")) | (y < pl.col("lpl")))
-    lf = lf.with_columns(_close=(~pl.col("_outside") & ((y < pl.col("nlpl")) | (y > pl.col("nupl")))).cast(pl.Int32))
-    lf = _trend(lf, settings.trend_length)
-    lf = _shift(lf, settings.shift_length)
+    lf = lf.with_columns(
+        _close=(~pl.col("_outside") & ((y < pl.col("nlpl")) | (y > pl.col("nupl")))).cast(pl.Int32)
+    )
+    lf = _trend(lf, pl.col("spc_trend_length"))
+    lf = _shift(lf, pl.col("spc_shift_length"))
     lf = _two_in_three(lf)
 
     above = pl.col("_rtm") > 0
@@ -81,17 +114,37 @@ def spc_points(frame: pl.DataFrame, keys: list[str], settings: SPCSettings, reba
         pl.when(pl.col("_outside"))
         .then(pl.when(pl.col("_rtm") == 1).then(pl.lit("Above UCL")).otherwise(pl.lit("Below LCL")))
         .when(pl.col("_in_trend"))
-        .then(pl.when(pl.col("_trend_dir") == 1).then(pl.lit("7 Point Trend (Increasing)")).otherwise(pl.lit("7 Point Trend (Decreasing)")))
+        .then(
+            pl.format(
+                "{} Point Trend ({})",
+                pl.col("spc_trend_length"),
+                pl.when(pl.col("_trend_dir") == 1)
+                .then(pl.lit("Increasing"))
+                .otherwise(pl.lit("Decreasing")),
+            )
+        )
         .when(pl.col("_in_two_three"))
         .then(pl.when(above).then(pl.lit("2 in 3 Above CL")).otherwise(pl.lit("2 in 3 Below CL")))
         .when(pl.col("_in_shift"))
-        .then(pl.when(above).then(pl.lit("7 Points Above CL")).otherwise(pl.lit("7 Points Below CL")))
+        .then(
+            pl.format(
+                "{} Points {} CL",
+                pl.col("spc_shift_length"),
+                pl.when(above).then(pl.lit("Above")).otherwise(pl.lit("Below")),
+            )
+        )
         .otherwise(pl.lit(COMMON_CAUSE))
     )
     lf = lf.with_columns(special_cause_type=special)
     lf = lf.with_columns(point_type=_point_type(pl.col("special_cause_type"), pl.col("direction")))
     out = lf.collect()
-    return out.drop([c for c in out.columns if c.startswith("_")])
+    return out.drop(
+        [
+            c
+            for c in out.columns
+            if c.startswith("_") or (c.startswith("spc_") and c[4:] in PARAMETERS)
+        ]
+    )
 
 
 def _next_same() -> pl.Expr:
@@ -99,16 +152,22 @@ def _next_same() -> pl.Expr:
     return (pl.col("_gid").shift(-1) == pl.col("_gid")).fill_null(False)
 
 
-def _trend(lf: pl.LazyFrame, length: int) -> pl.LazyFrame:
+def _trend(lf: pl.LazyFrame, length: pl.Expr) -> pl.LazyFrame:
     """Points in a run of ``length`` points each strictly above (below) the one before."""
     # Runs of equal differences; a new group always starts a new run.
-    lf = lf.with_columns(_drun=((pl.col("_d") != pl.col("_d").shift(1)).fill_null(True) | ~pl.col("_same")).cum_sum())
+    lf = lf.with_columns(
+        _drun=((pl.col("_d") != pl.col("_d").shift(1)).fill_null(True) | ~pl.col("_same")).cum_sum()
+    )
     lf = lf.with_columns(_dlen=pl.len().over("_drun"))
     # A run of (length - 1) equal non-zero differences covers ``length`` points: the run's own
     # points plus the point before its first difference.
     in_run = (pl.col("_d") != 0) & (pl.col("_dlen") >= length - 1)
     lf = lf.with_columns(_in_run=in_run)
-    starts_run = _next_same() & pl.col("_in_run").shift(-1).fill_null(False) & (pl.col("_drun") != pl.col("_drun").shift(-1))
+    starts_run = (
+        _next_same()
+        & pl.col("_in_run").shift(-1).fill_null(False)
+        & (pl.col("_drun") != pl.col("_drun").shift(-1))
+    )
     lf = lf.with_columns(_in_trend=pl.col("_in_run") | starts_run)
     # NHSRplotthedots: a point in a trend takes the sign of the difference to its right when
     # the next point is in the trend too, otherwise the difference to its left.
@@ -119,9 +178,13 @@ def _trend(lf: pl.LazyFrame, length: int) -> pl.LazyFrame:
     )
 
 
-def _shift(lf: pl.LazyFrame, length: int) -> pl.LazyFrame:
+def _shift(lf: pl.LazyFrame, length: pl.Expr) -> pl.LazyFrame:
     """Points in a run of ``length`` or more on one side of the mean (on the mean breaks it)."""
-    lf = lf.with_columns(_srun=((pl.col("_rtm") != pl.col("_rtm").shift(1)).fill_null(True) | ~pl.col("_same")).cum_sum())
+    lf = lf.with_columns(
+        _srun=(
+            (pl.col("_rtm") != pl.col("_rtm").shift(1)).fill_null(True) | ~pl.col("_same")
+        ).cum_sum()
+    )
     lf = lf.with_columns(_slen=pl.len().over("_srun"))
     return lf.with_columns(_in_shift=(pl.col("_rtm") != 0) & (pl.col("_slen") >= length))
 
@@ -132,11 +195,19 @@ def _two_in_three(lf: pl.LazyFrame) -> pl.LazyFrame:
     rtm = pl.col("_rtm")
     # the window of points i-2, i-1, i exists only inside one group
     whole = (pl.col("_gid").shift(2) == pl.col("_gid")).fill_null(False)
-    window_ok = whole & (close + close.shift(1) + close.shift(2) >= 2) & ((rtm + rtm.shift(1) + rtm.shift(2)).abs() == 3)
+    window_ok = (
+        whole
+        & (close + close.shift(1) + close.shift(2) >= 2)
+        & ((rtm + rtm.shift(1) + rtm.shift(2)).abs() == 3)
+    )
     lf = lf.with_columns(_w=window_ok.fill_null(False))
     # windows ending here, at the next point or the one after (none past the group's end)
-    ahead1 = (pl.col("_gid").shift(-1) == pl.col("_gid")).fill_null(False) & pl.col("_w").shift(-1).fill_null(False)
-    ahead2 = (pl.col("_gid").shift(-2) == pl.col("_gid")).fill_null(False) & pl.col("_w").shift(-2).fill_null(False)
+    ahead1 = (pl.col("_gid").shift(-1) == pl.col("_gid")).fill_null(False) & pl.col("_w").shift(
+        -1
+    ).fill_null(False)
+    ahead2 = (pl.col("_gid").shift(-2) == pl.col("_gid")).fill_null(False) & pl.col("_w").shift(
+        -2
+    ).fill_null(False)
     return lf.with_columns(_in_two_three=(close == 1) & (pl.col("_w") | ahead1 | ahead2))
 
 
@@ -154,7 +225,11 @@ def _point_type(special: pl.Expr, direction: pl.Expr) -> pl.Expr:
         pl.when(sign == 0)
         .then(pl.lit("common_cause"))
         .when(improvement == 0)
-        .then(pl.when(sign > 0).then(pl.lit("special_cause_neutral_high")).otherwise(pl.lit("special_cause_neutral_low")))
+        .then(
+            pl.when(sign > 0)
+            .then(pl.lit("special_cause_neutral_high"))
+            .otherwise(pl.lit("special_cause_neutral_low"))
+        )
         .when(oriented > 0)
         .then(pl.lit("special_cause_improvement"))
         .otherwise(pl.lit("special_cause_concern"))
@@ -171,3 +246,141 @@ def assurance(direction: str, target: float | None, lpl: float, upl: float) -> s
     if target < lpl:
         return "consistent_pass" if increasing else "consistent_fail"
     return "inconsistent"
+
+
+def latest_points(
+    frame: pl.DataFrame, settings: SPCSettings, rebase_col: str | None = None
+) -> pl.DataFrame:
+    """For every row: its point type as the LAST point of the chart ending there.
+
+    The same rules and precedence as ``spc_points``, evaluated for each month as the end of
+    its own window of ``spc_window`` months (the column, or ``settings.window``): one rolling
+    pass instead of one chart per month. The scan uses it to test each series as of the scan
+    month and the months before; tests/test_spc.py checks it against ``spc_points`` on real
+    series, month by month.
+
+    ``frame``: one row per series month with ``sid``, ``mi`` (month index), ``value``,
+    ``direction``; optional per-row settings columns as for ``spc_points``.
+    """
+    frame = with_parameters(frame, settings)
+    if "spc_window" not in frame.columns:
+        frame = frame.with_columns(spc_window=pl.lit(settings.window))
+    if frame.height == 0:
+        return frame.with_columns(
+            [
+                pl.lit(None, dtype=pl.Float64).alias(c)
+                for c in ("mean", "amr", "lpl", "upl", "nlpl", "nupl")
+            ]
+            + [
+                pl.lit(None, dtype=pl.String).alias("special_cause_type"),
+                pl.lit(None, dtype=pl.String).alias("point_type"),
+                pl.lit(0, dtype=pl.UInt32).alias("group_points"),
+            ]
+        ).drop([c for c in frame.columns if c.startswith("spc_") and c[4:] in PARAMETERS])
+    y = pl.col("value")
+    rebase = pl.col(rebase_col).fill_null(False) if rebase_col else pl.lit(False)
+    # series laid end to end; a "limit group" starts at each series' first month and at each
+    # rebase month, and every neighbour comparison stops at a group's edge
+    frame = frame.sort("sid", "mi").with_columns(
+        _gid=(rebase | (pl.col("sid") != pl.col("sid").shift(1)).fill_null(True)).cum_sum()
+    )
+    same = lambda k: pl.col("_gid").shift(k) == pl.col("_gid")  # noqa: E731
+    frame = frame.with_columns(
+        _mr=pl.when(same(1)).then((y - y.shift(1)).abs()),
+        _d=pl.when(same(1)).then((y - y.shift(1)).sign()).fill_null(0).cast(pl.Int32),
+    )
+    parts = []
+    for window in frame["spc_window"].unique().to_list():
+        rows = frame.filter(pl.col("spc_window") == window)
+        mr = pl.col("_mr").slice(1)  # the window's first range reaches outside it
+        stats = rows.rolling("mi", period=f"{window}i", group_by="_gid").agg(
+            mean=y.mean(),
+            group_points=pl.len().cast(pl.UInt32),
+            _amr0=mr.mean(),
+            _screened=mr.filter(mr < pl.col("spc_screen_factor").last() * mr.mean()).mean(),
+        )
+        parts.append(rows.join(stats, on=["_gid", "mi"], how="left"))
+    frame = pl.concat(parts).sort("sid", "mi")
+    amr = (
+        pl.when(pl.col("spc_screen_moving_ranges"))
+        .then(pl.col("_screened"))
+        .otherwise(pl.col("_amr0"))
+    )
+    frame = frame.with_columns(amr=amr).with_columns(
+        lpl=pl.col("mean") - pl.col("spc_limit_factor") * pl.col("amr").fill_null(0.0),
+        upl=pl.col("mean") + pl.col("spc_limit_factor") * pl.col("amr").fill_null(0.0),
+        nlpl=pl.col("mean") - pl.col("spc_near_limit_factor") * pl.col("amr").fill_null(0.0),
+        nupl=pl.col("mean") + pl.col("spc_near_limit_factor") * pl.col("amr").fill_null(0.0),
+    )
+    longest = int(frame["spc_shift_length"].max() or 0)
+    # the k-th point back (within the series' limit group), for runs ending at the month
+    back = {k: pl.when(same(k)).then(y.shift(k)) if k else y for k in range(max(longest, 3))}
+    side = lambda k: (back[k] - pl.col("mean")).sign()  # noqa: E731
+    outside = (y > pl.col("upl")) | (y < pl.col("lpl"))
+    close = lambda k: (
+        (  # noqa: E731
+            (back[k] <= pl.col("upl"))
+            & (back[k] >= pl.col("lpl"))
+            & ((back[k] < pl.col("nlpl")) | (back[k] > pl.col("nupl")))
+        )
+        .fill_null(False)
+        .cast(pl.Int32)
+    )
+    two_of_three = (
+        (pl.col("group_points") >= 3)
+        & (close(0) == 1)
+        & (close(0) + close(1) + close(2) >= 2)
+        & ((side(0) + side(1) + side(2)).abs() == 3)
+    ).fill_null(False)
+    # runs of equal differences (trend) and of one side of the mean (shift), ending here
+    starts = ((pl.col("_d") != pl.col("_d").shift(1)) | ~same(1)).fill_null(True)
+    index = pl.int_range(pl.len())
+    frame = frame.with_columns(_dlen=index - pl.when(starts).then(index).forward_fill() + 1)
+    trend = (pl.col("_d") != 0) & (
+        pl.min_horizontal(pl.col("_dlen"), pl.col("group_points") - 1)
+        >= pl.col("spc_trend_length") - 1
+    )
+    same_side = pl.lit(True)
+    for k in range(longest):
+        within = (pl.lit(k) >= pl.col("spc_shift_length")) | (
+            (pl.lit(k) < pl.col("group_points")) & (side(k) == side(0))
+        )
+        same_side = same_side & within.fill_null(False)
+    shift = (side(0) != 0) & (pl.col("group_points") >= pl.col("spc_shift_length")) & same_side
+    above = side(0) > 0
+    special = (
+        pl.when(outside)
+        .then(pl.when(above).then(pl.lit("Above UCL")).otherwise(pl.lit("Below LCL")))
+        .when(trend)
+        .then(
+            pl.format(
+                "{} Point Trend ({})",
+                pl.col("spc_trend_length"),
+                pl.when(pl.col("_d") == 1)
+                .then(pl.lit("Increasing"))
+                .otherwise(pl.lit("Decreasing")),
+            )
+        )
+        .when(two_of_three)
+        .then(pl.when(above).then(pl.lit("2 in 3 Above CL")).otherwise(pl.lit("2 in 3 Below CL")))
+        .when(shift)
+        .then(
+            pl.format(
+                "{} Points {} CL",
+                pl.col("spc_shift_length"),
+                pl.when(above).then(pl.lit("Above")).otherwise(pl.lit("Below")),
+            )
+        )
+        .otherwise(pl.lit(COMMON_CAUSE))
+    )
+    frame = frame.with_columns(special_cause_type=special)
+    frame = frame.with_columns(
+        point_type=_point_type(pl.col("special_cause_type"), pl.col("direction"))
+    )
+    return frame.drop(
+        [
+            c
+            for c in frame.columns
+            if c.startswith("_") or (c.startswith("spc_") and c[4:] in PARAMETERS)
+        ]
+    )

@@ -19,7 +19,12 @@ import polars as pl
 from crimefighters.scan.series import SERIES_KEYS, month_add
 from crimefighters.scan.stats import poisson_exact_two_sided
 
-WINDOW_LABELS = {"1": "month", "3": "rolling 3 months", "12": "rolling 12 months", "fytd": "financial year to date"}
+WINDOW_LABELS = {
+    "1": "month",
+    "3": "rolling 3 months",
+    "12": "rolling 12 months",
+    "fytd": "financial year to date",
+}
 
 
 def window_length(window: str, scan_month: date) -> int:
@@ -38,7 +43,11 @@ def window_bounds(window: str, scan_month: date) -> tuple[date, date, date, date
 def window_sums(series: pl.DataFrame, scan_month: date, windows: list[str]) -> pl.DataFrame:
     """Per series and window: current and previous sums (numerator, denominator) and months seen."""
     frames = []
-    age = pl.lit(scan_month).dt.year() * 12 + pl.lit(scan_month).dt.month() - (pl.col("month").dt.year() * 12 + pl.col("month").dt.month())
+    age = (
+        pl.lit(scan_month).dt.year() * 12
+        + pl.lit(scan_month).dt.month()
+        - (pl.col("month").dt.year() * 12 + pl.col("month").dt.month())
+    )
     aged = series.lazy().with_columns(_age=age)
     meta = ["priority_id", "kind", "direction"]
     for window in windows:
@@ -69,7 +78,10 @@ def window_sums(series: pl.DataFrame, scan_month: date, windows: list[str]) -> p
         return pl.DataFrame()
     # one lazy query: Polars runs the windows' group-bys side by side
     out = pl.concat(frames, how="vertical_relaxed").collect()
-    return out.filter((pl.col("current_months") == pl.col("months")) & (pl.col("previous_months") == pl.col("months")))
+    return out.filter(
+        (pl.col("current_months") == pl.col("months"))
+        & (pl.col("previous_months") == pl.col("months"))
+    )
 
 
 def poisson_exact_p(current: pl.Series, previous: pl.Series) -> pl.Series:
@@ -78,34 +90,58 @@ def poisson_exact_p(current: pl.Series, previous: pl.Series) -> pl.Series:
     return pl.Series(p, dtype=pl.Float64)
 
 
-def compare_counts(sums: pl.DataFrame, alpha: float, min_pct: float, min_volume: float, shortfall_pct: float, suppress_drops: bool) -> pl.DataFrame:
+def compare_counts(
+    sums: pl.DataFrame,
+    alpha: float,
+    min_pct: float,
+    min_volume: float,
+    shortfall_pct: float,
+    suppress_drops: bool,
+) -> pl.DataFrame:
     """Year-on-year comparison of count series with the exact Poisson test and flag rules."""
     if sums.height == 0:
         return sums
     frame = sums.with_columns(current=pl.col("current_num"), previous=pl.col("previous_num"))
     frame = frame.with_columns(p_value=poisson_exact_p(frame["current"], frame["previous"]))
     frame = _describe_change(frame)
-    flagged = _count_flag(pl.col("current"), pl.col("previous"), pl.col("p_value"), alpha, min_pct, min_volume)
+    flagged = _count_flag(
+        pl.col("current"), pl.col("previous"), pl.col("p_value"), alpha, min_pct, min_volume
+    )
     frame = frame.with_columns(flagged=flagged)
     if suppress_drops:
         # The newest month runs 1-3% low: a fall is only flagged if it survives putting back
         # the expected shortfall.
         frame = frame.with_row_index("_row")
         drops = frame.filter(pl.col("flagged") & pl.col("provisional") & (pl.col("change") < 0))
-        drops = drops.with_columns(adjusted_current=pl.col("current") + pl.col("current_last") * shortfall_pct / 100)
-        drops = drops.with_columns(adjusted_p=poisson_exact_p(drops["adjusted_current"], drops["previous"]))
+        drops = drops.with_columns(
+            adjusted_current=pl.col("current") + pl.col("current_last") * shortfall_pct / 100
+        )
+        drops = drops.with_columns(
+            adjusted_p=poisson_exact_p(drops["adjusted_current"], drops["previous"])
+        )
         gone = drops.filter(
-            ~_count_flag(pl.col("adjusted_current"), pl.col("previous"), pl.col("adjusted_p"), alpha, min_pct, min_volume)
+            ~_count_flag(
+                pl.col("adjusted_current"),
+                pl.col("previous"),
+                pl.col("adjusted_p"),
+                alpha,
+                min_pct,
+                min_volume,
+            )
         )["_row"]
-        frame = frame.with_columns(suppressed_provisional=pl.col("_row").is_in(gone.implode())).with_columns(
-            flagged=pl.col("flagged") & ~pl.col("suppressed_provisional")
-        ).drop("_row")
+        frame = (
+            frame.with_columns(suppressed_provisional=pl.col("_row").is_in(gone.implode()))
+            .with_columns(flagged=pl.col("flagged") & ~pl.col("suppressed_provisional"))
+            .drop("_row")
+        )
     else:
         frame = frame.with_columns(suppressed_provisional=pl.lit(False))
     return frame.with_columns(wheeler_z=2 * (pl.col("current").sqrt() - pl.col("previous").sqrt()))
 
 
-def _count_flag(current: pl.Expr, previous: pl.Expr, p: pl.Expr, alpha: float, min_pct: float, min_volume: float) -> pl.Expr:
+def _count_flag(
+    current: pl.Expr, previous: pl.Expr, p: pl.Expr, alpha: float, min_pct: float, min_volume: float
+) -> pl.Expr:
     pct = pl.when(previous > 0).then((current - previous) / previous * 100)
     big_enough = pct.abs().fill_null(float("inf")) >= min_pct
     return (p < alpha) & big_enough & ((current + previous) >= min_volume) & (current != previous)
@@ -114,6 +150,7 @@ def _count_flag(current: pl.Expr, previous: pl.Expr, p: pl.Expr, alpha: float, m
 def _describe_change(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         change=pl.col("current") - pl.col("previous"),
-        change_pct=pl.when(pl.col("previous") != 0).then((pl.col("current") - pl.col("previous")) / pl.col("previous") * 100),
+        change_pct=pl.when(pl.col("previous") != 0).then(
+            (pl.col("current") - pl.col("previous")) / pl.col("previous") * 100
+        ),
     )
-

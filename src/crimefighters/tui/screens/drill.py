@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
+from crimefighters.present import month_name
 from crimefighters.scan import drill
-from crimefighters.scan.wording import month_name
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.screens.borough import SeriesRef
 from crimefighters.tui.session import Session

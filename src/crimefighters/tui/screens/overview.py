@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, LoadingIndicator, ProgressBar, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from crimefighters.scan.wording import month_name
+from crimefighters.present import month_name
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session, headline_series
 from crimefighters.tui.widgets.cells import LEGEND, state_cell

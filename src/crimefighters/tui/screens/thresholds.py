@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
-from crimefighters.scan.wording import month_name
+from crimefighters.present import month_name
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session
 

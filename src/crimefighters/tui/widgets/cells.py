@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from crimefighters.scan.wording import fmt_change, fmt_p, fmt_value
+from crimefighters.present import fmt_change, fmt_p, fmt_value
 
 STATE_STYLE = {
     "concern": ("▲!", "bold #e8710a", "concern"),

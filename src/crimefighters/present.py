@@ -1,0 +1,131 @@
+"""The words every front-end shows: series names, windows, states, statuses, numbers.
+
+The CLI, the TUI and the briefing all name things through this module, so a finding is
+called the same in the meeting room, in the papers and in an export (tests/test_naming.py
+compares them). Method and rule labels live in ``crimefighters.scan.methods`` (the registry).
+Headless: no Textual, no Polars.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from crimefighters.months import month_add
+
+# --- windows ------------------------------------------------------------------------------
+
+WINDOW_LABELS = {"1": "month", "3": "3 months", "12": "12 months", "fytd": "financial year to date"}
+WINDOW_SHORT = {"1": "month", "3": "3m", "12": "12m", "fytd": "FYTD"}
+WINDOW_PHRASES = {
+    "1": "in {month}",
+    "3": "in the 3 months to {month}",
+    "12": "in the 12 months to {month}",
+    "fytd": "in the financial year to {month}",
+}
+
+
+def month_name(month: date) -> str:
+    return f"{month:%B %Y}"
+
+
+def window_label(window: str) -> str:
+    return WINDOW_LABELS.get(window, window)
+
+
+def window_phrase(window: str, month: date) -> str:
+    return WINDOW_PHRASES.get(window, "in {month}").format(month=month_name(month))
+
+
+def period_range(window: str, scan_month: date, length: int) -> str:
+    start = month_add(scan_month, -(length - 1))
+    return f"{start:%Y-%m}..{scan_month:%Y-%m}"
+
+
+# --- series ---------------------------------------------------------------------------------
+
+TOTAL_LABEL = "Total notifiable offences"
+
+
+def series_name(measure_id: str, measure_label: str, level: str, category: str) -> str:
+    """How a series is called: 'Robbery', 'Total notifiable offences', 'Positive outcome rate',
+    'Public confidence: "Good Job" local'."""
+    if category in ("All", ""):
+        return measure_label
+    if level == "total":
+        return category
+    if measure_id == "recorded_crime" or level == "priority":
+        return category
+    return f"{measure_label}: {category}"
+
+
+# --- states and statuses ----------------------------------------------------------------------
+
+# (symbol, word): the symbol carries the meaning without colour (NO_COLOR, a projector)
+STATES = {
+    "concern": ("!", "concern"),
+    "improvement": ("✓", "improvement"),
+    "neutral": ("◆", "neutral"),
+    "common cause": ("·", "common cause"),
+    "not charted": ("∅", "not charted"),
+    "no data": ("–", "no data loaded"),
+}
+DIRECTION_ARROWS = {"up": "↑", "down": "↓"}
+STATUS_LABELS = {
+    "new": "new",
+    "continuing": "continuing",
+    "returned": "returned",
+    "resolved": "resolved",
+}
+
+
+def status_text(status: str, months_running: int | None = None) -> str:
+    """'new', 'continuing, 3 months', 'returned', 'resolved'."""
+    if status == "continuing" and months_running:
+        return f"continuing, {months_running} months"
+    return STATUS_LABELS.get(status, status)
+
+
+def state_words(assessment: str, direction: str | None = None) -> str:
+    """'! concern ↑'"""
+    symbol, word = STATES.get(assessment, STATES["neutral"])
+    arrow = DIRECTION_ARROWS.get(direction or "", "")
+    return f"{symbol} {word} {arrow}".rstrip()
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+def fmt_value(value: float | None, kind: str, unit: str = "") -> str:
+    """Counts as whole numbers, proportions as percentages, durations with their unit."""
+    if value is None:
+        return "n/a"
+    if kind == "proportion":
+        return f"{value * 100:.1f}%"
+    if kind == "duration":
+        return f"{value:,.1f} {unit}".strip()
+    if kind == "rate":
+        return f"{value:,.2f}"
+    if abs(value - round(value)) < 1e-9:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def fmt_change(change: float | None, change_pct: float | None, kind: str) -> str:
+    """'+63 (+18.1%)', '-5.5 points', or '+4 (n/a)' where the baseline is 0."""
+    if change is None:
+        return "n/a"
+    if kind == "proportion":
+        return f"{change * 100:+.1f} points"
+    if kind == "duration":
+        return f"{change:+,.1f}"
+    pct = "n/a" if change_pct is None else f"{change_pct:+.1f}%"
+    number = f"{change:+,.0f}" if abs(change - round(change)) < 1e-9 else f"{change:+,.1f}"
+    return f"{number} ({pct})"
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None:
+        return ""
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}"
