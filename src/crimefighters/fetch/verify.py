@@ -1,10 +1,13 @@
 """Checks a downloaded body must pass before it may replace the previous copy.
 
 A server that is down often still answers ``200 OK`` with an HTML error or login page; a proxy
-may cut a body short. So: the content type must fit what was asked for, HTML is refused
-whatever its label, a CSV's header must be one the project's loaders recognise (by the same
-``detect_format`` the loader uses) and its last row complete, and JSON must parse and have the
-shape the endpoint documents.
+may cut a body short. So, first the quick checks while the body is still being received: the
+content type must fit what was asked for, HTML is refused whatever its label, a CSV's header
+must be one the project's loaders recognise (by the same ``detect_format`` the loader uses) and
+its last row complete, and JSON must parse and have the shape the endpoint documents (dates
+included, to the character). Then the last word: ``release_of`` loads the staged file with the
+real loader, so a file the app would refuse (a missing or repeated month, an unknown borough,
+"n/a" in a count) is never installed.
 """
 
 from __future__ import annotations
@@ -12,11 +15,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crimefighters.errors import DataError
+from crimefighters.errors import CrimefightersError, DataError
+
+if TYPE_CHECKING:
+    from crimefighters.config.models import Config
 
 CSV_TYPES = {
     "text/csv",
@@ -139,13 +147,29 @@ def _records(value: Any, what: str, required: tuple[str, ...]) -> list[dict]:
     return value
 
 
+_DAY = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
 def validate_shape(shape: str, value: Any) -> None:
-    """Raise ContentProblem unless ``value`` has the documented shape of the endpoint."""
+    """Raise ContentProblem unless ``value`` has the documented shape of the endpoint.
+
+    Dates are checked to the character: a month name from the server becomes part of a path
+    (``police_uk/<force>/<month>/``), so ``"/tmp/ab"`` or ``"../.."`` must never get through."""
     if shape == "crime-last-updated":
-        if not isinstance(value, dict) or not isinstance(value.get("date"), str):
-            raise ContentProblem('expected {"date": "YYYY-MM-DD"} from crime-last-updated')
+        date = value.get("date") if isinstance(value, dict) else None
+        # The API documents an ISO date ("the day is not relevant"); allow a time after it
+        if not isinstance(date, str) or not _DAY.fullmatch(date.split("T", 1)[0]):
+            raise ContentProblem(
+                f'expected {{"date": "YYYY-MM-DD"}} from crime-last-updated; got {_short(value)}'
+            )
     elif shape == "crimes-street-dates":
-        _records(value, "months", ("date",))
+        for index, item in enumerate(_records(value, "months", ("date",))):
+            date = item["date"]
+            if not isinstance(date, str) or not _MONTH.fullmatch(date):
+                raise ContentProblem(
+                    f"crimes-street-dates item {index}: expected a month YYYY-MM; got {_short(date)}"
+                )
     elif shape in ("crimes-street", "crimes-no-location"):
         _records(value, "crimes", ("id", "category", "month"))
     elif shape == "outcomes-at-location":
@@ -157,6 +181,11 @@ def validate_shape(shape: str, value: Any) -> None:
         raise ValueError(shape)
 
 
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=True, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def json_check(shape: str) -> Callable[[Path], None]:
     def check(path: Path) -> None:
         validate_shape(shape, _load_json(path))
@@ -166,3 +195,27 @@ def json_check(shape: str) -> Callable[[Path], None]:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_bytes())
+
+
+# --- the loader's own verdict ------------------------------------------------------------------
+
+
+def release_of(path: Path, config: Config, use_cache: bool = True) -> date | None:
+    """Load ``path`` exactly as the app loads a data folder (``crimefighters.data``) and return
+    its release: the last month it covers (None for a file with no rows). Raises
+    ``ContentProblem`` with the loader's one line when the loader refuses the file.
+
+    Any exception counts as a refusal: the file came from the network, and a loader that
+    crashes on it must not leave it in the data folder for the next ``scan`` to crash on."""
+    from crimefighters.data import load_dataset
+
+    try:
+        dataset = load_dataset([path], config, use_cache=use_cache)
+    except CrimefightersError as exc:
+        raise ContentProblem(str(exc)) from None
+    except Exception as exc:
+        raise ContentProblem(
+            f"{path}: the loader could not read it ({type(exc).__name__}: {exc})"
+        ) from None
+    months = [f.last_month for f in dataset.report.files if f.last_month is not None]
+    return max(months) if months else None
