@@ -595,7 +595,7 @@ def test_a_stalled_answer_is_retried_after_the_read_timeout_and_the_file_arrives
 ):
     # The first answer never comes (held until the test ends): only the read timeout can end
     # it. The second is answered at once.
-    loaded = config_with(tmp_path, server, timeouts={"read": 3}, attempts=2)
+    loaded = config_with(tmp_path, server, timeouts={"read": 5}, attempts=2)
     server.inject(BOROUGH_PATH, "hold")
 
     result = fetch_borough(loaded, data_dir)
@@ -609,7 +609,7 @@ def test_a_stalled_answer_is_retried_after_the_read_timeout_and_the_file_arrives
 def test_an_answer_stalled_every_time_gives_up_and_keeps_the_old_file(
     tmp_path, data_dir, with_previous, previous, server
 ):
-    loaded = config_with(tmp_path, server, timeouts={"read": 3}, attempts=2)
+    loaded = config_with(tmp_path, server, timeouts={"read": 5}, attempts=2)
     server.inject(BOROUGH_PATH, "hold", "hold")
 
     [outcome] = fetch_borough(loaded, data_dir).outcomes
