@@ -25,7 +25,9 @@ still fetched. Configuration problems (unknown source, a requested source withou
 unwritable data directory, a bad month) raise ``FetchError`` at once.
 
 From the TUI, run it in a thread worker (``@work(thread=True)``) and forward events with
-``app.call_from_thread``; on ``result.changed`` reload the dataset from ``data_dir``.
+``app.call_from_thread``; on ``result.changed`` reload the dataset from ``data_dir``. It runs
+its own asyncio loop inside, so it must be called from a thread with no running loop (a thread
+worker, the CLI), never awaited from inside one.
 
 Safety: every body is streamed to a hidden staging folder beside its target, checked (HTTP 200,
 content type, complete length, at most ``sources.max_bytes`` as sent and as inflated, a header
