@@ -720,6 +720,20 @@ def test_a_file_the_loader_refuses_is_never_installed_and_the_loaders_line_is_sh
     assert with_previous.read_bytes() == previous
 
 
+def test_a_csv_no_loader_recognises_is_refused_with_the_loaders_line(
+    tmp_path, loaded, data_dir, with_previous, previous, server
+):
+    body = b"Borough,Month,Offences\r\nLambeth,2025-12,3458\r\n"
+    server.add(BOROUGH_PATH, body, "text/csv")
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert outcome.detail == loader_line(tmp_path, body, loaded.config)
+    assert "Borough,Month,Offences" in outcome.detail
+    assert with_previous.read_bytes() == previous
+
+
 def test_a_police_file_the_loader_refuses_is_not_installed(tmp_path, data_dir, server, real):
     # Records the crimes-street loader cannot use (no month), in the documented JSON shape.
     loaded = config_with(tmp_path, server, endpoints=["crimes-street"])

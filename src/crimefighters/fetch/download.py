@@ -106,6 +106,7 @@ class Request:
     form: dict[str, str] | None = None  # sent as a POST body (data.police.uk: long polygons)
     too_large_status: int | None = None
     pace: float = 0.0  # least seconds since the previous request (API rate limits)
+    format: str = ""  # the loader must detect a format whose name starts with this
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from crimefighters.fetch.download import (
 )
 from crimefighters.fetch.result import FileOutcome
 from crimefighters.fetch.safety import UnsafePath, inside
-from crimefighters.fetch.verify import ContentProblem, csv_check, release_of
+from crimefighters.fetch.verify import ContentProblem, csv_check, loader_verdict
 from crimefighters.files import atomic_write_bytes
 
 
@@ -153,7 +153,7 @@ def fetch_file(
             )
         assert isinstance(result, Download)
         try:
-            kept = _check_and_install(ctx, result, target, borough, loadable)
+            kept = _check_and_install(ctx, request, result, target, borough, loadable)
         finally:
             result.discard()
         if kept:
@@ -181,7 +181,12 @@ def fetch_file(
 
 
 def _check_and_install(
-    ctx: FetchContext, download: Download, target: Path, borough: object, loadable: bool
+    ctx: FetchContext,
+    request: Request,
+    download: Download,
+    target: Path,
+    borough: object,
+    loadable: bool,
 ) -> str:
     """Install a staged download unless the loader refuses it or the installed file holds a
     newer release. Returns "" when installed, else why the installed file was kept."""
@@ -192,14 +197,19 @@ def _check_and_install(
     if loadable:
         config = ctx.loaded.config
         try:
-            offered = release_of(staged, config, use_cache=False)
+            offered = loader_verdict(staged, config, use_cache=False)
         except ContentProblem as exc:
             raise DownloadFailed(_as_downloaded(str(exc), download.staged, target)) from None
+        if not offered.format.startswith(request.format):
+            raise DownloadFailed(
+                f"expected a {request.format}* file; its header is that of {offered.format} "
+                f"(from {download.url})"
+            )
         installed = _installed_release(target, config)
-        if offered is not None and installed is not None and offered < installed:
+        if offered.release is not None and installed is not None and offered.release < installed:
             return (
                 f"kept the installed release to {installed:%Y-%m}; the server offered one to "
-                f"{offered:%Y-%m}"
+                f"{offered.release:%Y-%m}"
             )
     install(staged, target)
     if sidecar:
@@ -213,7 +223,7 @@ def _installed_release(target: Path, config) -> date | None:
     if not target.is_file():
         return None
     try:
-        return release_of(target, config)
+        return loader_verdict(target, config).release
     except ContentProblem:
         return None
 
@@ -263,5 +273,5 @@ def fetch_datastore(ctx: FetchContext, name: str, dry_run: bool) -> FileOutcome:
         except UnsafePath as exc:
             return FileOutcome(name, name, "failed", target, str(exc))
         return FileOutcome(name, name, "planned", target, f"GET {url}")
-    request = Request(label=name, url=url, kind="csv", check=csv_check(file.format))
+    request = Request(label=name, url=url, kind="csv", check=csv_check(), format=file.format)
     return fetch_file(ctx, name, request, target)

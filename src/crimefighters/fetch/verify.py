@@ -1,14 +1,13 @@
 """Checks a downloaded body must pass before it may replace the previous copy.
 
 A server that is down often still answers ``200 OK`` with an HTML error or login page; a proxy
-may cut a body short. So, first the quick checks while the body is still being received: the
-content type must fit what was asked for, HTML is refused whatever its label, a CSV's header
-must be one the project's loaders recognise (by the same ``detect_format`` the loader uses) and
-its last row complete, and JSON must parse and have the shape the endpoint documents (dates
-included, to the character). Then the last word: ``release_of`` loads the staged file with the
-real loader, so a file the app would refuse (a missing or repeated month, an unknown borough,
-"n/a" in a count) is never installed.
-"""
+may cut a body short. So, first the quick checks as the body arrives: the content type must fit
+what was asked for, HTML is refused whatever its label, a CSV must have rows and a complete last
+row, and JSON must parse and have the shape the endpoint documents (dates included, to the
+character). Then the last word: ``loader_verdict`` loads the staged file with the real loader
+(``crimefighters.data``, nothing below it), so a file the app would refuse (an unknown header,
+a missing or repeated month, an unknown borough, "n/a" in a count) is never installed, and the
+format the loader detects must be the one the source is configured for."""
 
 from __future__ import annotations
 
@@ -17,11 +16,12 @@ import io
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crimefighters.errors import CrimefightersError, DataError
+from crimefighters.errors import CrimefightersError
 
 if TYPE_CHECKING:
     from crimefighters.config.models import Config
@@ -84,25 +84,12 @@ def _not_empty_or_html(path: Path) -> bytes:
     return head
 
 
-def csv_check(expected_format: str = "") -> Callable[[Path], None]:
-    """A check that the file is a CSV some loader reads, of the expected format family."""
+def csv_check() -> Callable[[Path], None]:
+    """A quick check, before the loader: a CSV with rows that is not cut short. Which format it
+    is, and whether every row is sound, is the loader's word (``loader_verdict``)."""
 
     def check(path: Path) -> None:
-        from crimefighters.data.formats import registry
-        from crimefighters.data.store import detect_format
-
-        head = _not_empty_or_html(path)
-        first = head.split(b"\n", 1)[0] + b"\n"
-        try:
-            fmt = detect_format(path, first, registry())
-        except DataError as exc:
-            reason = str(exc).split(": ", 1)[-1]
-            raise ContentProblem(f"not a file the loaders recognise: {reason}") from None
-        if expected_format and not fmt.name.startswith(expected_format):
-            raise ContentProblem(
-                f"expected a {expected_format}* file; its header is that of {fmt.name}"
-            )
-        _check_last_row(path, head)
+        _check_last_row(path, _not_empty_or_html(path))
 
     return check
 
@@ -200,9 +187,14 @@ def read_json(path: Path) -> Any:
 # --- the loader's own verdict ------------------------------------------------------------------
 
 
-def release_of(path: Path, config: Config, use_cache: bool = True) -> date | None:
-    """Load ``path`` exactly as the app loads a data folder (``crimefighters.data``) and return
-    its release: the last month it covers (None for a file with no rows). Raises
+@dataclass(frozen=True)
+class Verdict:
+    format: str  # the loader's name for the format it detected, e.g. "mps_borough_upper"
+    release: date | None  # the last month the file covers; None for a file with no rows
+
+
+def loader_verdict(path: Path, config: Config, use_cache: bool = True) -> Verdict:
+    """Load ``path`` exactly as the app loads a data folder (``crimefighters.data``). Raises
     ``ContentProblem`` with the loader's one line when the loader refuses the file.
 
     Any exception counts as a refusal: the file came from the network, and a loader that
@@ -217,5 +209,5 @@ def release_of(path: Path, config: Config, use_cache: bool = True) -> date | Non
         raise ContentProblem(
             f"{path}: the loader could not read it ({type(exc).__name__}: {exc})"
         ) from None
-    months = [f.last_month for f in dataset.report.files if f.last_month is not None]
-    return max(months) if months else None
+    [report] = dataset.report.files
+    return Verdict(report.format, report.last_month)
