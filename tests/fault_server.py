@@ -6,8 +6,16 @@ answer from a real response according to the polygon asked for). Faults are queu
 and each one is used up by one request, so "500, 500, then the file" is
 ``server.inject(path, "500", "500")``.
 
+Nothing here waits on a clock to make a fault happen: a stalled or trickling answer goes on
+until the client gives up or the test ends (``release``), so a loaded machine can only make a
+test slower, never change its outcome.
+
 Faults:
-    slow:SECONDS   wait before answering (past the client's read timeout)
+    hold           answer nothing, holding the connection open until released (the client's
+                   read timeout must fire; a later request is answered normally)
+    trickle:SECONDS  send the whole response (status line, headers, body) one byte every
+                   SECONDS, until the client goes away or the test ends
+    trickle-body:SECONDS  headers at once, then the body one byte every SECONDS
     drop           close the connection without answering
     truncate       promise the whole body in Content-Length, send half, close
     429[:SECONDS]  Too Many Requests, with Retry-After when SECONDS is given
@@ -16,6 +24,9 @@ Faults:
     html200        an HTML error page with status 200
     html-as-csv    an HTML error page labelled text/csv
     empty          status 200 and no body
+
+Routes may also redirect (``redirect``), carry extra headers (``Content-Encoding``), or be sent
+without a Content-Length (``length=False``: the body ends when the connection closes).
 """
 
 from __future__ import annotations
@@ -23,7 +34,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable
@@ -46,6 +56,9 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     handler: Handler | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    length: bool = True  # send Content-Length
+    status: int = 200
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,7 @@ class FaultServer:
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         self._lock = threading.Lock()
+        self._release = threading.Event()
 
     @property
     def base(self) -> str:
@@ -99,18 +113,48 @@ class FaultServer:
         return self
 
     def stop(self) -> None:
+        self.release()
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def release(self) -> None:
+        """End every held or trickling answer now (the next ones wait for the next release)."""
+        with self._lock:
+            self._release.set()
+            self._release = threading.Event()
+
     def reset(self) -> None:
         """Forget requests and faults (a server shared by tests; routes are set again)."""
+        self.release()
         with self._lock:
             self.faults.clear()
             self.requests.clear()
             self.routes.clear()
 
-    def add(self, path: str, body: bytes, content_type: str, **headers: str | None) -> None:
-        self.routes[path] = Route(body=body, content_type=content_type, **headers)
+    def add(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        headers: dict[str, str] | None = None,
+        length: bool = True,
+    ) -> None:
+        self.routes[path] = Route(
+            body=body,
+            content_type=content_type,
+            etag=etag,
+            last_modified=last_modified,
+            headers=headers or {},
+            length=length,
+        )
+
+    def redirect(self, path: str, location: str, status: int = 302) -> None:
+        self.routes[path] = Route(
+            body=b"", content_type="text/plain", status=status, headers={"Location": location}
+        )
 
     def add_handler(self, path: str, handler: Handler) -> None:
         self.routes[path] = Route(handler=handler)
@@ -137,20 +181,21 @@ class FaultServer:
             )
             queue = self.faults.get(path)
             fault = queue.pop(0) if queue else None
+            released = self._release
         route = self.routes.get(path)
         if route is None:
             return self._send(h, 404, "text/plain", b"not found\n")
         if route.handler is not None:
             status, content_type, body = route.handler(params)
         else:
-            status, content_type, body = 200, route.content_type, route.body or b""
+            status, content_type, body = route.status, route.content_type, route.body or b""
         if fault is not None:
-            done = self._fault(h, fault, content_type, body)
+            done = self._fault(h, fault, content_type, body, route, released)
             if done:
                 return
         if status == 200 and self._not_modified(h, route):
             return self._send(h, 304, None, b"", route)
-        self._send(h, status, content_type, body, route)
+        self._send(h, status, content_type, body, route, length=route.length)
 
     @staticmethod
     def _not_modified(h: BaseHTTPRequestHandler, route: Route) -> bool:
@@ -160,11 +205,39 @@ class FaultServer:
             route.last_modified and h.headers.get("If-Modified-Since") == route.last_modified
         )
 
-    def _fault(self, h: BaseHTTPRequestHandler, fault: str, content_type: str, body: bytes) -> bool:
+    def _fault(
+        self,
+        h: BaseHTTPRequestHandler,
+        fault: str,
+        content_type: str,
+        body: bytes,
+        route: Route,
+        released: threading.Event,
+    ) -> bool:
         name, _, arg = fault.partition(":")
-        if name == "slow":
-            time.sleep(float(arg or 1))
-            return False  # then answer normally, too late for the client
+        if name == "hold":
+            released.wait()
+            h.close_connection = True
+            return True
+        if name in ("trickle", "trickle-body"):
+            head = (
+                f"HTTP/1.0 200 OK\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            if name == "trickle-body":
+                h.wfile.write(head)
+                h.wfile.flush()
+                head = b""
+            for byte in head + body:
+                try:
+                    h.wfile.write(bytes([byte]))
+                    h.wfile.flush()
+                except OSError:
+                    break  # the client gave up
+                if released.wait(float(arg)):
+                    break  # the test is over
+            h.close_connection = True
+            return True
         if name == "drop":
             h.close_connection = True
             h.connection.shutdown(socket.SHUT_RDWR)
@@ -212,6 +285,7 @@ class FaultServer:
         content_type: str | None,
         body: bytes,
         route: Route | None = None,
+        length: bool = True,
     ) -> None:
         h.send_response(status)
         if content_type:
@@ -220,11 +294,15 @@ class FaultServer:
             h.send_header("ETag", route.etag)
         if route is not None and route.last_modified:
             h.send_header("Last-Modified", route.last_modified)
-        if status != 304:
+        for name, value in (route.headers if route is not None else {}).items():
+            h.send_header(name, value)
+        if status != 304 and length:
             h.send_header("Content-Length", str(len(body)))
         h.end_headers()
         if status != 304:
             h.wfile.write(body)
+        if not length:
+            h.close_connection = True  # the end of the body is the end of the connection
 
 
 # --- a stand-in for data.police.uk's custom-area endpoints ---------------------------------------

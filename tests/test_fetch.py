@@ -4,6 +4,7 @@ previous copy untouched, a clear message, and no temporary file left behind."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -106,7 +107,22 @@ def server(shared_server: FaultServer, real_bytes, published: bytes):
     return srv
 
 
-def write_config(directory: Path, server: FaultServer, **police: object) -> Path:
+# Generous on purpose: on a loaded machine a healthy local answer may pause for seconds, and a
+# test must never fail for that. Tests of timeouts use a server that holds or trickles until
+# the client gives up, so only the outcome they assert is possible.
+GENEROUS = {"connect": 30, "read": 60, "total": 300}
+MAX_BYTES = 8_000_000  # above every real file served here (the ward file is 2.3 MB)
+
+
+def write_config(
+    directory: Path,
+    server: FaultServer,
+    *,
+    timeouts: dict | None = None,
+    attempts: int = 3,
+    max_bytes: int = MAX_BYTES,
+    **police: object,
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     police_settings = {
         "base_url": server.url(API),
@@ -117,13 +133,14 @@ def write_config(directory: Path, server: FaultServer, **police: object) -> Path
     }
     sources = {
         "sources": {
-            "timeouts": {"connect": 1, "read": 0.3, "total": 5},
+            "timeouts": {**GENEROUS, **(timeouts or {})},
             "retries": {
-                "attempts": 3,
+                "attempts": attempts,
                 "backoff_base": 0.01,
                 "backoff_max": 0.02,
                 "max_retry_after": 2,
             },
+            "max_bytes": max_bytes,
             "progress_min_bytes": 0,
             "london_datastore": {
                 "base_url": server.base,
@@ -240,7 +257,6 @@ def test_a_file_changed_by_hand_is_downloaded_again_not_revalidated(
         pytest.param(["500", "500"], id="two 500s then success"),
         pytest.param(["drop"], id="dropped connection"),
         pytest.param(["truncate"], id="truncated body"),
-        pytest.param(["slow:1"], id="slow response past the read timeout"),
         pytest.param(["429"], id="429 without Retry-After"),
     ],
 )
@@ -284,9 +300,6 @@ def test_a_429_is_retried_after_the_wait_the_server_asks_for(
             id="dropped every time",
         ),
         pytest.param(["truncate"] * 3, "gave up after 3 tries", 3, id="truncated every time"),
-        pytest.param(
-            ["slow:1"] * 3, "gave up after 3 tries; last: timed out", 3, id="slow every time"
-        ),
         pytest.param(
             ["429:3600"], "asked to wait 3600 s, longer than", 1, id="429 asking for an hour"
         ),
@@ -568,3 +581,637 @@ def test_a_fetched_directory_loads_through_the_project_loaders(loaded, data_dir)
     formats = sorted(f.format for f in dataset.report.files)
     assert len(formats) == 3, formats  # the borough CSV, crimes-street and outcomes JSON
     assert "Greenwich" in dataset.boroughs()
+
+
+# --- timeouts: a server that stalls or trickles, never a race against a clock ------------------
+
+
+def config_with(tmp_path: Path, server: FaultServer, **settings) -> object:
+    return load_config(write_config(tmp_path / "config", server, **settings))
+
+
+def test_a_stalled_answer_is_retried_after_the_read_timeout_and_the_file_arrives(
+    tmp_path, data_dir, with_previous, server, published
+):
+    # The first answer never comes (held until the test ends): only the read timeout can end
+    # it. The second is answered at once.
+    loaded = config_with(tmp_path, server, timeouts={"read": 5}, attempts=2)
+    server.inject(BOROUGH_PATH, "hold")
+
+    result = fetch_borough(loaded, data_dir)
+
+    assert [o.status for o in result.outcomes] == ["fetched"]
+    assert with_previous.read_bytes() == published
+    assert len(server.seen(BOROUGH_PATH)) == 2
+    assert no_temp_files(data_dir)
+
+
+def test_an_answer_stalled_every_time_gives_up_and_keeps_the_old_file(
+    tmp_path, data_dir, with_previous, previous, server
+):
+    loaded = config_with(tmp_path, server, timeouts={"read": 5}, attempts=2)
+    server.inject(BOROUGH_PATH, "hold", "hold")
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert "gave up after 2 tries; last: timed out (ReadTimeout)" in outcome.detail
+    assert with_previous.read_bytes() == previous
+    assert no_temp_files(data_dir)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param("trickle:2", id="status line and headers one byte every 2 s"),
+        pytest.param("trickle-body:2", id="body one byte every 2 s"),
+    ],
+)
+def test_a_server_sending_one_byte_every_2_seconds_hits_the_total_timeout(
+    tmp_path, data_dir, with_previous, previous, server, fault
+):
+    # Every byte arrives well inside the read timeout (60 s), so only the total can stop it;
+    # the whole body would take days at this rate.
+    loaded = config_with(tmp_path, server, timeouts={"total": 3})
+    server.inject(BOROUGH_PATH, fault, fault, fault)
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert outcome.detail.startswith(
+        "the download took longer than sources.timeouts.total (3 s) from "
+    )
+    assert len(server.seen(BOROUGH_PATH)) == 1  # not asked again: it would be as slow
+    assert with_previous.read_bytes() == previous
+    assert no_temp_files(data_dir)
+
+
+# --- the loader's verdict comes before the rename -----------------------------------------------
+
+
+def _mutate(published: bytes, how: str) -> bytes:
+    """The published release with one defect a loader must refuse."""
+    lines = published.decode().split("\r\n")
+    header = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:-1]]
+    june = header.index("202406")
+    if how == "missing month":
+        header, rows = header[:june] + header[june + 1 :], [r[:june] + r[june + 1 :] for r in rows]
+    elif how == "repeated month":
+        header[june] = "202405"
+    elif how == "unknown borough":
+        rows.append([*rows[4][:2], "Gotham", *rows[4][3:]])
+    elif how == "n/a count":
+        rows[6][10] = "n/a"
+    elif how == "negative count":
+        rows[6][10] = "-4"
+    elif how == "two counts for one row":
+        rows.append([*rows[3][:3], str(int(rows[3][3]) + 100), *rows[3][4:]])
+    else:
+        raise ValueError(how)
+    return "\r\n".join(",".join(r) for r in [header, *rows]).encode() + b"\r\n"
+
+
+def loader_line(tmp_path: Path, body: bytes, config) -> str:
+    """What `crimefighters data info` says about these bytes, as a file of the target's name."""
+    from crimefighters.data import load_dataset
+    from crimefighters.errors import DataError
+
+    copy = tmp_path / "loader-verdict" / TARGET.name
+    copy.parent.mkdir()
+    copy.write_bytes(body)
+    with pytest.raises(DataError) as refused:
+        load_dataset([copy], config, use_cache=False)
+    return str(refused.value).replace(str(copy), f"downloaded {TARGET.name}")
+
+
+@pytest.mark.parametrize(
+    ("how", "found"),
+    [
+        ("missing month", "202407"),
+        ("repeated month", "202405"),
+        ("unknown borough", "Gotham"),
+        ("n/a count", "n/a"),
+        ("negative count", "-4"),
+        ("two counts for one row", "Barking and Dagenham"),
+    ],
+)
+def test_a_file_the_loader_refuses_is_never_installed_and_the_loaders_line_is_shown(
+    tmp_path, loaded, data_dir, with_previous, previous, published, server, capsys, how, found
+):
+    body = _mutate(published, how)
+    server.add(BOROUGH_PATH, body, "text/csv")
+    expected = loader_line(tmp_path, body, loaded.config)
+    assert found in expected  # the loader names what it found
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert outcome.detail == expected
+    assert with_previous.read_bytes() == previous
+    assert no_temp_files(data_dir)
+    assert len(server.seen(BOROUGH_PATH)) == 1  # a refused file is not asked for again
+
+    code = main(["fetch", "--no-progress", "--config", str(loaded.files[-1].parent), "--out",
+                 str(data_dir), "--source", "mps-borough-24m"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert f"(mps-borough-24m: {expected}); the previous copies are untouched" in err
+    assert with_previous.read_bytes() == previous
+
+
+def test_a_csv_no_loader_recognises_is_refused_with_the_loaders_line(
+    tmp_path, loaded, data_dir, with_previous, previous, server
+):
+    body = b"Borough,Month,Offences\r\nLambeth,2025-12,3458\r\n"
+    server.add(BOROUGH_PATH, body, "text/csv")
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert outcome.detail == loader_line(tmp_path, body, loaded.config)
+    assert "Borough,Month,Offences" in outcome.detail
+    assert with_previous.read_bytes() == previous
+
+
+def test_a_police_file_the_loader_refuses_is_not_installed(tmp_path, data_dir, server, real):
+    # Records the crimes-street loader cannot use (no month), in the documented JSON shape.
+    loaded = config_with(tmp_path, server, endpoints=["crimes-street"])
+    crimes = json.loads((real / CRIMES).read_bytes())
+    for crime in crimes:
+        crime["month"] = "August"
+    server.add_handler(
+        f"{API}/crimes-street/all-crime",
+        lambda params: (200, "application/json", json.dumps(crimes).encode()),
+    )
+    street = police_files(data_dir) / "crimes-street_greenwich_2014-08.json"
+    street.parent.mkdir(parents=True)
+    street.write_bytes((real / CRIMES).read_bytes())
+    sidecar = street.with_name("crimes-street_greenwich_2014-08.meta.json")
+    sidecar.write_text('{"borough": "Greenwich"}')
+
+    [outcome] = fetch_all(loaded, data_dir, sources=["police-uk"], months=["2014-08"]).outcomes
+
+    assert outcome.status == "failed"
+    assert outcome.detail.startswith("downloaded crimes-street_greenwich_2014-08.json")
+    assert "August" in outcome.detail
+    assert street.read_bytes() == (real / CRIMES).read_bytes()
+    assert sidecar.read_text() == '{"borough": "Greenwich"}'
+    assert no_temp_files(data_dir)
+
+
+# --- the newer release stays ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("installed", "offered", "message"),
+    [
+        pytest.param(
+            "MPS_Borough_Level_Crime_24m__202401-202512__JDevs.csv",
+            "MPS_Borough_Level_Crime_24m__202312-202511__1XHE.csv",
+            "kept the installed release to 2025-12; the server offered one to 2025-11",
+            id="last month's release offered again",
+        ),
+        pytest.param(
+            "MPS_Borough_Level_Crime_24m__202407-202606__mithunksms__BOCU_format.csv",
+            "MPS_Borough_Level_Crime_24m__202401-202512__JDevs.csv",
+            "kept the installed release to 2026-06; the server offered one to 2025-12",
+            id="an older release in the older header style",
+        ),
+        pytest.param(
+            "MPS_Borough_Level_Crime_24m__202401-202512__JDevs.csv",
+            "MPS_Borough_Level_Crime_24m__201806-202005__RJK99.csv",
+            "kept the installed release to 2025-12; the server offered one to 2020-05",
+            id="a release years old",
+        ),
+    ],
+)
+def test_an_older_release_never_replaces_a_newer_one(
+    loaded, data_dir, server, real_bytes, capsys, installed, offered, message
+):
+    folder = "mps_borough_crime/recent_24m/"
+    target = data_dir / TARGET
+    target.parent.mkdir(parents=True)
+    target.write_bytes(real_bytes(folder + installed))
+    server.add(BOROUGH_PATH, real_bytes(folder + offered), "text/csv")
+
+    code = main(["fetch", "--no-progress", "--config", str(loaded.files[-1].parent), "--out",
+                 str(data_dir), "--source", "mps-borough-24m"])  # fmt: skip
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"unchanged mps-borough-24m -> {target}: {message}\n" in out
+    assert target.read_bytes() == real_bytes(folder + installed)
+    assert no_temp_files(data_dir)
+
+
+def test_the_same_release_revised_replaces_the_installed_copy(
+    loaded, data_dir, with_previous, server, published
+):
+    # The same months with later figures (a revision): the server's copy is the newer word.
+    revised = published.replace(b"Barking and Dagenham,4,5,6,", b"Barking and Dagenham,5,5,6,", 1)
+    assert revised != published
+    with_previous.write_bytes(published)
+    server.add(BOROUGH_PATH, revised, "text/csv")
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "fetched"
+    assert with_previous.read_bytes() == revised
+
+
+# --- no text from a server or the configuration chooses a path outside the data folder --------
+
+
+@pytest.mark.parametrize(
+    ("last_updated", "dates", "message"),
+    [
+        pytest.param(
+            {"date": "{outside}"},
+            [{"date": "2014-08"}],
+            'expected {"date": "YYYY-MM-DD"} from crime-last-updated; got {"date": "/',
+            id="absolute path as the last-updated date",
+        ),
+        pytest.param(
+            {"date": "2014-08-01"},
+            [{"date": "../../../outside"}],
+            'crimes-street-dates item 0: expected a month YYYY-MM; got "../../../outside"',
+            id="dot-dot as a published month",
+        ),
+        pytest.param(
+            {"date": "2014-08-01"},
+            [{"date": "2014-08/../../../outside"}],
+            "crimes-street-dates item 0: expected a month YYYY-MM",
+            id="a month with a path after it",
+        ),
+    ],
+)
+def test_month_names_from_the_server_never_make_a_path(
+    tmp_path, loaded, data_dir, server, last_updated, dates, message
+):
+    outside = tmp_path / "outside"
+    last_updated = {"date": last_updated["date"].replace("{outside}", str(outside))}
+    server.add(f"{API}/crime-last-updated", json.dumps(last_updated).encode(), "application/json")
+    server.add(f"{API}/crimes-street-dates", json.dumps(dates).encode(), "application/json")
+
+    result = fetch_all(loaded, data_dir, sources=["police-uk"])
+
+    [refused] = result.failed
+    assert message in refused.detail
+    assert not outside.exists()
+    assert [p.name for p in (data_dir / "police_uk" / "metropolitan").iterdir()] == ["2014-08"]
+    assert not (data_dir / ".fetch" / "police_uk" / refused.label).with_suffix(".json").exists()
+
+
+def test_a_hostile_month_index_on_both_endpoints_fetches_no_month(
+    tmp_path, loaded, data_dir, server
+):
+    outside = tmp_path / "outside"
+    server.add(f"{API}/crime-last-updated", json.dumps({"date": str(outside)}).encode(), "application/json")  # fmt: skip
+    server.add(f"{API}/crimes-street-dates", json.dumps([{"date": str(outside)}]).encode(), "application/json")  # fmt: skip
+
+    result = fetch_all(loaded, data_dir, sources=["police-uk"])
+
+    assert [o.status for o in result.outcomes] == ["failed", "failed", "failed"]
+    assert result.outcomes[-1].detail.startswith("cannot tell the latest month")
+    assert not outside.exists() and not (data_dir / "police_uk").exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("target", "../../escape.csv"),
+        ("target", "/tmp/escape.csv"),
+        ("target", "sub/../../escape.csv"),
+        ("target", "C:\\escape.csv"),
+        ("target", ".."),
+        ("folder", "../.."),
+        ("folder", "/etc"),
+        ("police folder", "../police"),
+    ],
+)
+def test_a_sources_path_that_leaves_the_data_folder_is_refused_by_config_check(
+    tmp_path, server, key, value
+):
+    from crimefighters.errors import ConfigError
+
+    directory = write_config(tmp_path / "config", server)
+    sources = json.loads((directory / "sources.yaml").read_text())
+    if key == "target":
+        sources["sources"]["london_datastore"]["files"][0]["target"] = value
+    elif key == "folder":
+        sources["sources"]["london_datastore"]["folder"] = value
+    else:
+        sources["sources"]["police_uk"]["folder"] = value
+    (directory / "sources.yaml").write_text(json.dumps(sources))
+
+    with pytest.raises(ConfigError) as refused:
+        load_config(directory)
+
+    assert "expected a" in str(refused.value) and "inside the data folder" in str(refused.value)
+    assert repr(value) in str(refused.value)
+
+
+def _with_sources(loaded, **changes):
+    """The configuration with sources changed without validation: the write-time check must
+    hold even if a path got past the configuration (or the configuration check changes)."""
+    from dataclasses import replace
+
+    sources = loaded.config.sources
+    datastore = sources.london_datastore
+    files = [datastore.files[0].model_copy(update=changes.get("file", {})), *datastore.files[1:]]
+    datastore = datastore.model_copy(update={"files": files, **changes.get("datastore", {})})
+    police = sources.police_uk.model_copy(update=changes.get("police", {}))
+    sources = sources.model_copy(update={"london_datastore": datastore, "police_uk": police})
+    return replace(loaded, config=loaded.config.model_copy(update={"sources": sources}))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"file": {"target": "../../escape.csv"}}, id="target with dot-dot"),
+        pytest.param({"datastore": {"folder": "{outside}"}}, id="absolute folder"),
+    ],
+)
+def test_a_path_outside_the_data_folder_is_refused_again_at_write_time(
+    tmp_path, loaded, data_dir, server, changes
+):
+    outside = tmp_path / "outside"
+    if "datastore" in changes:
+        changes = {"datastore": {"folder": str(outside)}}
+    unsafe = _with_sources(loaded, **changes)
+
+    [outcome] = fetch_borough(unsafe, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert "outside the data folder" in outcome.detail
+    assert not (tmp_path / "escape.csv").exists() and not outside.exists()
+    assert server.seen(BOROUGH_PATH) == []  # refused before asking
+
+
+def test_a_police_force_name_that_leaves_the_data_folder_writes_nothing_outside(
+    tmp_path, loaded, data_dir, server
+):
+    unsafe = _with_sources(loaded, police={"force": "../../outside"})
+
+    result = fetch_all(unsafe, data_dir, sources=["police-uk"], months=["2014-08"])
+
+    by_label = {o.label: o for o in result.outcomes}
+    for label in ("crimes-street Greenwich 2014-08", "outcomes-at-location Greenwich 2014-08"):
+        assert by_label[label].status == "failed"
+        assert "outside the data folder" in by_label[label].detail
+    # crimes-no-location lands in <data>/.fetch/police_uk/../../outside: odd, but inside
+    assert [o.label for o in result.fetched] == [
+        "crime-last-updated",
+        "crimes-street-dates",
+        "crimes-no-location ../../outside 2014-08",
+    ]
+    assert all(o.target.resolve().is_relative_to(data_dir.resolve()) for o in result.fetched)
+    assert not (tmp_path / "outside").exists()
+
+
+def test_a_symlink_in_the_data_folder_does_not_lead_writes_outside(
+    tmp_path, loaded, data_dir, server
+):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    data_dir.mkdir()
+    (data_dir / "london_datastore").symlink_to(elsewhere)
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert f"it resolves to {elsewhere / TARGET.name}, outside the data folder" in outcome.detail
+    assert list(elsewhere.iterdir()) == []
+
+
+# --- sizes ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def gzip_bomb() -> bytes:
+    """64 MiB of zeros, gzipped to about 64 KB: eight times the test cap of 8 MB."""
+    import gzip
+
+    return gzip.compress(bytes(64 << 20), compresslevel=9, mtime=0)
+
+
+def test_a_gzip_bomb_sent_as_content_encoding_is_refused_before_it_writes_past_the_cap(
+    loaded, data_dir, with_previous, previous, server, gzip_bomb
+):
+    server.add(BOROUGH_PATH, gzip_bomb, "text/csv", headers={"Content-Encoding": "gzip"})
+    events = []
+
+    result = fetch_all(loaded, data_dir, sources=["mps-borough-24m"], progress=events.append)
+
+    [outcome] = result.outcomes
+    assert outcome.status == "failed"
+    assert f"inflates to more than sources.max_bytes ({MAX_BYTES:,} bytes)" in outcome.detail
+    assert max(e.received for e in events) <= MAX_BYTES
+    assert len(server.seen(BOROUGH_PATH)) == 1
+    assert with_previous.read_bytes() == previous
+    assert no_temp_files(data_dir)
+
+
+def test_a_gzip_bomb_sent_as_the_file_itself_is_refused_unread(
+    loaded, data_dir, with_previous, previous, server, gzip_bomb
+):
+    server.add(BOROUGH_PATH, gzip_bomb, "application/octet-stream")
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert f"the file inflates to more than sources.max_bytes ({MAX_BYTES:,} bytes)" in (
+        outcome.detail
+    )
+    assert with_previous.read_bytes() == previous
+    assert no_temp_files(data_dir)
+
+
+def test_a_gzip_encoded_answer_within_the_cap_arrives_as_the_published_file(
+    loaded, data_dir, with_previous, server, published
+):
+    import gzip
+
+    server.add(
+        BOROUGH_PATH, gzip.compress(published), "text/csv", headers={"Content-Encoding": "gzip"}
+    )
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "fetched"
+    assert with_previous.read_bytes() == published
+    assert server.seen(BOROUGH_PATH)[0].headers["accept-encoding"] == "gzip"
+
+
+@pytest.mark.parametrize(
+    ("length", "message"),
+    [
+        pytest.param(True, "the server offers 132,102 bytes, more than", id="Content-Length"),
+        pytest.param(False, "the body is larger than sources.max_bytes", id="no Content-Length"),
+    ],
+)
+def test_an_answer_larger_than_the_cap_is_refused(
+    tmp_path, data_dir, with_previous, previous, server, published, length, message
+):
+    loaded = config_with(tmp_path, server, max_bytes=100_000)  # the published file is 132,102
+    server.add(BOROUGH_PATH, published, "text/csv", length=length)
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert message in outcome.detail and "sources.max_bytes (100,000" in outcome.detail
+    assert len(server.seen(BOROUGH_PATH)) == 1
+    assert with_previous.read_bytes() == previous
+    assert no_temp_files(data_dir)
+
+
+def test_a_body_without_a_content_length_within_the_cap_arrives_whole(
+    loaded, data_dir, with_previous, server, published
+):
+    server.add(BOROUGH_PATH, published, "text/csv", length=False)
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "fetched"
+    assert with_previous.read_bytes() == published
+
+
+# --- redirects ----------------------------------------------------------------------------------
+
+
+def as_sent(server: FaultServer, path: str) -> str:
+    """A URL of the server as messages show it (spaces percent-encoded)."""
+    import httpx
+
+    return str(httpx.URL(server.url(path)))
+
+
+def test_a_redirect_within_the_configured_server_is_followed(
+    loaded, data_dir, with_previous, server, published
+):
+    server.add("/moved/borough.csv", published, "text/csv")
+    server.redirect(BOROUGH_PATH, "/moved/borough.csv", status=301)
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "fetched"
+    assert with_previous.read_bytes() == published
+
+
+@pytest.mark.parametrize("hops", [1, 5], ids=["A to B to A", "round a ring of five"])
+def test_a_redirect_loop_is_one_line_not_a_traceback(
+    loaded, data_dir, with_previous, previous, server, capsys, hops
+):
+    ring = [BOROUGH_PATH] + [f"/ring/{n}" for n in range(1, hops + 1)]
+    for here, there in zip(ring, ring[1:] + ring[:1], strict=True):
+        server.redirect(here, there)
+
+    code = main(["fetch", "--no-progress", "--config", str(loaded.files[-1].parent), "--out",
+                 str(data_dir), "--source", "mps-borough-24m"])  # fmt: skip
+
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "a redirect loop: " in err and f"sends back to {as_sent(server, BOROUGH_PATH)}" in err
+    assert sum(len(server.seen(p)) for p in ring) == len(ring)  # once round, not retried
+    assert with_previous.read_bytes() == previous
+
+
+def test_a_redirect_chain_longer_than_ten_is_refused(
+    loaded, data_dir, with_previous, previous, server
+):
+    chain = [BOROUGH_PATH] + [f"/chain/{n}" for n in range(1, 13)]
+    for here, there in itertools.pairwise(chain):
+        server.redirect(here, there)
+    server.add(chain[-1], b"never reached", "text/csv")
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert outcome.detail == f"more than 10 redirects from {as_sent(server, BOROUGH_PATH)}"
+    assert server.seen(chain[-1]) == []
+    assert with_previous.read_bytes() == previous
+
+
+@pytest.fixture
+def bystander():
+    """Another loopback server, not configured: a redirect must never reach it."""
+    srv = FaultServer().start()
+    srv.add(BOROUGH_PATH, b"MajorText,MinorText,BoroughName,202601\r\n", "text/csv")
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "169.254.169.254 is the cloud metadata service",
+        ),
+        ("http://[fd00:ec2::254]/latest/meta-data/", "fd00:ec2::254 is the AWS metadata service"),
+        ("http://169.254.10.20/", "169.254.10.20 is a link-local address"),
+        ("http://[fe80::1]/", "fe80::1 is a link-local address"),
+        ("http://10.1.2.3/data.csv", "10.1.2.3 is a private address"),
+        ("http://192.168.0.10/data.csv", "192.168.0.10 is a private address"),
+        ("http://[fd00::1]/data.csv", "fd00::1 is a private address"),
+        ("http://[::ffff:169.254.169.254]/", "169.254.169.254 is the cloud metadata service"),
+        ("http://100.64.0.1/", "100.64.0.1 is not a public address"),
+        ("http://0.0.0.0/", "0.0.0.0 is an unspecified address"),
+        ("{bystander}", "127.0.0.1 is a loopback address"),
+        ("{localhost}", "localhost resolves to 127.0.0.1, a loopback address"),
+        ("file:///etc/passwd", "only http and https are followed, not file"),
+    ],
+)
+def test_a_redirect_to_an_address_that_is_not_public_is_not_followed(
+    loaded, data_dir, with_previous, previous, server, bystander, location, reason
+):
+    port = server.httpd.server_address[1]
+    location = location.format(
+        bystander=bystander.url(BOROUGH_PATH), localhost=f"http://localhost:{port}/moved.csv"
+    )
+    server.redirect(BOROUGH_PATH, location)
+    server.add("/moved.csv", b"never fetched", "text/csv")
+
+    [outcome] = fetch_borough(loaded, data_dir).outcomes
+
+    assert outcome.status == "failed"
+    assert outcome.detail.startswith(
+        f"refused to follow a redirect from {as_sent(server, BOROUGH_PATH)} to "
+    )
+    assert reason in outcome.detail
+    assert bystander.requests == [] and server.seen("/moved.csv") == []
+    assert len(server.seen(BOROUGH_PATH)) == 1
+    assert with_previous.read_bytes() == previous
+    assert no_temp_files(data_dir)
+
+
+@pytest.mark.parametrize(
+    ("previous_url", "location", "refusal"),
+    [
+        ("https://data.london.gov.uk/x", "http://203.0.113.9/x", "it leaves https for plain http"),
+        ("https://data.london.gov.uk/x", "https://8.8.8.8/x", None),  # public: followed
+        ("https://data.london.gov.uk/x", "https://data.police.uk/api/x", None),  # configured
+        ("http://127.0.0.1:9/x", "http://127.0.0.1:9/y", None),  # the configured origin
+        ("http://127.0.0.1:9/x", "http://127.0.0.1:10/y", "127.0.0.1 is a loopback address"),
+        ("https://8.8.8.8/x", "https://[::1]/y", "::1 is a loopback address"),
+        ("https://8.8.8.8/x", "https://224.0.0.1/y", "224.0.0.1 is a multicast address"),
+    ],
+)
+def test_the_redirect_rule_trusts_configured_origins_and_public_addresses_only(
+    previous_url, location, refusal
+):
+    import asyncio
+
+    import httpx
+
+    from crimefighters.fetch.safety import RedirectPolicy
+
+    policy = RedirectPolicy(["https://data.police.uk/api", "http://127.0.0.1:9"])
+
+    found = asyncio.run(policy.refusal(httpx.URL(previous_url), httpx.URL(location)))
+
+    if refusal is None:
+        assert found is None
+    else:
+        assert found is not None and refusal in found

@@ -411,6 +411,24 @@ class FetchRetries(Strict):
     )
 
 
+def inside_data_folder(value: str, what: str, folder: bool = False) -> str:
+    """A path from the sources configuration must stay inside the data folder: relative, no
+    ``..``, no drive or root (fetch checks again, resolved, before it writes)."""
+    parts = value.replace("\\", "/").split("/")
+    if (
+        not value.strip()
+        or "\x00" in value
+        or value.startswith(("/", "\\", "~"))
+        or re.match(r"^[A-Za-z]:", value)
+        or ".." in parts
+        or (not folder and all(part in ("", ".") for part in parts))
+    ):
+        raise ValueError(
+            f"expected {what} inside the data folder (relative, without '..'); got {value!r}"
+        )
+    return value
+
+
 class DatastoreFile(Strict):
     name: str = Field(description="source name for `crimefighters fetch --source`")
     description: str = ""
@@ -419,6 +437,11 @@ class DatastoreFile(Strict):
     )
     target: str = Field(description="file name in the data directory")
     format: str = Field(default="", description="expected format name prefix, e.g. mps_borough")
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: str) -> str:
+        return inside_data_folder(value, "a file name")
 
 
 class LondonDatastore(Strict):
@@ -439,6 +462,11 @@ class LondonDatastore(Strict):
             format="mps_ward",
         ),
     ]
+
+    @field_validator("folder")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        return inside_data_folder(value, "a folder", folder=True)
 
 
 PoliceEndpoint = Literal[
@@ -474,6 +502,11 @@ class PoliceUK(Strict):
         default=0.1, ge=0, description="seconds between requests (the API allows 15 a second)"
     )
 
+    @field_validator("folder")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        return inside_data_folder(value, "a folder", folder=True)
+
     @field_validator("polygons")
     @classmethod
     def _polygons(cls, value: dict[str, str]) -> dict[str, str]:
@@ -491,6 +524,11 @@ class Sources(Strict):
     timeouts: FetchTimeouts = FetchTimeouts()
     retries: FetchRetries = FetchRetries()
     progress_min_bytes: int = Field(default=262_144, ge=0, description="smaller: no progress bar")
+    max_bytes: int = Field(
+        default=268_435_456,
+        ge=1,
+        description="largest download accepted, as sent and once decompressed (256 MiB)",
+    )
     london_datastore: LondonDatastore = LondonDatastore()
     police_uk: PoliceUK = PoliceUK()
 

@@ -25,11 +25,18 @@ still fetched. Configuration problems (unknown source, a requested source withou
 unwritable data directory, a bad month) raise ``FetchError`` at once.
 
 From the TUI, run it in a thread worker (``@work(thread=True)``) and forward events with
-``app.call_from_thread``; on ``result.changed`` reload the dataset from ``data_dir``.
+``app.call_from_thread``; on ``result.changed`` reload the dataset from ``data_dir``. It runs
+its own asyncio loop inside, so it must be called from a thread with no running loop (a thread
+worker, the CLI), never awaited from inside one.
 
-Safety: every body is streamed to a hidden temporary file beside its target, checked (HTTP 200,
-content type, complete length, a header the loaders recognise or the JSON shape the endpoint
-documents) and only then renamed over the previous copy. See ``download`` and ``verify``.
+Safety: every body is streamed to a hidden staging folder beside its target, checked (HTTP 200,
+content type, complete length, at most ``sources.max_bytes`` as sent and as inflated, a header
+the loaders recognise or the JSON shape the endpoint documents), loaded by the real loader
+(``crimefighters.data``), compared with the installed file's release (an older one is not
+installed), and only then renamed over the previous copy. A whole attempt is bounded by
+``sources.timeouts.total``; redirects are followed only to configured origins or public
+addresses; every path written is proven inside the data folder. See ``download``, ``verify``
+and ``safety``, and docs/reliability.md for the promises and the tests that hold them.
 """
 
 from crimefighters.fetch.download import FetchCancelled, FetchEvent

@@ -1,28 +1,41 @@
 """HTTP downloads that never damage the data directory.
 
-One request at a time, through ``Downloader.fetch``:
-- explicit timeouts (connect, read, and a deadline for the whole body);
-- retries with exponential backoff and jitter on connection errors, timeouts, truncated bodies,
-  HTTP 5xx and HTTP 429 (honouring ``Retry-After`` up to a configured maximum); never on other
-  4xx, which will not get better by asking again;
-- the body is streamed to a hidden temporary file beside its target, then checked (status 200,
-  acceptable content type, complete length, the caller's content check). Only a verified
-  temporary file is handed back; ``install`` renames it into place with ``os.replace``, so the
-  previous copy stays whole until the new one is known to be good;
+One request at a time, through ``Downloader.fetch`` (synchronous to its caller; inside, one
+asyncio loop kept for the downloader's life, so a single ``asyncio.timeout`` can bound a whole
+attempt):
+- timeouts: connect, read (between two reads), and ``sources.timeouts.total`` for the whole
+  attempt, from the first byte of the request through every redirect to the last byte of the
+  body, so a server that trickles one byte every few seconds is cut off too;
+- retries with exponential backoff and jitter on connection errors, read timeouts, truncated
+  bodies, HTTP 5xx and HTTP 429 (honouring ``Retry-After`` up to a configured maximum); never
+  on other 4xx, on the total timeout, or on a body that fails its checks, which will not get
+  better by asking again;
+- redirects are followed by hand, each one vetted by ``safety.RedirectPolicy``; a loop or more
+  than ``safety.MAX_REDIRECTS`` is one line, never a traceback;
+- sizes: ``sources.max_bytes`` caps the bytes received and the bytes written once a gzip
+  ``Content-Encoding`` is inflated (inflated a piece at a time, so a gzip bomb is refused
+  before it writes more than the cap), and a body that is itself gzip;
+- the body is streamed into a hidden staging folder beside its target (``Staged``), then checked
+  (status 200, acceptable content type, complete length, the caller's content check). Only a
+  verified staged file is handed back; the caller checks it with the loader and ``install``s
+  it with ``os.replace``, so the previous copy stays whole until the new one is known good;
 - conditional requests (``If-None-Match`` / ``If-Modified-Since``) from ``FetchState``: an
   HTTP 304 leaves the file untouched.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import hashlib
 import json
 import os
 import random
+import shutil
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,8 +46,16 @@ import httpx
 
 from crimefighters.config.models import Sources
 from crimefighters.errors import FetchError
+from crimefighters.fetch.safety import (
+    MAX_REDIRECTS,
+    InflateLimit,
+    RedirectPolicy,
+    TooBig,
+    inflated_size_within,
+    inside,
+)
 from crimefighters.fetch.verify import ContentProblem, check_content_type
-from crimefighters.files import atomic_write_bytes, make_shareable
+from crimefighters.files import atomic_write_bytes
 
 EventKind = Literal["start", "progress", "retry", "done", "unchanged", "skipped", "failed"]
 
@@ -85,17 +106,46 @@ class Request:
     form: dict[str, str] | None = None  # sent as a POST body (data.police.uk: long polygons)
     too_large_status: int | None = None
     pace: float = 0.0  # least seconds since the previous request (API rate limits)
+    format: str = ""  # the loader must detect a format whose name starts with this
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file being fetched, in its own hidden folder beside the target: the same filesystem, so
+    ``install`` is one atomic rename; its real name, so the loader reads it as it will read the
+    installed file; hidden, so a load of the data folder never picks it up meanwhile."""
+
+    folder: Path
+    path: Path
+
+    @classmethod
+    def beside(cls, target: Path) -> Staged:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(
+            tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        )
+        return cls(folder, folder / target.name)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
 class Download:
-    """A verified temporary file, not yet in place."""
+    """A verified staged file, not yet in place."""
 
-    path: Path
+    staged: Staged
     url: str
     size: int
     etag: str | None
     last_modified: str | None
+
+    @property
+    def path(self) -> Path:
+        return self.staged.path
+
+    def discard(self) -> None:
+        self.staged.discard()
 
 
 NOT_MODIFIED = "not-modified"
@@ -105,22 +155,11 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def temp_path_for(target: Path) -> Path:
-    """A hidden temporary file beside ``target`` (same filesystem, so the rename is atomic;
-    hidden, so the data loader never picks it up)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    return Path(name)
-
-
-def install(download: Download, target: Path) -> None:
-    """Rename a verified download over ``target``: the only moment the target changes."""
+def install(path: Path, target: Path) -> None:
+    """Rename a verified staged file over ``target``: the only moment the target changes."""
     try:
-        make_shareable(download.path)  # mkstemp made it private
-        os.replace(download.path, target)
+        os.replace(path, target)
     except OSError as exc:
-        download.path.unlink(missing_ok=True)
         raise DownloadFailed(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
@@ -181,6 +220,7 @@ class FetchState:
             self.save()
 
     def save(self) -> None:
+        inside(self.data_dir, self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path, json.dumps(self.entries, indent=2, sort_keys=True).encode())
 
@@ -207,19 +247,34 @@ class Downloader:
     progress: ProgressCallback | None = None
     cancel: threading.Event | None = None
     sleep: Callable[[float], None] = time.sleep
-    client: httpx.Client = field(init=False)
+    client: httpx.AsyncClient = field(init=False)
+    policy: RedirectPolicy = field(init=False)
+    _runner: asyncio.Runner = field(init=False)
     _last_request: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
         t = self.settings.timeouts
-        self.client = httpx.Client(
+        self._runner = asyncio.Runner()
+        self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
-            follow_redirects=True,
-            headers={"User-Agent": self.settings.user_agent},
+            follow_redirects=False,  # followed by hand, each hop vetted (see _open)
+            # Only what _stream can inflate within the size cap; never brotli or zstd.
+            headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip"},
+        )
+        s = self.settings
+        self.policy = RedirectPolicy(
+            [
+                s.london_datastore.base_url,
+                s.police_uk.base_url,
+                *(f.url for f in s.london_datastore.files if f.url),
+            ]
         )
 
     def close(self) -> None:
-        self.client.close()
+        try:
+            self._runner.run(self.client.aclose())
+        finally:
+            self._runner.close()
 
     def __enter__(self) -> Downloader:
         return self
@@ -243,15 +298,16 @@ class Downloader:
     def fetch(
         self, request: Request, target: Path, conditional: dict[str, str] | None = None
     ) -> Download | str:
-        """A verified temporary ``Download`` beside ``target``, or ``NOT_MODIFIED``.
+        """A verified staged ``Download`` beside ``target``, or ``NOT_MODIFIED``.
 
         Raises ``DownloadFailed`` (giving up, with the reason) or ``TooLarge``.
         """
         retries = self.settings.retries
         for attempt in range(1, retries.attempts + 1):
             self.check_cancel()
+            self._pace(request.pace)
             try:
-                return self._attempt(request, target, conditional or {})
+                return self._runner.run(self._attempt(request, target, conditional or {}))
             except _Retryable as exc:
                 reason = str(exc)
                 if exc.retry_after is not None and exc.retry_after > retries.max_retry_after:
@@ -280,26 +336,65 @@ class Downloader:
                 self.sleep(remaining)
         self._last_request = time.monotonic()
 
-    def _attempt(
+    async def _attempt(
         self, request: Request, target: Path, conditional: dict[str, str]
     ) -> Download | str:
-        self._pace(request.pace)
+        total = self.settings.timeouts.total
+        deadline = asyncio.timeout(total)
         try:
-            with self.client.stream(
-                "POST" if request.form else "GET",
-                request.url,
-                params=request.params,
-                data=request.form,
-                headers=conditional,
-            ) as response:
-                return self._receive(request, target, response, bool(conditional))
+            async with deadline:
+                response = await self._open(request, conditional)
+                try:
+                    return await self._receive(request, target, response, bool(conditional))
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            # Not retried: a server this slow will not be quicker for being asked again.
+            raise DownloadFailed(
+                f"the download took longer than sources.timeouts.total ({total:g} s) from "
+                f"{request.url}"
+            ) from None
         except httpx.TimeoutException as exc:
             raise _Retryable(f"timed out ({type(exc).__name__}) from {request.url}") from None
         except httpx.TransportError as exc:
             detail = str(exc) or type(exc).__name__
             raise _Retryable(f"connection failed ({detail}) from {request.url}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise DownloadFailed(f"{exc} ({type(exc).__name__}) from {request.url}") from None
 
-    def _receive(
+    async def _open(self, request: Request, conditional: dict[str, str]) -> httpx.Response:
+        """The response at the end of the redirects, each one checked before it is followed."""
+        current = self.client.build_request(
+            "POST" if request.form else "GET",
+            request.url,
+            params=request.params,
+            data=request.form,
+            headers=conditional,
+        )
+        visited = [current.url]
+        while True:
+            response = await self.client.send(current, stream=True)
+            following = response.next_request  # set by httpx for a 3xx with a Location
+            if following is None:
+                return response
+            await response.aclose()
+            if following.url in visited:
+                raise DownloadFailed(
+                    f"a redirect loop: {current.url} sends back to {following.url}"
+                )
+            if len(visited) > MAX_REDIRECTS:
+                raise DownloadFailed(f"more than {MAX_REDIRECTS} redirects from {visited[0]}")
+            refusal = await self.policy.refusal(current.url, following.url)
+            if refusal is not None:
+                raise DownloadFailed(
+                    f"refused to follow a redirect from {current.url} to {following.url}: {refusal}"
+                )
+            visited.append(following.url)
+            current = following
+
+    async def _receive(
         self, request: Request, target: Path, response: httpx.Response, conditional: bool
     ) -> Download | str:
         status = response.status_code
@@ -322,63 +417,92 @@ class Downloader:
         except ContentProblem as exc:
             raise DownloadFailed(f"{exc} from {where}") from None
 
-        expected = response.headers.get("Content-Length")
-        total = int(expected) if expected and expected.isdigit() else None
-        tmp = temp_path_for(target)
+        cap = self.settings.max_bytes
+        expected = response.headers.get("Content-Length", "").strip()
+        total = int(expected) if expected.isdigit() else None
+        if total is not None and total > cap:
+            raise DownloadFailed(
+                f"the server offers {total:,} bytes, more than sources.max_bytes ({cap:,}) "
+                f"from {where}"
+            )
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding not in ("identity", "", "gzip", "x-gzip"):
+            raise DownloadFailed(f"unsupported Content-Encoding {encoding!r} from {where}")
+        inflater = InflateLimit(cap) if encoding in ("gzip", "x-gzip") else None
+
+        staged = Staged.beside(target)
         try:
-            size = self._stream(request, target, response, tmp, total)
-            encoded = response.headers.get("Content-Encoding", "identity").lower()
-            if (
-                total is not None
-                and encoded == "identity"
-                and response.num_bytes_downloaded != total
-            ):
+            size = await self._stream(request, target, response, staged.path, total, inflater)
+            if total is not None and response.num_bytes_downloaded != total:
                 raise _Retryable(
                     f"truncated body: received {response.num_bytes_downloaded:,} of {total:,} "
                     f"bytes from {where}"
                 )
+            if inflater is not None and not inflater.complete:
+                raise _Retryable(f"truncated body: the gzip stream from {where} ends early")
             try:
-                request.check(tmp)
+                inflated_size_within(staged.path, cap)
+            except TooBig:
+                raise DownloadFailed(
+                    f"the file inflates to more than sources.max_bytes ({cap:,} bytes) from "
+                    f"{where}: refused unread"
+                ) from None
+            try:
+                request.check(staged.path)
             except ContentProblem as exc:
                 raise DownloadFailed(f"{exc} (from {where})") from None
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            staged.discard()
             raise
         self.emit(FetchEvent("done", request.label, target, received=size, total=size))
         return Download(
-            path=tmp,
+            staged=staged,
             url=where,
             size=size,
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
         )
 
-    def _stream(
+    async def _stream(
         self,
         request: Request,
         target: Path,
         response: httpx.Response,
-        tmp: Path,
+        path: Path,
         total: int | None,
+        inflater: InflateLimit | None,
     ) -> int:
-        deadline = time.monotonic() + self.settings.timeouts.total
-        received = 0
+        """Write the body to ``path``; never more than ``sources.max_bytes``, as received or
+        as written. Returns the bytes written."""
+        cap = self.settings.max_bytes
+        where = response.url
+        written = 0
         last_report = 0.0
-        self.emit(FetchEvent("start", request.label, target, 0, total))
-        with open(tmp, "wb") as handle:
-            for chunk in response.iter_bytes(chunk_size=65536):
-                handle.write(chunk)
-                received += len(chunk)
-                now = time.monotonic()
-                if now > deadline:
-                    raise _Retryable(
-                        f"download took longer than sources.timeouts.total "
-                        f"({self.settings.timeouts.total:g} s) from {response.url}"
+        shown_total = total if inflater is None else None  # Content-Length counts gzip bytes
+        self.emit(FetchEvent("start", request.label, target, 0, shown_total))
+        with open(path, "wb") as handle:
+            async for raw in response.aiter_raw():
+                if response.num_bytes_downloaded > cap:
+                    raise DownloadFailed(
+                        f"the body is larger than sources.max_bytes ({cap:,} bytes) from {where}"
                     )
+                try:
+                    pieces = list(inflater.feed(raw)) if inflater is not None else [raw]
+                except TooBig:
+                    raise DownloadFailed(
+                        f"the body inflates to more than sources.max_bytes ({cap:,} bytes) from "
+                        f"{where}: refused (a gzip bomb?)"
+                    ) from None
+                except zlib.error as exc:
+                    raise DownloadFailed(f"{exc} from {where}") from None
+                for piece in pieces:
+                    handle.write(piece)
+                    written += len(piece)
                 self.check_cancel()
+                now = time.monotonic()
                 if now - last_report >= 0.1:
                     last_report = now
-                    self.emit(FetchEvent("progress", request.label, target, received, total))
+                    self.emit(FetchEvent("progress", request.label, target, written, shown_total))
             handle.flush()
             os.fsync(handle.fileno())
-        return received
+        return written

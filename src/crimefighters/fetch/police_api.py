@@ -309,10 +309,17 @@ class PoliceAPI:
         for endpoint in ("crime-last-updated", "crimes-street-dates"):
             if endpoint in s.endpoints or not months:
                 request, target = self.index_request(endpoint)
-                outcome = fetch_file(self.ctx, self.source, request, target)
-                outcomes.append(outcome)
+                outcome = fetch_file(self.ctx, self.source, request, target, loadable=False)
                 if outcome.status in ("fetched", "unchanged"):
-                    index[endpoint] = read_json(target)
+                    try:  # checked again: a 304 vouches only for what an older version kept
+                        index[endpoint] = read_json(target)
+                        validate_shape(endpoint, index[endpoint])
+                    except (OSError, ValueError, ContentProblem) as exc:
+                        index.pop(endpoint, None)
+                        outcome = FileOutcome(
+                            self.source, endpoint, "failed", target, f"the kept copy: {exc}"
+                        )
+                outcomes.append(outcome)
         try:
             months = self._months(months, index)
         except DownloadFailed as exc:
@@ -322,7 +329,7 @@ class PoliceAPI:
             if "crimes-no-location" in s.endpoints:
                 request = self.no_location_request(month)
                 target = self.no_location_target(month)
-                outcomes.append(fetch_file(self.ctx, self.source, request, target))
+                outcomes.append(fetch_file(self.ctx, self.source, request, target, loadable=False))
             for endpoint in ("crimes-street", "outcomes-at-location"):
                 if endpoint not in s.endpoints:
                     continue
@@ -424,5 +431,5 @@ class PoliceAPI:
             try:
                 results.append(read_json(download.path))
             finally:
-                download.path.unlink(missing_ok=True)
+                download.discard()
         return results

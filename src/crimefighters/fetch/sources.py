@@ -8,8 +8,10 @@ Source names (for ``crimefighters fetch --source``): each London Datastore file 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from crimefighters.config import LoadedConfig
@@ -23,12 +25,14 @@ from crimefighters.fetch.download import (
     FetchEvent,
     FetchState,
     Request,
+    Staged,
     TooLarge,
     install,
     now_iso,
 )
 from crimefighters.fetch.result import FileOutcome
-from crimefighters.fetch.verify import csv_check
+from crimefighters.fetch.safety import UnsafePath, inside
+from crimefighters.fetch.verify import ContentProblem, csv_check, loader_verdict
 from crimefighters.files import atomic_write_bytes
 
 
@@ -84,9 +88,14 @@ def sidecar_path(target: Path) -> Path:
     return meta_sidecar(target)
 
 
-def write_sidecar(target: Path, borough: str | None, source_url: str) -> None:
+def sidecar_bytes(borough: str | None, source_url: str) -> bytes:
     meta = {"borough": borough, "source": source_url, "fetched": now_iso()}
-    atomic_write_bytes(sidecar_path(target), (json.dumps(meta, indent=2) + "\n").encode())
+    return (json.dumps(meta, indent=2) + "\n").encode()
+
+
+def write_sidecar(ctx: FetchContext, target: Path, borough: str | None, source_url: str) -> None:
+    path = inside(ctx.data_dir, sidecar_path(target))
+    atomic_write_bytes(path, sidecar_bytes(borough, source_url))
 
 
 _NO_SIDECAR = object()
@@ -100,17 +109,26 @@ def fetch_file(
     *,
     borough: str | object | None = _NO_SIDECAR,
     split: Callable[[], tuple[bytes, str]] | None = None,
+    loadable: bool = True,
 ) -> FileOutcome:
     """Fetch one file into place, or leave the previous copy untouched and say why.
 
     ``borough``: write a ``.meta.json`` sidecar naming it (data.police.uk files).
     ``split``: called when the API says the request is too large; returns the merged body
     (already checked) and a note on how it was assembled.
+    ``loadable``: the file lands where the loader reads, so the loader must accept it (and its
+    release must be no older than the installed file's) before it is installed. Files kept
+    out of the loader's way (the data.police.uk index, crimes with no location) only pass the
+    endpoint's shape check.
     """
     assert ctx.downloader is not None and ctx.state is not None
     downloader, state = ctx.downloader, ctx.state
-    conditional = state.conditional_headers(target)
     try:
+        inside(ctx.data_dir, target)
+        if borough is not _NO_SIDECAR:
+            inside(ctx.data_dir, sidecar_path(target))
+        conditional = state.conditional_headers(target)
+        note = ""
         try:
             result = downloader.fetch(request, target, conditional)
         except TooLarge:
@@ -119,36 +137,101 @@ def fetch_file(
                     f"the server refused the request as too large ({request.url})"
                 ) from None
             body, note = split()
-            atomic_write_bytes(target, body)
-            state.forget(target)  # a merged body has no ETag to revalidate
-            if borough is not _NO_SIDECAR:
-                write_sidecar(target, borough, str(request.url))  # type: ignore[arg-type]
-            return _done(
-                downloader, FileOutcome(source, request.label, "fetched", target, note, len(body))
-            )
+            staged = Staged.beside(target)
+            try:
+                staged.path.write_bytes(body)
+            except BaseException:
+                staged.discard()
+                raise
+            result = Download(staged, str(request.url), len(body), etag=None, last_modified=None)
         if result == NOT_MODIFIED:
             if borough is not _NO_SIDECAR and not sidecar_path(target).exists():
-                write_sidecar(target, borough, request.url)  # type: ignore[arg-type]
+                write_sidecar(ctx, target, borough, request.url)  # type: ignore[arg-type]
             return _done(
                 downloader,
                 FileOutcome(source, request.label, "unchanged", target, "not modified (HTTP 304)"),
             )
         assert isinstance(result, Download)
-        install(result, target)
-        if borough is not _NO_SIDECAR:
-            write_sidecar(target, borough, result.url)  # type: ignore[arg-type]
-        state.record(target, result.url, result.etag, result.last_modified)
+        try:
+            kept = _check_and_install(ctx, request, result, target, borough, loadable)
+        finally:
+            result.discard()
+        if kept:
+            return _done(downloader, FileOutcome(source, request.label, "unchanged", target, kept))
+        if note:
+            state.forget(target)  # a merged body has no ETag to revalidate
+        else:
+            state.record(target, result.url, result.etag, result.last_modified)
         return _done(
             downloader,
             FileOutcome(
-                source, request.label, "fetched", target, f"{result.size:,} bytes", result.size
+                source,
+                request.label,
+                "fetched",
+                target,
+                note or f"{result.size:,} bytes",
+                result.size,
             ),
         )
-    except DownloadFailed as exc:
+    except (DownloadFailed, UnsafePath) as exc:
         return _done(downloader, FileOutcome(source, request.label, "failed", target, str(exc)))
     except OSError as exc:
         reason = f"cannot write {getattr(exc, 'filename', None) or target}: {exc.strerror or exc}"
         return _done(downloader, FileOutcome(source, request.label, "failed", target, reason))
+
+
+def _check_and_install(
+    ctx: FetchContext,
+    request: Request,
+    download: Download,
+    target: Path,
+    borough: object,
+    loadable: bool,
+) -> str:
+    """Install a staged download unless the loader refuses it or the installed file holds a
+    newer release. Returns "" when installed, else why the installed file was kept."""
+    staged = download.path
+    sidecar = borough is not _NO_SIDECAR
+    if sidecar:  # the loader reads the borough from it, so it is staged and checked too
+        sidecar_path(staged).write_bytes(sidecar_bytes(borough, download.url))  # type: ignore[arg-type]
+    if loadable:
+        config = ctx.loaded.config
+        try:
+            offered = loader_verdict(staged, config, use_cache=False)
+        except ContentProblem as exc:
+            raise DownloadFailed(_as_downloaded(str(exc), download.staged, target)) from None
+        if not offered.format.startswith(request.format):
+            raise DownloadFailed(
+                f"expected a {request.format}* file; its header is that of {offered.format} "
+                f"(from {download.url})"
+            )
+        installed = _installed_release(target, config)
+        if offered.release is not None and installed is not None and offered.release < installed:
+            return (
+                f"kept the installed release to {installed:%Y-%m}; the server offered one to "
+                f"{offered.release:%Y-%m}"
+            )
+    install(staged, target)
+    if sidecar:
+        install(sidecar_path(staged), sidecar_path(target))
+    return ""
+
+
+def _installed_release(target: Path, config) -> date | None:
+    """The release of the file in place; None when there is none or it no longer loads (then
+    anything the loader accepts is better)."""
+    if not target.is_file():
+        return None
+    try:
+        return loader_verdict(target, config).release
+    except ContentProblem:
+        return None
+
+
+def _as_downloaded(message: str, staged: Staged, target: Path) -> str:
+    """The loader's line about a staged file, naming the download rather than a hidden path."""
+    message = message.replace(str(staged.path), f"downloaded {target.name}")
+    return message.replace(str(staged.folder) + os.sep, "downloaded ")
 
 
 def _done(downloader: Downloader, outcome: FileOutcome) -> FileOutcome:
@@ -185,6 +268,10 @@ def fetch_datastore(ctx: FetchContext, name: str, dry_run: bool) -> FileOutcome:
         return outcome
     url = resolve_url(ctx.settings.london_datastore.base_url, file.url)
     if dry_run:
+        try:
+            inside(ctx.data_dir, target)
+        except UnsafePath as exc:
+            return FileOutcome(name, name, "failed", target, str(exc))
         return FileOutcome(name, name, "planned", target, f"GET {url}")
-    request = Request(label=name, url=url, kind="csv", check=csv_check(file.format))
+    request = Request(label=name, url=url, kind="csv", check=csv_check(), format=file.format)
     return fetch_file(ctx, name, request, target)

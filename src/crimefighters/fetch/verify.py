@@ -1,22 +1,30 @@
 """Checks a downloaded body must pass before it may replace the previous copy.
 
 A server that is down often still answers ``200 OK`` with an HTML error or login page; a proxy
-may cut a body short. So: the content type must fit what was asked for, HTML is refused
-whatever its label, a CSV's header must be one the project's loaders recognise (by the same
-``detect_format`` the loader uses) and its last row complete, and JSON must parse and have the
-shape the endpoint documents.
-"""
+may cut a body short. So, first the quick checks as the body arrives: the content type must fit
+what was asked for, HTML is refused whatever its label, a CSV must have rows and a complete last
+row, and JSON must parse and have the shape the endpoint documents (dates included, to the
+character). Then the last word: ``loader_verdict`` loads the staged file with the real loader
+(``crimefighters.data``, nothing below it), so a file the app would refuse (an unknown header,
+a missing or repeated month, an unknown borough, "n/a" in a count) is never installed, and the
+format the loader detects must be the one the source is configured for."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crimefighters.errors import DataError
+from crimefighters.errors import CrimefightersError
+
+if TYPE_CHECKING:
+    from crimefighters.config.models import Config
 
 CSV_TYPES = {
     "text/csv",
@@ -76,25 +84,12 @@ def _not_empty_or_html(path: Path) -> bytes:
     return head
 
 
-def csv_check(expected_format: str = "") -> Callable[[Path], None]:
-    """A check that the file is a CSV some loader reads, of the expected format family."""
+def csv_check() -> Callable[[Path], None]:
+    """A quick check, before the loader: a CSV with rows that is not cut short. Which format it
+    is, and whether every row is sound, is the loader's word (``loader_verdict``)."""
 
     def check(path: Path) -> None:
-        from crimefighters.data.formats import registry
-        from crimefighters.data.store import detect_format
-
-        head = _not_empty_or_html(path)
-        first = head.split(b"\n", 1)[0] + b"\n"
-        try:
-            fmt = detect_format(path, first, registry())
-        except DataError as exc:
-            reason = str(exc).split(": ", 1)[-1]
-            raise ContentProblem(f"not a file the loaders recognise: {reason}") from None
-        if expected_format and not fmt.name.startswith(expected_format):
-            raise ContentProblem(
-                f"expected a {expected_format}* file; its header is that of {fmt.name}"
-            )
-        _check_last_row(path, head)
+        _check_last_row(path, _not_empty_or_html(path))
 
     return check
 
@@ -139,13 +134,29 @@ def _records(value: Any, what: str, required: tuple[str, ...]) -> list[dict]:
     return value
 
 
+_DAY = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
 def validate_shape(shape: str, value: Any) -> None:
-    """Raise ContentProblem unless ``value`` has the documented shape of the endpoint."""
+    """Raise ContentProblem unless ``value`` has the documented shape of the endpoint.
+
+    Dates are checked to the character: a month name from the server becomes part of a path
+    (``police_uk/<force>/<month>/``), so ``"/tmp/ab"`` or ``"../.."`` must never get through."""
     if shape == "crime-last-updated":
-        if not isinstance(value, dict) or not isinstance(value.get("date"), str):
-            raise ContentProblem('expected {"date": "YYYY-MM-DD"} from crime-last-updated')
+        date = value.get("date") if isinstance(value, dict) else None
+        # The API documents an ISO date ("the day is not relevant"); allow a time after it
+        if not isinstance(date, str) or not _DAY.fullmatch(date.split("T", 1)[0]):
+            raise ContentProblem(
+                f'expected {{"date": "YYYY-MM-DD"}} from crime-last-updated; got {_short(value)}'
+            )
     elif shape == "crimes-street-dates":
-        _records(value, "months", ("date",))
+        for index, item in enumerate(_records(value, "months", ("date",))):
+            date = item["date"]
+            if not isinstance(date, str) or not _MONTH.fullmatch(date):
+                raise ContentProblem(
+                    f"crimes-street-dates item {index}: expected a month YYYY-MM; got {_short(date)}"
+                )
     elif shape in ("crimes-street", "crimes-no-location"):
         _records(value, "crimes", ("id", "category", "month"))
     elif shape == "outcomes-at-location":
@@ -157,6 +168,11 @@ def validate_shape(shape: str, value: Any) -> None:
         raise ValueError(shape)
 
 
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=True, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def json_check(shape: str) -> Callable[[Path], None]:
     def check(path: Path) -> None:
         validate_shape(shape, _load_json(path))
@@ -166,3 +182,32 @@ def json_check(shape: str) -> Callable[[Path], None]:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_bytes())
+
+
+# --- the loader's own verdict ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    format: str  # the loader's name for the format it detected, e.g. "mps_borough_upper"
+    release: date | None  # the last month the file covers; None for a file with no rows
+
+
+def loader_verdict(path: Path, config: Config, use_cache: bool = True) -> Verdict:
+    """Load ``path`` exactly as the app loads a data folder (``crimefighters.data``). Raises
+    ``ContentProblem`` with the loader's one line when the loader refuses the file.
+
+    Any exception counts as a refusal: the file came from the network, and a loader that
+    crashes on it must not leave it in the data folder for the next ``scan`` to crash on."""
+    from crimefighters.data import load_dataset
+
+    try:
+        dataset = load_dataset([path], config, use_cache=use_cache)
+    except CrimefightersError as exc:
+        raise ContentProblem(str(exc)) from None
+    except Exception as exc:
+        raise ContentProblem(
+            f"{path}: the loader could not read it ({type(exc).__name__}: {exc})"
+        ) from None
+    [report] = dataset.report.files
+    return Verdict(report.format, report.last_month)
