@@ -100,6 +100,35 @@ class Target(Strict):
     label: str = ""
 
 
+class DashboardSeries(Strict):
+    """MPS Monthly Crime Dashboard series that supply a measure: category -> Crime Subtypes.
+
+    Subtype names are matched ignoring case and spacing (their capitals differ by borough).
+    Subtypes listed under one category are added up, so list together only series that never
+    overlap (TNO victim based + non victim based), never hate-crime strands or knife sub-series.
+    A count measure takes the ``counts`` rows; a proportion is positive outcomes / offences.
+    """
+
+    categories: dict[str, list[str]] = Field(min_length=1)
+    counts: Literal["offences", "positive_outcomes"] = "offences"
+
+    @model_validator(mode="after")
+    def _each_subtype_once(self) -> DashboardSeries:
+        seen: dict[str, str] = {}
+        for category, subtypes in self.categories.items():
+            if not subtypes:
+                raise ValueError(f"category {category!r} lists no Crime Subtype")
+            for subtype in subtypes:
+                key = " ".join(subtype.split()).casefold()
+                if key in seen:
+                    raise ValueError(
+                        f"Crime Subtype {subtype!r} is listed under both {seen[key]!r} and "
+                        f"{category!r}; it would be counted twice"
+                    )
+                seen[key] = category
+        return self
+
+
 class Measure(Strict):
     id: str
     label: str
@@ -127,6 +156,17 @@ class Measure(Strict):
     )
     key: bool = Field(default=False, description="show in the London overview and key processes")
     description: str = ""
+    dashboard: DashboardSeries | None = Field(
+        default=None, description="MPS Monthly Crime Dashboard series that supply this measure"
+    )
+
+    @model_validator(mode="after")
+    def _dashboard_kind(self) -> Measure:
+        if self.dashboard is not None and self.kind not in ("count", "proportion"):
+            raise ValueError(
+                f"dashboard series give counts or positive outcome rates; {self.id!r} is a {self.kind}"
+            )
+        return self
 
     @field_validator("id")
     @classmethod
@@ -157,9 +197,14 @@ class PriorityDefinition(Strict):
     label: str
     measure: str = "recorded_crime"
     kind: Literal["local", "high_harm"]
-    # data-format family (mps_old, mps_new, mps_upper, police_uk, generic) -> filter
-    filters: dict[Literal["mps_old", "mps_new", "police_uk", "generic"], CategoryFilter] = {}
+    # data-format family (mps_old, mps_new, police_uk, mps_dashboard, generic) -> filter
+    filters: dict[
+        Literal["mps_old", "mps_new", "police_uk", "mps_dashboard", "generic"], CategoryFilter
+    ] = {}
     direction: Direction | None = None
+    # A proportion measure over which the same filters give this priority's positive outcome
+    # rate (e.g. knife crime positive outcomes / knife crime offences), shown beside it.
+    outcome_rate: str | None = None
     note: str = ""
 
 
@@ -468,7 +513,21 @@ class Config(Strict):
         priority_ids = {p.id for p in self.priorities.definitions}
         for p in self.priorities.definitions:
             if p.measure not in measure_ids:
-                problems.append(f"priority {p.id!r} uses measure {p.measure!r}, which is not defined")
+                problems.append(
+                    f"priority {p.id!r} uses measure {p.measure!r}, which is not defined"
+                )
+            if p.outcome_rate is not None:
+                rate = next((m for m in self.measures if m.id == p.outcome_rate), None)
+                if rate is None:
+                    problems.append(
+                        f"priority {p.id!r} takes its outcome rate from measure {p.outcome_rate!r}, "
+                        "which is not defined"
+                    )
+                elif rate.kind != "proportion":
+                    problems.append(
+                        f"priority {p.id!r}: outcome_rate {p.outcome_rate!r} is a {rate.kind}, "
+                        "expected a proportion"
+                    )
         for pid in [*self.priorities.high_harm, *self.priorities.always_local]:
             if pid not in priority_ids:
                 problems.append(f"priority {pid!r} is listed but not defined")
@@ -531,7 +590,10 @@ class Config(Strict):
         for entry in self.priorities.boroughs:
             if entry.borough == borough:
                 chosen = list(entry.local)
-        return [*self.priorities.always_local, *[p for p in chosen if p not in self.priorities.always_local]]
+        return [
+            *self.priorities.always_local,
+            *[p for p in chosen if p not in self.priorities.always_local],
+        ]
 
     def themes_for(self, month: date) -> list[str]:
         for block in self.themes.schedule:

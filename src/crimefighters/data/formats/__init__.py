@@ -30,6 +30,7 @@ def registry() -> list[FileFormat]:
     from crimefighters.data.formats import (
         generic,
         kaggle_lsoa,
+        mps_dashboard,
         mps_wide,
         pas,
         police_uk,
@@ -37,6 +38,6 @@ def registry() -> list[FileFormat]:
     )
 
     formats: list[FileFormat] = []
-    for module in (mps_wide, generic, police_uk, police_uk_api, pas, kaggle_lsoa):
+    for module in (mps_wide, generic, police_uk, police_uk_api, pas, kaggle_lsoa, mps_dashboard):
         formats.extend(module.FORMATS)
     return formats
