@@ -58,10 +58,19 @@ class PseudoBorough(Strict):
     note: str = ""
 
 
+class Placement(Strict):
+    """Placing records that carry only coordinates (stop and search) in a borough."""
+
+    max_distance_m: float = Field(
+        default=500.0, gt=0, le=5000, description="farthest street crime a record may be placed by"
+    )
+
+
 class Geography(Strict):
     bcus: list[BCU]
     boroughs: list[Borough]
     pseudo_boroughs: list[PseudoBorough] = []
+    placement: Placement = Placement()
 
     @model_validator(mode="after")
     def _check(self) -> Geography:
@@ -142,6 +151,7 @@ class Measure(Strict):
         "criminal_justice",
         "crime_recording",
         "anti_social_behaviour",
+        "stop_and_search",
     ]
     kind: MeasureKind
     unit: str = ""

@@ -23,7 +23,7 @@ import polars as pl
 from crimefighters.cache import code_fingerprint, key_of, load_frames, store_frames
 from crimefighters.config.models import Config, normalise_name
 from crimefighters.data.categories import normalise_categories
-from crimefighters.data.formats import FileFormat, registry
+from crimefighters.data.formats import FileFormat, registry, with_companions
 from crimefighters.data.formats.tabular import binary_header
 from crimefighters.data.schema import (
     OBSERVATION_SCHEMA,
@@ -285,7 +285,7 @@ def _drop_stub_months(parsed: ParsedFile, frame: pl.DataFrame, report: LoadRepor
 
 def load_dataset(paths: list[str | Path], config: Config, use_cache: bool = True) -> Dataset:
     files = expand_paths([Path(p) for p in paths])
-    keyed = [file_key(path, config) for path in files]
+    keyed = with_companions(files, [file_key(path, config) for path in files])
     dataset_key = key_of(
         [str(p) for p in files],
         [k for k, _, _ in keyed],

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import polars as pl
 
-from crimefighters.config.models import Config, normalise_name
+from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
 from crimefighters.data.formats.tabular import (
     Table,
@@ -49,6 +49,8 @@ from crimefighters.data.formats.tabular import (
     as_date,
     as_month,
     as_text,
+    canonical_boroughs,
+    one_spelling,
     read_table,
     refuse_first,
     snake,
@@ -90,7 +92,7 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     tables = read_table(path, data, accepts)
     frame = pl.concat([_validated(table) for table in tables], how="vertical_relaxed")
     warnings: list[str] = []
-    boroughs = frame.filter(pl.col("area_type").str.to_lowercase() == "borough")
+    boroughs = one_spelling(frame.filter(pl.col("area_type").str.to_lowercase() == "borough"), config, "borough_snt")
     _report_other_areas(frame, boroughs, config, warnings)
     _report_refresh_dates(boroughs, warnings)
     if boroughs.height == 0:
@@ -223,8 +225,8 @@ def _one_count_per_key(
 
 def _with_zeros(cells: pl.DataFrame, config: Config, warnings: list[str]) -> pl.DataFrame:
     """Write the zeros the dashboard leaves out, within each series' published months."""
-    canonical = _borough_names(config)
-    names = [n for n in cells["borough_snt"].unique().to_list() if normalise_name(n) in canonical]
+    canonical = set(canonical_boroughs(config))
+    names = [n for n in cells["borough_snt"].unique().to_list() if n in canonical]
     places = pl.DataFrame({"borough_snt": names}, schema={"borough_snt": pl.String})
     spans = cells.group_by("subtype_key", "measure").agg(
         first=pl.col("month").min(), last=pl.col("month").max()
@@ -245,10 +247,6 @@ def _with_zeros(cells: pl.DataFrame, config: Config, warnings: list[str]) -> pl.
     pseudo = cells.join(places, on="borough_snt", how="anti")
     filled = filled.with_columns(pl.col("count").fill_null(0)).select(cells.columns)
     return pl.concat([filled, pseudo.select(cells.columns)], how="vertical_relaxed")
-
-
-def _borough_names(config: Config) -> set[str]:
-    return {normalise_name(s) for b in config.geography.boroughs for s in [b.name, *b.aliases]}
 
 
 def _mapping(config: Config) -> pl.DataFrame:

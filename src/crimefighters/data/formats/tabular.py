@@ -200,3 +200,22 @@ def as_count(column: str, dtype: pl.DataType) -> pl.Expr:
 
 def as_text(column: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(column).cast(pl.String).str.strip_chars().fill_null("")
+
+
+def one_spelling(frame: pl.DataFrame, config, column: str = "borough_raw") -> pl.DataFrame:
+    """Every spelling of a borough or pseudo-borough turned into its configured name, before
+    rows are added up, so 'Brent' and 'Brent ' are one borough (unknown names are left for the
+    store to refuse with their line)."""
+    from crimefighters.data.store import BoroughResolver
+
+    lookup = BoroughResolver(config).table(frame[column].unique().to_list())
+    mapping = {
+        r["borough_raw"]: r["borough"]
+        for r in lookup.iter_rows(named=True)
+        if r["borough"] is not None
+    }
+    return frame.with_columns(pl.col(column).replace(mapping))
+
+
+def canonical_boroughs(config) -> list[str]:
+    return [b.name for b in config.geography.boroughs]
