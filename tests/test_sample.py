@@ -248,6 +248,12 @@ REAL_DATA_ONLY = {
     "knife_crime_outcome_rate",
     "gun_crime_outcome_rate",
     "knife_injury_victims",
+    "homicide_victims",  # MPS homicide victims
+    "stop_and_search",  # data.police.uk stop and search
+    "stop_and_search_arrest_rate",
+    "business_crime_offences",  # MPS business crime dashboard
+    "business_crime_positive_outcomes",
+    "vawg_offences",  # MPS VAWG dashboard
 }
 
 

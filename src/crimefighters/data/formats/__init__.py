@@ -56,8 +56,10 @@ def registry() -> list[FileFormat]:
     from crimefighters.data.formats import (
         generic,
         kaggle_lsoa,
+        mps_business_crime,
         mps_dashboard,
         mps_homicides,
+        mps_vawg,
         mps_wide,
         pas,
         police_uk,
@@ -73,8 +75,10 @@ def registry() -> list[FileFormat]:
         police_uk_api,
         pas,
         kaggle_lsoa,
+        mps_business_crime,
         mps_dashboard,
         mps_homicides,
+        mps_vawg,
         stop_and_search,
     ):
         formats.extend(module.FORMATS)

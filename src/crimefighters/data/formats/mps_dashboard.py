@@ -92,7 +92,9 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     tables = read_table(path, data, accepts)
     frame = pl.concat([_validated(table) for table in tables], how="vertical_relaxed")
     warnings: list[str] = []
-    boroughs = one_spelling(frame.filter(pl.col("area_type").str.to_lowercase() == "borough"), config, "borough_snt")
+    boroughs = one_spelling(
+        frame.filter(pl.col("area_type").str.to_lowercase() == "borough"), config, "borough_snt"
+    )
     _report_other_areas(frame, boroughs, config, warnings)
     _report_refresh_dates(boroughs, warnings)
     if boroughs.height == 0:

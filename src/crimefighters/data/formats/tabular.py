@@ -219,3 +219,27 @@ def one_spelling(frame: pl.DataFrame, config, column: str = "borough_raw") -> pl
 
 def canonical_boroughs(config) -> list[str]:
     return [b.name for b in config.geography.boroughs]
+
+
+def fill_zeros(
+    counts: pl.DataFrame, series: list[str], config, borough: str = "borough_raw"
+) -> tuple[pl.DataFrame, int]:
+    """Publishers leave zero rows out. Write them: for every configured borough in the file,
+    each series (``series`` columns) gets every month from its first to its last in the file,
+    0 where the file has no row. ``counts`` has ``month``, ``value`` and ``line``; rows of
+    pseudo-boroughs are kept as they are. Returns the frame and how many zeros were written."""
+    canonical = set(canonical_boroughs(config))
+    places = [n for n in counts[borough].unique().to_list() if n in canonical]
+    spans = counts.group_by(series).agg(first=pl.col("month").min(), last=pl.col("month").max())
+    grid = (
+        spans.with_columns(month=pl.date_ranges("first", "last", interval="1mo"))
+        .explode("month")
+        .drop("first", "last")
+        .join(pl.DataFrame({borough: places}, schema={borough: pl.String}), how="cross")
+    )
+    keys = [borough, "month", *series]
+    filled = grid.join(counts, on=keys, how="left")
+    zeros = filled.filter(pl.col("value").is_null()).height
+    filled = filled.with_columns(pl.col("value").fill_null(0)).select(counts.columns)
+    others = counts.filter(~pl.col(borough).is_in(places))
+    return pl.concat([filled, others.select(counts.columns)], how="vertical_relaxed"), zeros
