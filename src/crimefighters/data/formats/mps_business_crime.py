@@ -76,16 +76,16 @@ def parse_offences(path: Path, data: bytes, config: Config) -> ParsedFile:
 
 def parse_outcomes(path: Path, data: bytes, config: Config) -> ParsedFile:
     frame, label, warnings = _read(path, data, OUTCOMES, "outcome_count")
-    flag = frame["positive_outcome"].str.to_uppercase()
-    frame = frame.with_columns(positive_outcome=flag)
+    flag = pl.col("positive_outcome").str.to_uppercase()
     refuse_first(
         path,
         frame,
-        ~pl.col("positive_outcome").is_in(["Y", "N"]),
+        ~flag.is_in(["Y", "N"]),
         "positive_outcome",
         label["positive_outcome"],
         "expected Y or N",
     )
+    frame = frame.with_columns(positive_outcome=flag)
     others = int(frame.filter(pl.col("positive_outcome") == "N")["count"].sum())
     positive = frame.filter(pl.col("positive_outcome") == "Y")
     warnings.append(
