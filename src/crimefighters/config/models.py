@@ -362,7 +362,8 @@ class RecordingBreak(Strict):
     month: MonthStr
     label: str
     categories: list[str] = Field(
-        default=[], description="case-insensitive categories/priorities affected; empty = all"
+        default=[],
+        description="case-insensitive categories, priority ids or measure ids affected; empty = all",
     )
     rebase: bool = False
 

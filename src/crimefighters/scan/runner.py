@@ -198,15 +198,17 @@ def _with_method_flags(series: pl.DataFrame, config: Config, requested: list[str
 def _break_table(series: pl.DataFrame, config: Config) -> pl.DataFrame:
     """(series keys, break month, label, rebase) for every break that applies to a series.
 
-    A break with no categories applies to every series; otherwise to series whose category or
-    priority id is listed (ignoring case).
+    A break with no categories applies to every series; otherwise to series whose category,
+    priority id or measure id is listed (ignoring case).
     """
     keys = series.select(*SERIES_KEYS, "priority_id").unique()
     frames = []
     for b in config.scan.recording_breaks:
         names = [c.lower() for c in b.categories]
         applies = keys if not names else keys.filter(
-            pl.col("category").str.to_lowercase().is_in(names) | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
+            pl.col("category").str.to_lowercase().is_in(names)
+            | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
+            | pl.col("measure").str.to_lowercase().is_in(names)
         )
         frames.append(
             applies.select(SERIES_KEYS).with_columns(
