@@ -485,3 +485,74 @@ def test_a_damaged_parquet_file_is_refused_in_one_line(tmp_path, capsys, real):
     err = capsys.readouterr().err
     assert err.startswith(f"crimefighters: error: {path}: damaged Parquet file")
     assert err.count("\n") == 1
+
+
+JDEVS = "mps_borough_crime/recent_24m/MPS_Borough_Level_Crime_24m__202401-202512__JDevs.csv"
+
+
+@pytest.fixture(scope="module")
+def lambeth_scan(real, config):
+    from crimefighters.scan.runner import run_scan
+
+    dataset = load_dataset([real / JDEVS, real / OTHER, real / KNIFE], config, use_cache=False)
+    return run_scan(dataset.observations, config, date(2025, 7, 1), boroughs=["Lambeth"])
+
+
+def test_lambeths_high_harm_priorities_have_numbers_states_and_outcome_rates(lambeth_scan, real):
+    priorities = lambeth_scan.priorities.filter(pl.col("borough") == "Lambeth")
+    rows = {r["priority_id"]: r for r in priorities.iter_rows(named=True)}
+    raw = pl.read_parquet(real / OTHER).filter(
+        (pl.col("area_type") == "Borough")
+        & (pl.col("borough_snt") == "Lambeth")
+        & (pl.col("month_year").dt.date() == date(2025, 7, 1))
+    )
+
+    def raw_count(subtype: str, measure: str) -> int:
+        return int(
+            raw.filter(
+                (pl.col("crime_subtype").str.to_lowercase() == subtype.lower())
+                & (pl.col("measure") == measure)
+            )["count"].sum()
+        )
+
+    for priority, subtype in (
+        ("domestic_abuse", "Domestic Abuse"),
+        ("hate_crime", "Racist and Religious Crime"),
+        ("gun_crime", "Gun Crime"),
+    ):
+        row = rows[priority]
+        assert row["state"] != "no data" and row["available"]
+        assert row["value"] == raw_count(subtype, "Offences")
+        assert row["outcome_rate"] == pytest.approx(
+            raw_count(subtype, "Positive Outcomes") / raw_count(subtype, "Offences")
+        )
+        assert row["outcome_rate_state"] is not None
+        assert row["outcome_rate_provisional"]  # July 2025 is within 3 months of the release
+    knife = rows["knife_crime"]  # from the newer knife release: not provisional in July 2025
+    assert (
+        knife["value"] > 0
+        and knife["outcome_rate"] is not None
+        and not knife["outcome_rate_provisional"]
+    )
+
+
+def test_an_outcome_rate_keeps_its_own_direction_beside_a_priority_that_overrides_it(lambeth_scan):
+    status = lambeth_scan.status.filter(
+        (pl.col("area") == "Lambeth") & (pl.col("level") == "priority")
+    )
+    directions = {
+        (r["measure"], r["category"]): r["direction"] for r in status.iter_rows(named=True)
+    }
+    assert directions[("knife_crime_offences", "Knife crime")] == "down"
+    assert directions[("knife_crime_outcome_rate", "Knife crime")] == "up"
+    assert directions[("domestic_abuse_offences", "Domestic abuse")] == "neutral"
+
+
+def test_the_connect_break_is_noted_on_domestic_abuse_and_positive_outcome_series(lambeth_scan):
+    status = lambeth_scan.status.filter(pl.col("area") == "Lambeth")
+    notes = {
+        (r["measure"], r["category"]): r["break_note"] or "" for r in status.iter_rows(named=True)
+    }
+    assert "CONNECT" in notes[("domestic_abuse_offences", "Domestic abuse")]
+    assert "CONNECT" in notes[("positive_outcome_rate", "Total notifiable offences")]
+    assert "CONNECT" not in notes[("knife_crime_offences", "Knife crime")]
