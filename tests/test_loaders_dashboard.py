@@ -556,3 +556,14 @@ def test_the_connect_break_is_noted_on_domestic_abuse_and_positive_outcome_serie
     assert "CONNECT" in notes[("domestic_abuse_offences", "Domestic abuse")]
     assert "CONNECT" in notes[("positive_outcome_rate", "Total notifiable offences")]
     assert "CONNECT" not in notes[("knife_crime_offences", "Knife crime")]
+
+
+def test_a_damaged_workbook_is_refused_in_one_line(tmp_path, capsys, lambeth_southwark):
+    whole = tmp_path / "whole.xlsx"
+    published_layout(lambeth_southwark.head(20)).write_excel(whole)
+    path = tmp_path / "dashboard.xlsx"
+    path.write_bytes(whole.read_bytes()[:2000])
+    assert main(["data", "info", "--data", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"crimefighters: error: {path}: not a readable XLSX workbook")
+    assert err.count("\n") == 1
