@@ -115,3 +115,19 @@ def test_config_check_prints_ok_or_every_problem(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("crimefighters: error:") and "measures.yaml:2" in err and "lower_snake_case" in err
     assert "Traceback" not in err
+
+
+def test_a_dashboard_subtype_under_two_categories_is_refused(tmp_path):
+    text = (Path(__file__).parent.parent / "config" / "measures.yaml").read_text(encoding="utf-8")
+    text = text.replace("        Racist hate crime: [Racist Crime]", "        Racist hate crime: [Racist Crime, Hate crime]", 1)
+    (tmp_path / "measures.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="'Hate crime' is listed under both 'Hate crime \\(all strands\\)' and 'Racist hate crime'"):
+        load_config(tmp_path)
+
+
+def test_a_priority_outcome_rate_must_be_a_proportion(tmp_path):
+    text = (Path(__file__).parent.parent / "config" / "priorities.yaml").read_text(encoding="utf-8")
+    text = text.replace("outcome_rate: knife_crime_outcome_rate", "outcome_rate: knife_crime_offences", 1)
+    (tmp_path / "priorities.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="priority 'knife_crime': outcome_rate 'knife_crime_offences' is a count"):
+        load_config(tmp_path)

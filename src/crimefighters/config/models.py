@@ -58,10 +58,19 @@ class PseudoBorough(Strict):
     note: str = ""
 
 
+class Placement(Strict):
+    """Placing records that carry only coordinates (stop and search) in a borough."""
+
+    max_distance_m: float = Field(
+        default=500.0, gt=0, le=5000, description="farthest street crime a record may be placed by"
+    )
+
+
 class Geography(Strict):
     bcus: list[BCU]
     boroughs: list[Borough]
     pseudo_boroughs: list[PseudoBorough] = []
+    placement: Placement = Placement()
 
     @model_validator(mode="after")
     def _check(self) -> Geography:
@@ -100,6 +109,35 @@ class Target(Strict):
     label: str = ""
 
 
+class DashboardSeries(Strict):
+    """MPS Monthly Crime Dashboard series that supply a measure: category -> Crime Subtypes.
+
+    Subtype names are matched ignoring case and spacing (their capitals differ by borough).
+    Subtypes listed under one category are added up, so list together only series that never
+    overlap (TNO victim based + non victim based), never hate-crime strands or knife sub-series.
+    A count measure takes the ``counts`` rows; a proportion is positive outcomes / offences.
+    """
+
+    categories: dict[str, list[str]] = Field(min_length=1)
+    counts: Literal["offences", "positive_outcomes"] = "offences"
+
+    @model_validator(mode="after")
+    def _each_subtype_once(self) -> DashboardSeries:
+        seen: dict[str, str] = {}
+        for category, subtypes in self.categories.items():
+            if not subtypes:
+                raise ValueError(f"category {category!r} lists no Crime Subtype")
+            for subtype in subtypes:
+                key = " ".join(subtype.split()).casefold()
+                if key in seen:
+                    raise ValueError(
+                        f"Crime Subtype {subtype!r} is listed under both {seen[key]!r} and "
+                        f"{category!r}; it would be counted twice"
+                    )
+                seen[key] = category
+        return self
+
+
 class Measure(Strict):
     id: str
     label: str
@@ -113,6 +151,7 @@ class Measure(Strict):
         "criminal_justice",
         "crime_recording",
         "anti_social_behaviour",
+        "stop_and_search",
     ]
     kind: MeasureKind
     unit: str = ""
@@ -127,6 +166,17 @@ class Measure(Strict):
     )
     key: bool = Field(default=False, description="show in the London overview and key processes")
     description: str = ""
+    dashboard: DashboardSeries | None = Field(
+        default=None, description="MPS Monthly Crime Dashboard series that supply this measure"
+    )
+
+    @model_validator(mode="after")
+    def _dashboard_kind(self) -> Measure:
+        if self.dashboard is not None and self.kind not in ("count", "proportion"):
+            raise ValueError(
+                f"dashboard series give counts or positive outcome rates; {self.id!r} is a {self.kind}"
+            )
+        return self
 
     @field_validator("id")
     @classmethod
@@ -157,9 +207,14 @@ class PriorityDefinition(Strict):
     label: str
     measure: str = "recorded_crime"
     kind: Literal["local", "high_harm"]
-    # data-format family (mps_old, mps_new, mps_upper, police_uk, generic) -> filter
-    filters: dict[Literal["mps_old", "mps_new", "police_uk", "generic"], CategoryFilter] = {}
+    # data-format family (mps_old, mps_new, police_uk, mps_dashboard, generic) -> filter
+    filters: dict[
+        Literal["mps_old", "mps_new", "police_uk", "mps_dashboard", "generic"], CategoryFilter
+    ] = {}
     direction: Direction | None = None
+    # A proportion measure over which the same filters give this priority's positive outcome
+    # rate (e.g. knife crime positive outcomes / knife crime offences), shown beside it.
+    outcome_rate: str | None = None
     note: str = ""
 
 
@@ -353,10 +408,22 @@ class ScanSettings(Strict):
 class RecordingBreak(Strict):
     month: MonthStr
     label: str
+    until: MonthStr | None = Field(
+        default=None,
+        description="a disrupted period, not a step: months from `month` to `until` are not "
+        "compared with anything, and comparisons reaching into them are shown but not flagged",
+    )
     categories: list[str] = Field(
-        default=[], description="case-insensitive categories/priorities affected; empty = all"
+        default=[],
+        description="case-insensitive categories, priority ids or measure ids affected; empty = all",
     )
     rebase: bool = False
+
+    @model_validator(mode="after")
+    def _period(self) -> RecordingBreak:
+        if self.until is not None and parse_month(self.until) < parse_month(self.month):
+            raise ValueError(f"until {self.until} is before month {self.month}")
+        return self
 
 
 ScanSettings.model_rebuild()
@@ -557,7 +624,21 @@ class Config(Strict):
         priority_ids = {p.id for p in self.priorities.definitions}
         for p in self.priorities.definitions:
             if p.measure not in measure_ids:
-                problems.append(f"priority {p.id!r} uses measure {p.measure!r}, which is not defined")
+                problems.append(
+                    f"priority {p.id!r} uses measure {p.measure!r}, which is not defined"
+                )
+            if p.outcome_rate is not None:
+                rate = next((m for m in self.measures if m.id == p.outcome_rate), None)
+                if rate is None:
+                    problems.append(
+                        f"priority {p.id!r} takes its outcome rate from measure {p.outcome_rate!r}, "
+                        "which is not defined"
+                    )
+                elif rate.kind != "proportion":
+                    problems.append(
+                        f"priority {p.id!r}: outcome_rate {p.outcome_rate!r} is a {rate.kind}, "
+                        "expected a proportion"
+                    )
         for pid in [*self.priorities.high_harm, *self.priorities.always_local]:
             if pid not in priority_ids:
                 problems.append(f"priority {pid!r} is listed but not defined")
@@ -620,7 +701,10 @@ class Config(Strict):
         for entry in self.priorities.boroughs:
             if entry.borough == borough:
                 chosen = list(entry.local)
-        return [*self.priorities.always_local, *[p for p in chosen if p not in self.priorities.always_local]]
+        return [
+            *self.priorities.always_local,
+            *[p for p in chosen if p not in self.priorities.always_local],
+        ]
 
     def themes_for(self, month: date) -> list[str]:
         for block in self.themes.schedule:

@@ -204,6 +204,18 @@ _FLAGS: tuple[tuple[str, dict[str, float], str, float], ...] = (
     ("Faith hate crime", {"RACE OR RELIGIOUS AGG PUBLIC FEAR": 0.15}, "summer", 1.08),
 )
 CONNECT_MONTH = date(2024, 3, 1)
+# The measure each flag belongs to (measures.yaml): the MPS Monthly Crime Dashboard's measures
+# where it publishes the flag, flagged_offences for the rest.
+_FLAG_MEASURES = {
+    "Domestic abuse": "domestic_abuse_offences",
+    "Knife crime": "knife_crime_offences",
+    "Gun crime": "gun_crime_offences",
+    "Child sexual exploitation": "flagged_offences",
+}
+
+
+def _flag_measure(category: str) -> str:
+    return _FLAG_MEASURES.get(category, "hate_crime_offences" if "hate crime" in category else "flagged_offences")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,7 +303,7 @@ PLANTED: tuple[PlantedPattern, ...] = (
         "target: latest month below 90%; rate test against last year",
     ),
     PlantedPattern(
-        "southwark_knife_crime_rise", "high_harm_flags.csv", "Southwark", "flagged_offences",
+        "southwark_knife_crime_rise", "high_harm_flags.csv", "Southwark", "knife_crime_offences",
         "Knife crime", date(2026, 2, 1), "yoy_rise", "up", "concern",
         "x1.7 from 2026-02",
         "year on year (3 and 12 months); SPC above the mean",
@@ -595,7 +607,7 @@ def _high_harm(seed: int) -> bytes:
                 return 1.7
             return 1.0
 
-        rows += _count_rows(rng, "flagged_offences", category, base, season, step, planted)
+        rows += _count_rows(rng, _flag_measure(category), category, base, season, step, planted)
     return _generic_csv(rows, with_denominator=False)
 
 
@@ -840,7 +852,7 @@ FILES: dict[str, tuple[str, str]] = {
     "asb.csv": ("generic measure file", "`asb_incidents`"),
     "high_harm_flags.csv": (
         "generic measure file",
-        "`flagged_offences`: " + ", ".join(f"`{c}`" for c, *_ in _FLAGS),
+        "; ".join(f"`{_flag_measure(c)}`: `{c}`" for c, *_ in _FLAGS),
     ),
     "outcomes.csv": (
         "generic measure file",

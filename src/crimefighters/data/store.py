@@ -23,7 +23,8 @@ import polars as pl
 from crimefighters.cache import code_fingerprint, key_of, load_frames, store_frames
 from crimefighters.config.models import Config, normalise_name
 from crimefighters.data.categories import normalise_categories
-from crimefighters.data.formats import FileFormat, registry
+from crimefighters.data.formats import FileFormat, registry, with_companions
+from crimefighters.data.formats.tabular import binary_header
 from crimefighters.data.schema import (
     OBSERVATION_SCHEMA,
     RAW_COLUMNS,
@@ -37,7 +38,7 @@ from crimefighters.errors import DataError
 from crimefighters.files import atomic_write
 from crimefighters.paths import cache_dir
 
-DATA_SUFFIXES = (".csv", ".csv.gz", ".json", ".json.gz", ".txt")
+DATA_SUFFIXES = (".csv", ".csv.gz", ".json", ".json.gz", ".txt", ".parquet", ".xlsx")
 CACHE_LAYOUT = 3  # bump when the cached frame layout changes
 # A month under 10% of the median month is a stub only when the median is this large: with a
 # median of 3 (a sampled file), a month of 0 is chance, not an incomplete extract.
@@ -110,15 +111,17 @@ def expand_paths(paths: list[Path]) -> list[Path]:
             seen.add(resolved)
             unique.append(file)
     if not unique:
-        raise DataError(paths[0] if paths else ".", "no data files found (expected .csv, .csv.gz or .json)")
+        raise DataError(paths[0] if paths else ".", "no data files found (expected .csv, .csv.gz, .json, .parquet or .xlsx)")
     return unique
 
 
 def detect_format(path: Path, data: bytes, formats: list[FileFormat]) -> FileFormat:
     if not data.strip():
         raise DataError(path, "the file is empty")
-    text = decode_text(path, data[:65536] if len(data) > 65536 else data)
-    header = first_line(text.lstrip("\ufeff"))
+    header = binary_header(path, data)  # Parquet and XLSX: their column names
+    if header is None:
+        text = decode_text(path, data[:65536] if len(data) > 65536 else data)
+        header = first_line(text.lstrip("\ufeff"))
     for fmt in formats:
         if fmt.detect(header, path):
             return fmt
@@ -282,7 +285,7 @@ def _drop_stub_months(parsed: ParsedFile, frame: pl.DataFrame, report: LoadRepor
 
 def load_dataset(paths: list[str | Path], config: Config, use_cache: bool = True) -> Dataset:
     files = expand_paths([Path(p) for p in paths])
-    keyed = [file_key(path, config) for path in files]
+    keyed = with_companions(files, [file_key(path, config) for path in files])
     dataset_key = key_of(
         [str(p) for p in files],
         [k for k, _, _ in keyed],

@@ -44,6 +44,11 @@ PRIORITY_COLUMNS: dict[str, pl.DataType] = {
     "finding_id": pl.String(),
     "available": pl.Boolean(),
     "note": pl.String(),
+    # the positive outcome rate over the same filters (PriorityDefinition.outcome_rate)
+    "outcome_rate_measure": pl.String(),
+    "outcome_rate": pl.Float64(),
+    "outcome_rate_state": pl.String(),
+    "outcome_rate_provisional": pl.Boolean(),
 }
 
 
@@ -60,34 +65,12 @@ def priority_rows(config: Config, borough: str, scan_month: date) -> list[dict]:
         seen.add((group, item_id))
         try:
             p = config.priority(item_id)
-            rows.append(
-                {
-                    "group": group,
-                    "order": order,
-                    "priority_id": p.id,
-                    "label": p.label,
-                    "measure": p.measure,
-                    "level": "priority",
-                    "category": p.label,
-                    "note": p.note,
-                }
-            )
+            rows.append({"group": group, "order": order, "priority_id": p.id, "label": p.label, "measure": p.measure, "level": "priority", "category": p.label, "note": p.note, "outcome_rate_measure": p.outcome_rate})
         except KeyError:
             m = config.measure(item_id)
             level = "total" if m.id == "recorded_crime" else "minor"
             category = "Total notifiable offences" if level == "total" else "All"
-            rows.append(
-                {
-                    "group": group,
-                    "order": order,
-                    "priority_id": m.id,
-                    "label": m.label,
-                    "measure": m.id,
-                    "level": level,
-                    "category": category,
-                    "note": m.description,
-                }
-            )
+            rows.append({"group": group, "order": order, "priority_id": m.id, "label": m.label, "measure": m.id, "level": level, "category": category, "note": m.description, "outcome_rate_measure": None})
         order += 1
 
     for pid in config.local_priorities(borough):
@@ -131,6 +114,13 @@ def priority_status(
         upl=pl.col("upl"),
     )
     frame = frame.join(latest, on=keys, how="left")
+    rates = status.filter((pl.col("area_type") == "borough") & (pl.col("level") == "priority")).select(
+        borough=pl.col("area"), outcome_rate_measure=pl.col("measure"), category=pl.col("category"),
+        outcome_rate=pl.col("value"), outcome_rate_state=pl.col("state"), outcome_rate_provisional=pl.col("provisional"),
+    )
+    frame = frame.with_columns(pl.col("outcome_rate_measure").cast(pl.String)).join(
+        rates, on=["borough", "outcome_rate_measure", "category"], how="left"
+    )
     if comparisons.height:
         boroughs_cmp = comparisons.filter(pl.col("area_type") == "borough")
         for window in ("1", "3", "12"):

@@ -359,34 +359,43 @@ def _with_targets(grid: pl.DataFrame, config: Config) -> pl.DataFrame:
 
 
 def _break_table(keys: pl.DataFrame, config: Config) -> pl.DataFrame:
-    """(sid, break month, label, rebase) for every recording break that applies to a series:
-    a break without categories applies to every series, else to series whose category or
-    priority id is listed (ignoring case)."""
+    """(sid, break month, last disrupted month, label, rebase) for every recording break that
+    applies to a series: a break without categories applies to every series, else to series
+    whose category, priority id or measure id is listed (ignoring case). A step change has no
+    last disrupted month; a disrupted period (``until``) has one."""
     frames = []
     for b in config.scan.recording_breaks:
         names = [c.lower() for c in b.categories]
-        applies = (
-            keys
-            if not names
-            else keys.filter(
-                pl.col("category").str.to_lowercase().is_in(names)
-                | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
-            )
+        applies = keys if not names else keys.filter(
+            pl.col("category").str.to_lowercase().is_in(names)
+            | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
+            | pl.col("measure").str.to_lowercase().is_in(names)
         )
         frames.append(
             applies.select("sid").with_columns(
                 break_month=pl.lit(parse_month(b.month)),
+                break_until=pl.lit(parse_month(b.until) if b.until else None, dtype=pl.Date),
                 break_label=pl.lit(b.label),
                 rebase=pl.lit(b.rebase),
             )
         )
-    schema = {
-        "sid": pl.UInt32,
-        "break_month": pl.Date,
-        "break_label": pl.String,
-        "rebase": pl.Boolean,
-    }
+    schema = {"sid": pl.UInt32, "break_month": pl.Date, "break_until": pl.Date, "break_label": pl.String, "rebase": pl.Boolean}
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def _crosses(first: pl.Expr, last: pl.Expr) -> pl.Expr:
+    """A comparison of the months from ``first`` to ``last`` is not comparable across a step
+    change inside it, nor when it reaches into a disrupted period."""
+    step = pl.col("break_until").is_null() & (pl.col("break_month") > first) & (pl.col("break_month") <= last)
+    period = pl.col("break_until").is_not_null() & (pl.col("break_month") <= last) & (pl.col("break_until") >= first)
+    return step | period
+
+
+def _break_note(prefix: str) -> pl.Expr:
+    span = pl.when(pl.col("break_until").is_null()).then(pl.col("break_month").dt.strftime("%Y-%m")).otherwise(
+        pl.format("{} to {}", pl.col("break_month").dt.strftime("%Y-%m"), pl.col("break_until").dt.strftime("%Y-%m"))
+    )
+    return pl.format(prefix + " {} ({})", pl.col("break_label"), span).str.join("; ")
 
 
 # --- SPC as of each month ---------------------------------------------------------------------------
@@ -579,17 +588,9 @@ def _across_breaks(tests: pl.DataFrame, breaks: pl.DataFrame) -> pl.DataFrame:
     ).unique()  # fmt: skip
     crossing = (
         spans.join(breaks, on="sid")
-        .filter(
-            (pl.col("break_month") > pl.col("_first")) & (pl.col("break_month") <= pl.col("asof"))
-        )
+        .filter(_crosses(pl.col("_first"), pl.col("asof")))
         .group_by("sid", "asof", "method", "window")
-        .agg(
-            break_note=pl.format(
-                "not comparable across {} ({})",
-                pl.col("break_label"),
-                pl.col("break_month").dt.strftime("%Y-%m"),
-            ).str.join("; ")
-        )
+        .agg(break_note=_break_note("not comparable across"))
     )
     return tests.join(crossing, on=["sid", "asof", "method", "window"], how="left").with_columns(
         fired=pl.col("fired") & pl.col("break_note").is_null()
@@ -871,18 +872,9 @@ def _comparisons(
         crossing = (
             frame.select("sid", "window", "previous_start")
             .join(breaks, on="sid")
-            .filter(
-                (pl.col("break_month") > pl.col("previous_start"))
-                & (pl.col("break_month") <= month)
-            )
+            .filter(_crosses(pl.col("previous_start"), pl.lit(month)))
             .group_by("sid", "window")
-            .agg(
-                break_note=pl.format(
-                    "not comparable across {} ({})",
-                    pl.col("break_label"),
-                    pl.col("break_month").dt.strftime("%Y-%m"),
-                ).str.join("; ")
-            )
+            .agg(break_note=_break_note("not comparable across"))
         )
         frame = frame.join(crossing, on=["sid", "window"], how="left")
     else:
@@ -948,15 +940,9 @@ def _status(
     ]
     status = status.with_columns(assurance=pl.Series(assurance, dtype=pl.String))
     window_start = month_add(month, -(config.scan.spc.window - 1))
-    inside = breaks.filter(pl.col("break_month").is_between(month_add(window_start, 1), month))
+    inside = breaks.filter(_crosses(pl.lit(window_start), pl.lit(month)))
     if inside.height:
-        notes = inside.group_by("sid").agg(
-            break_note=pl.format(
-                "the window spans {} ({})",
-                pl.col("break_label"),
-                pl.col("break_month").dt.strftime("%Y-%m"),
-            ).str.join("; ")
-        )
+        notes = inside.group_by("sid").agg(break_note=_break_note("the window spans"))
         status = status.join(notes, on="sid", how="left")
     else:
         status = status.with_columns(break_note=pl.lit(None, dtype=pl.String))

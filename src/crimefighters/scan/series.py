@@ -144,13 +144,15 @@ def _priority_matches(base: pl.DataFrame, config: Config) -> pl.DataFrame:
     rules = []
     whole_measure = []
     for p in config.priorities.definitions:
+        # the priority's own measure, and the positive outcome rate over the same filters
+        measures = [p.measure] if p.outcome_rate is None else [p.measure, p.outcome_rate]
         if not p.filters:
-            whole_measure.append((p.id, p.label, p.measure))
+            whole_measure.extend((p.id, p.label, m) for m in measures)
             continue
         for family, spec in p.filters.items():
             for field, names in (("minor", spec.minor), ("major", spec.major)):
                 for name in _casefolded(names, config):
-                    rules.append((p.id, p.label, p.measure, family, field, name))
+                    rules.extend((p.id, p.label, m, family, field, name) for m in measures)
     rule_schema = {
         "priority_id": pl.String,
         "label": pl.String,
@@ -310,16 +312,15 @@ def _attach_measure_facts(series: pl.DataFrame, config: Config) -> pl.DataFrame:
     kinds = {m.id: m.kind for m in config.measures}
     directions = {m.id: m.direction for m in config.measures}
     priority_directions = {p.id: p.direction for p in config.priorities.definitions if p.direction}
+    priority_measures = {p.id: p.measure for p in config.priorities.definitions}
+    # A priority's direction is for its own measure, not for its outcome rate beside it.
+    own_measure = pl.col("priority_id").replace_strict(priority_measures, default=None, return_dtype=pl.String) == pl.col("measure")
     neutral = [n.casefold() for n in config.categories.neutral]
-    neutral_category = pl.col("category").str.to_lowercase().is_in(neutral) | pl.col(
-        "_group"
-    ).str.to_lowercase().is_in(neutral)
+    neutral_category = pl.col("category").str.to_lowercase().is_in(neutral) | pl.col("_group").str.to_lowercase().is_in(neutral)
     return series.with_columns(
         kind=pl.col("measure").replace_strict(kinds, default="count"),
         direction=pl.coalesce(
-            pl.col("priority_id").replace_strict(
-                priority_directions, default=None, return_dtype=pl.String
-            ),
+            pl.when(own_measure).then(pl.col("priority_id").replace_strict(priority_directions, default=None, return_dtype=pl.String)),
             pl.when(neutral_category.fill_null(False)).then(pl.lit("neutral")),
             pl.col("measure").replace_strict(directions, default="neutral"),
         ),
