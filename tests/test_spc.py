@@ -193,3 +193,40 @@ def test_gaps_inside_the_window_are_zero_filled_for_counts_not_dropped(config):
     chart_points = result.points.filter((pl.col("area") == "Lambeth") & (pl.col("level") == "minor"))
     assert chart_points.height == 24
     assert chart_points.filter(pl.col("month") == date(2025, 12, 1))["value"][0] == 0.0
+
+
+def test_the_last_point_of_every_window_matches_the_full_chart_on_real_series(real, config):
+    # The scan classifies each month as the last point of its own 24-month chart in one
+    # rolling pass (spc.latest_points); the full chart (spc.spc_points, NHSRplotthedots) cut
+    # at that month must say the same, for every series of two boroughs, every month, with a
+    # rebase in the middle for some of them.
+    from crimefighters.data import load_dataset
+    from crimefighters.scan.grid import index_series, monthly_grid
+    from crimefighters.scan.series import build_series
+    from crimefighters.scan.spc import latest_points, spc_points
+
+    path = real / "mps_borough_crime/historical/MPS_Borough_Level_Crime_Historical__201004-202201__jn607.csv"
+    dataset = load_dataset([path], config)
+    obs = dataset.observations.filter(pl.col("borough").is_in(["Lambeth", "Sutton"]))
+    series = build_series(obs, config, date(2022, 1, 1), start=date(2018, 1, 1))
+    keys, values = index_series(series.filter(pl.col("area_type") == "borough"))
+    grid = monthly_grid(values, keys, date(2018, 1, 1), date(2022, 1, 1)).join(keys.select("sid", "direction"), on="sid")
+    grid = grid.with_columns(rebase=(pl.col("month") == date(2020, 3, 1)) & (pl.col("sid") % 3 == 0))
+    settings = config.scan.spc
+    fast = latest_points(grid.select("sid", "mi", "month", "value", "direction", "rebase"), settings, rebase_col="rebase")
+    checked = 0
+    for end in [date(2020 + (m // 12), m % 12 + 1, 1) for m in range(0, 25, 3)]:
+        end_index = end.year * 12 + end.month - 1
+        window = grid.filter((pl.col("mi") <= end_index) & (pl.col("mi") > end_index - settings.window))
+        window = window.with_columns(rebase=pl.col("rebase") & (pl.col("mi") != pl.col("mi").min().over("sid")))
+        full = spc_points(window.select("sid", "month", "value", "direction", "rebase"), ["sid"], settings, rebase_col="rebase")
+        last = full.filter(pl.col("month") == end).sort("sid")
+        mine = fast.filter(pl.col("month") == end).sort("sid")
+        assert last["sid"].to_list() == mine["sid"].to_list()
+        assert last["special_cause_type"].to_list() == mine["special_cause_type"].to_list(), end
+        for column in ("mean", "lpl", "upl", "nlpl", "nupl"):
+            assert mine[column].to_list() == pytest.approx(last[column].to_list(), rel=1e-9, abs=1e-9), (end, column)
+        assert mine["group_points"].to_list() == last["group_points"].to_list()
+        checked += last.height
+    assert checked > 1000
+    assert len(set(fast["special_cause_type"])) >= 5  # the rules actually fire in this data

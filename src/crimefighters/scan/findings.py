@@ -46,7 +46,8 @@ def with_significance(tests: pl.DataFrame, settings: FindingsSettings) -> pl.Dat
     """Adds ``m`` (tests in the area's family that month), ``threshold`` and the flags
     ``significant`` (can make a finding) and ``supports`` (fired, nominally significant or a
     corroborating SPC rule, but not enough alone)."""
-    counted = (pl.col("n_tests") > 0) & pl.col("can_lead") & pl.col("p_value").is_not_null()
+    # every test the area ran counts in m, fired or not (only fired ones get a p-value)
+    counted = (pl.col("n_tests") > 0) & pl.col("can_lead")
     # a series that is exactly another (``duplicate``) is tested, but counted in m once
     tests = tests.with_columns(_counted=counted).with_columns(
         m=pl.when(pl.col("_counted") & ~pl.col("duplicate"))

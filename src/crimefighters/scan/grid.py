@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from crimefighters.scan.series import SERIES_KEYS, month_add
+from crimefighters.scan.stats import betainc
 
 WINDOW_MONTHS = {"1": 1, "3": 3, "12": 12}
 ALL_WINDOWS = ("1", "3", "12", "fytd")
@@ -95,122 +97,171 @@ def monthly_grid(values: pl.DataFrame, keys: pl.DataFrame, start: date, end: dat
 
 
 def with_window_sums(grid: pl.DataFrame, seasonal_years: int) -> pl.DataFrame:
-    """Rolling sums per series: ``num_w``, ``den_w``, ``obs_w`` (months observed) for the month,
-    3 and 12 months and the financial year to date; ``prev_*`` the same a year earlier; and
-    ``base{j}_num_{w}`` the same window j years earlier (j = 1..seasonal_years) for the
-    seasonal baseline. Needs the grid sorted by sid and month.
+    """Rolling sums per series: ``num_w``, ``den_w``, ``obs_w`` (months observed) and
+    ``prov_w`` (provisional months) for the month, 3 and 12 months and the financial year to
+    date; ``prev_*`` the same a year earlier; and ``base{j}_num_{w}`` the same window j years
+    earlier (j = 1..seasonal_years) for the seasonal baseline.
+
+    Needs the grid sorted by sid and month, each series' months contiguous (``monthly_grid``).
+    Series are laid end to end: each window sum is a difference of running totals, cut at the
+    series' first month (or the financial year's), and each lag is a shift that is null where
+    it would reach into the series before, so no per-series window function is needed.
     """
+    sid = pl.col("sid")
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
     fy = pl.col("month").dt.year() - (pl.col("month").dt.month() < 4).cast(pl.Int32)
+    sources = {
+        "num": pl.col("numerator").fill_null(0.0),
+        "den": pl.col("denominator").fill_null(0.0),
+        "obs": pl.col("observed").cast(pl.Int64),
+        "prov": pl.col("provisional").cast(pl.Int64),
+    }
+    grid = grid.with_columns(
+        _row=row,
+        _start=pl.when((sid != sid.shift(1)).fill_null(True)).then(row).forward_fill(),
+        _fy=fy,
+        **{f"_c_{name}": expr.cum_sum() for name, expr in sources.items()},
+    ).with_columns(
+        _fystart=pl.when(((sid != sid.shift(1)) | (pl.col("_fy") != pl.col("_fy").shift(1))).fill_null(True))
+        .then(pl.col("_row"))
+        .forward_fill(),
+    )
+
+    def total_before(name: str, first_row: pl.Expr) -> pl.Expr:
+        """The running total just before ``first_row`` (0 at the very first row)."""
+        c = pl.col(f"_c_{name}")
+        value = sources[name]
+        return c.gather(first_row) - value.gather(first_row)
+
     exprs = []
     for window, months in WINDOW_MONTHS.items():
-        exprs += [
-            pl.col("numerator")
-            .rolling_sum(months, min_samples=1)
-            .over("sid")
-            .alias(f"num_{window}"),
-            pl.col("denominator")
-            .rolling_sum(months, min_samples=1)
-            .over("sid")
-            .alias(f"den_{window}"),
-            pl.col("observed")
-            .rolling_sum(months, min_samples=1)
-            .over("sid")
-            .alias(f"obs_{window}"),
-            pl.col("provisional")
-            .cast(pl.Int32)
-            .rolling_sum(months, min_samples=1)
-            .over("sid")
-            .alias(f"prov_{window}"),
-        ]
-    exprs += [
-        pl.col("numerator").cum_sum().over("sid", fy).alias("num_fytd"),
-        pl.col("denominator").cum_sum().over("sid", fy).alias("den_fytd"),
-        pl.col("observed").cum_sum().over("sid", fy).alias("obs_fytd"),
-        pl.col("provisional").cast(pl.Int32).cum_sum().over("sid", fy).alias("prov_fytd"),
-    ]
+        first = pl.max_horizontal(pl.col("_row") - (months - 1), pl.col("_start"))
+        for name in sources:
+            exprs.append((pl.col(f"_c_{name}") - total_before(name, first)).alias(f"{name}_{window}"))
+    for name in sources:
+        exprs.append((pl.col(f"_c_{name}") - total_before(name, pl.col("_fystart"))).alias(f"{name}_fytd"))
     grid = grid.with_columns(exprs).with_columns(
         len_fytd=((pl.col("month").dt.month().cast(pl.Int32) - 4) % 12 + 1),
         len_1=pl.lit(1, dtype=pl.Int32),
         len_3=pl.lit(3, dtype=pl.Int32),
         len_12=pl.lit(12, dtype=pl.Int32),
     )
+
+    def lag(column: str, months: int) -> pl.Expr:
+        return pl.when(pl.col("_row") - months >= pl.col("_start")).then(pl.col(column).shift(months))
+
     lagged = []
     for window in ALL_WINDOWS:
         for column in ("num", "den", "obs"):
-            lagged.append(
-                pl.col(f"{column}_{window}").shift(12).over("sid").alias(f"prev_{column}_{window}")
-            )
+            lagged.append(lag(f"{column}_{window}", 12).alias(f"prev_{column}_{window}"))
     for window in ("1", "3"):
         for j in range(1, seasonal_years + 1):
-            lagged.append(
-                pl.col(f"num_{window}").shift(12 * j).over("sid").alias(f"base{j}_num_{window}")
-            )
-            lagged.append(
-                pl.col(f"obs_{window}").shift(12 * j).over("sid").alias(f"base{j}_obs_{window}")
-            )
-    return grid.with_columns(lagged)
+            lagged.append(lag(f"num_{window}", 12 * j).alias(f"base{j}_num_{window}"))
+            lagged.append(lag(f"obs_{window}", 12 * j).alias(f"base{j}_obs_{window}"))
+    grid = grid.with_columns(lagged)
+    # sums of a missing denominator stay missing, as before
+    nulls = {f"den_{w}": pl.when(pl.col("denominator").is_not_null()).then(pl.col(f"den_{w}")) for w in ALL_WINDOWS}
+    return grid.with_columns(**nulls).drop("_row", "_start", "_fy", "_fystart", *[f"_c_{n}" for n in sources])
 
 
-def dispersion(
-    grid: pl.DataFrame, months: list, span: int = 24, min_points: int = 8
-) -> pl.DataFrame:
+def dispersion(grid: pl.DataFrame, months: list, span: int = 24, min_points: int = 8) -> pl.DataFrame:
     """Each series' extra variation as of each month tested, from its own history before it.
 
     Returns (sid, month, phi, seasonal). ``phi``: variance / Poisson (or binomial) variance,
     at least 1. It comes from the changes on the same month a year earlier,
     d_t = y_t - y_(t-12), over the ``span`` months before the month tested: seasonality
     cancels in d_t, and var(d_t) = 2 x phi x mean for counts (2 p (1 - p) / n for a rate).
-    The variance is robust: values beyond 3 robust standard deviations (1.4826 x the median
-    absolute deviation) from the median are pulled in to that line, so a change that began a
-    month or two ago does not hide itself by inflating phi. Where fewer than ``min_points``
-    such changes exist (a 24-month release), month-to-month changes are used instead; they
-    carry any seasonality too, so they err on the side of fewer findings.
+    The variance is robust: changes beyond 3 robust standard deviations (1.4826 x the median
+    absolute deviation) of the series' changes before the first month tested are pulled in to
+    that line, so one past spike, or a change that began a month or two ago, does not hide
+    itself by inflating phi. Where fewer than ``min_points`` such changes exist (a 24-month
+    release), month-to-month changes are used instead; they carry any seasonality too, so they
+    err on the side of fewer findings.
 
-    ``seasonal``: month-to-month changes vary more than twice as much as year-on-year ones,
-    i.e. the month-to-month movement is mostly the calendar, not chance.
+    ``seasonal``: see ``seasonality``.
     """
+    first = min(months)
+    first_index = first.year * 12 + first.month - 1
     rate = pl.col("denominator").is_not_null()
     value = pl.when(rate).then(pl.col("value")).otherwise(pl.col("numerator"))
-    base = grid.select(
-        "sid",
-        "mi",
+    rows = grid.filter(pl.col("mi") >= first_index - span - 13).select("sid", "mi", "month", "present", "denominator", "value", "numerator")
+    rows = rows.with_columns(
         _rate=rate,
         _y=value,
-        _n=pl.col("denominator"),
-        _d12=pl.when(pl.col("sid") == pl.col("sid").shift(12)).then(value - value.shift(12)),
-        _d1=pl.when(pl.col("sid") == pl.col("sid").shift(1)).then(value - value.shift(1)),
+        _key=pl.col("sid").cast(pl.Int64) * 100_000 + (pl.col("mi") - pl.col("mi").min()).cast(pl.Int64),
+        _d12=pl.when((pl.col("sid") == pl.col("sid").shift(12)) & (pl.col("mi") - pl.col("mi").shift(12) == 12)).then(value - value.shift(12)),
+        _d1=pl.when((pl.col("sid") == pl.col("sid").shift(1)) & (pl.col("mi") - pl.col("mi").shift(1) == 1)).then(value - value.shift(1)),
     )
-    ends = pl.DataFrame({"month": months}).with_columns(_end=month_index())
-    live = grid.filter(pl.col("month").is_in(months)).select("sid", "month").join(ends, on="month")
-    window = live.join(base, on="sid").filter(
-        (pl.col("mi") < pl.col("_end")) & (pl.col("mi") >= pl.col("_end") - span)
-    )
+    # bounds from each series' changes before the first month tested
+    history = rows.filter(pl.col("mi") < first_index)
 
-    def robust_var(d: pl.Expr) -> pl.Expr:
-        d = d.drop_nulls()
-        centre = d.median()
-        spread = 3 * 1.4826 * (d - centre).abs().median()
-        return d.clip(centre - spread, centre + spread).var()
+    def bounds(d: str) -> list[pl.Expr]:
+        centre = pl.col(d).median()
+        spread = 3 * 1.4826 * (pl.col(d) - centre).abs().median()
+        return [(centre - spread).alias(f"{d}_lo"), (centre + spread).alias(f"{d}_hi")]
 
-    stats = window.group_by("sid", "month").agg(
-        _var12=robust_var(pl.col("_d12")),
-        _n12=pl.col("_d12").count(),
-        _var1=robust_var(pl.col("_d1")),
-        _level=pl.col("_y").mean(),
-        _nbar=pl.col("_n").mean(),
-        _rate=pl.col("_rate").last(),
+    limits = history.group_by("sid").agg(*bounds("_d12"), *bounds("_d1"))
+    rows = rows.join(limits, on="sid", how="left").with_columns(
+        [pl.col(d).clip(pl.col(f"{d}_lo"), pl.col(f"{d}_hi")).fill_null(pl.col(d)).alias(d) for d in ("_d12", "_d1")]
     )
+    window = f"{span}i"
+    before = lambda e: e.shift(1)  # noqa: E731  (the window ending the month before)
+    stats = rows.with_columns(
+        _var12=before(pl.col("_d12").rolling_var_by("_key", window)),
+        _n12=before(pl.col("_d12").is_not_null().cast(pl.Int64).rolling_sum_by("_key", window)),
+        _var1=before(pl.col("_d1").rolling_var_by("_key", window)),
+        _level=before(pl.col("_y").rolling_mean_by("_key", window)),
+        _nbar=before(pl.col("denominator").rolling_mean_by("_key", window)),
+        _same=pl.col("sid") == pl.col("sid").shift(1),
+    ).filter(pl.col("month").is_in(months) & pl.col("_same"))
     # Poisson: var(d) = 2 x mean; binomial: var(d) = 2 p (1 - p) / n
-    chance = (
-        pl.when(pl.col("_rate"))
-        .then(2 * pl.col("_level") * (1 - pl.col("_level")) / pl.col("_nbar"))
-        .otherwise(2 * pl.col("_level"))
-    )
+    chance = pl.when(pl.col("_rate")).then(2 * pl.col("_level") * (1 - pl.col("_level")) / pl.col("_nbar")).otherwise(2 * pl.col("_level"))
     enough = pl.col("_n12") >= min_points
     phi = pl.when(enough).then(pl.col("_var12")).otherwise(pl.col("_var1")) / chance
     return stats.select(
         "sid",
         "month",
         phi=pl.when(chance > 0).then(phi).fill_null(1.0).fill_nan(1.0).clip(lower_bound=1.0),
-        seasonal=(enough & (pl.col("_var1") > 2 * pl.col("_var12"))).fill_null(False),
+    ).join(seasonality(grid, first_index), on="sid", how="left").with_columns(seasonal=pl.col("seasonal").fill_null(False))
+
+
+def seasonality(grid: pl.DataFrame, before: int, years: int = 3, alpha: float = 0.01) -> pl.DataFrame:
+    """(sid, seasonal): does the calendar month explain the series, in the up to ``years``
+    whole years before month index ``before``?
+
+    A two-way analysis of the months: each year's values less that year's mean (so level and
+    trend drop out), the calendar-month effect as the mean of those over the years, and
+    F = (month effect variance) / (what is left), on 11 and 11 (K - 1) degrees of freedom for K
+    years. Seasonal when P(F) < ``alpha``. It needs at least two whole years; a series with
+    less is not called seasonal.
+    """
+    window = (pl.col("mi") < before) & (pl.col("mi") >= before - 12 * years)
+    rows = grid.filter(window & ((pl.col("kind") == "count") | pl.col("present"))).select(
+        "sid",
+        _year=(before - 1 - pl.col("mi")) // 12,
+        _cal=pl.col("mi") % 12,
+        _y=pl.when(pl.col("denominator").is_not_null()).then(pl.col("value")).otherwise(pl.col("numerator")),
     )
+    whole = rows.group_by("sid", "_year").agg(_n=pl.len(), _mean=pl.col("_y").mean()).filter(pl.col("_n") == 12)
+    rows = rows.join(whole, on=["sid", "_year"]).with_columns(_dev=pl.col("_y") - pl.col("_mean"))
+    effect = rows.group_by("sid", "_cal").agg(_effect=pl.col("_dev").mean(), _k=pl.len())
+    rows = rows.join(effect, on=["sid", "_cal"])
+    table = rows.group_by("sid").agg(
+        _k=pl.col("_k").min(),
+        _ss_month=(pl.col("_effect") ** 2).sum(),  # K rows per month: K x sum of effects^2
+        _ss_rest=((pl.col("_dev") - pl.col("_effect")) ** 2).sum(),
+    ).filter(pl.col("_k") >= 2)
+    if table.height == 0:
+        return pl.DataFrame(schema={"sid": pl.UInt32, "seasonal": pl.Boolean})
+    k = table["_k"].to_numpy().astype(float)
+    d1, d2 = 11.0, 11.0 * (k - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (table["_ss_month"].to_numpy() / d1) / (table["_ss_rest"].to_numpy() / d2)
+    finite = np.isfinite(f) & (f > 0)
+    p = np.ones(len(f))
+    if finite.any():
+        # P(F > f) = I_x(d2/2, d1/2) with x = d2 / (d2 + d1 f)
+        x = d2[finite] / (d2[finite] + d1 * f[finite])
+        p[finite] = betainc(d2[finite] / 2, np.full(finite.sum(), d1 / 2), x)
+    p[np.isinf(f)] = 0.0
+    return table.select("sid").with_columns(seasonal=pl.Series(p < alpha))

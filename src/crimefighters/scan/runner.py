@@ -418,16 +418,17 @@ def _chartable(
             f"{row['area']} {row['measure']} {row['category']}: no value for {row['month']:%Y-%m} inside the SPC window "
             "(scan.spc.missing is 'error')"
         )
-    rebase_breaks = breaks.filter(pl.col("rebase")).select(
-        "sid", month="break_month", _break=pl.lit(True)
-    )
+    rebase_breaks = breaks.filter(pl.col("rebase")).select("sid", month="break_month", _break=pl.lit(True))
+    configured = pl.DataFrame(
+        [(m.id, parse_month(month)) for m in config.measures for month in config.settings_for(m.id).spc.rebase],
+        schema={"measure": pl.String, "month": pl.Date},
+        orient="row",
+    ).with_columns(_configured=pl.lit(True))
     return (
         charted.join(rebase_breaks, on=["sid", "month"], how="left")
-        .with_columns(
-            rebase=pl.col("_break").fill_null(False)
-            | pl.col("month").dt.strftime("%Y-%m").is_in(pl.col("spc_rebase"))
-        )
-        .drop("_break")
+        .join(configured, on=["measure", "month"], how="left")
+        .with_columns(rebase=pl.col("_break").fill_null(False) | pl.col("_configured").fill_null(False))
+        .drop("_break", "_configured")
     )
 
 
@@ -582,7 +583,7 @@ def _across_breaks(tests: pl.DataFrame, breaks: pl.DataFrame) -> pl.DataFrame:
     """Comparisons across a recording break are shown but never fired."""
     if breaks.height == 0 or tests.height == 0:
         return tests.with_columns(break_note=pl.lit(None, dtype=pl.String))
-    spans = tests.filter(pl.col("method").is_in(["seasonal", "yoy", "rate"])).select(
+    spans = tests.filter(pl.col("fired") & pl.col("method").is_in(["seasonal", "yoy", "rate"])).select(
         "sid", "asof", "method", "window",
         _first=pl.col("asof").dt.offset_by(pl.format("-{}mo", 12 * pl.col("years").fill_null(1) + pl.col("months").fill_null(1) - 1)),
     ).unique()  # fmt: skip
@@ -599,30 +600,23 @@ def _across_breaks(tests: pl.DataFrame, breaks: pl.DataFrame) -> pl.DataFrame:
 
 def _deduplicate(tests: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     """A series that is exactly another (a priority that is one published category, a major
-    category with one minor) is tested once for the family count; its results still join the
-    same finding through the categories that contain it."""
-    if tests.height == 0:
+    category with one minor) is counted once in the area's family of tests; its results still
+    join the same finding through the categories that contain it. Tests on the same area,
+    measure and month with the same method, window and numbers are one test."""
+    counted = (pl.col("n_tests") > 0) & pl.col("can_lead")
+    if tests.filter(counted).height == 0:
         return tests.with_columns(duplicate=pl.lit(False))
-    level = pl.col("level").replace_strict(findings.LEVEL_RANK, default=9)
-    same = tests.join(keys.select("sid", "area", "measure", "level"), on="sid").with_columns(
-        _sig=pl.concat_str(
-            pl.col("method"),
-            pl.col("rule"),
-            pl.col("window"),
-            pl.col("value").round(6).cast(pl.String),
-            pl.col("baseline").round(6).cast(pl.String),
-            separator="|",
-        ),
-        _lvl=level,
+    same = (
+        tests.filter(counted)
+        .select("sid", "asof", "method", "window", "value", "baseline")
+        .join(keys.select("sid", "area", "measure", _lvl=pl.col("level").replace_strict(findings.LEVEL_RANK, default=9)), on="sid")
+        .with_columns(_sig=pl.struct("area", "measure", "asof", "method", "window", pl.col("value").round(6), pl.col("baseline").round(6)).hash())
+        .sort("_lvl", "sid")
+        .with_columns(duplicate=pl.col("sid") != pl.col("sid").first().over("_sig"))
+        .select("sid", "asof", "method", "window", "duplicate")
     )
-    first = (
-        same.sort("_lvl", "sid")
-        .group_by("area", "measure", "asof", "_sig", maintain_order=True)
-        .agg(_keep=pl.col("sid").first())
-    )
-    same = same.join(first, on=["area", "measure", "asof", "_sig"], how="left")
-    return same.with_columns(duplicate=pl.col("sid") != pl.col("_keep")).drop(
-        "_sig", "_lvl", "_keep", "area", "measure", "level"
+    return tests.join(same, on=["sid", "asof", "method", "window"], how="left").with_columns(
+        duplicate=pl.col("duplicate").fill_null(False)
     )
 
 

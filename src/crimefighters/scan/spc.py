@@ -279,33 +279,41 @@ def latest_points(
         ).drop([c for c in frame.columns if c.startswith("spc_") and c[4:] in PARAMETERS])
     y = pl.col("value")
     rebase = pl.col(rebase_col).fill_null(False) if rebase_col else pl.lit(False)
-    # series laid end to end; a "limit group" starts at each series' first month and at each
-    # rebase month, and every neighbour comparison stops at a group's edge
+    # Series laid end to end; a "limit group" starts at each series' first month and at each
+    # rebase month, and every neighbour comparison stops at a group's edge. ``_key`` orders
+    # the rows and keeps groups 100,000 months apart, so windows by key never cross a group.
     frame = frame.sort("sid", "mi").with_columns(
-        _gid=(rebase | (pl.col("sid") != pl.col("sid").shift(1)).fill_null(True)).cum_sum()
+        _gid=(rebase | (pl.col("sid") != pl.col("sid").shift(1)).fill_null(True)).cum_sum().cast(pl.Int64)
     )
     same = lambda k: pl.col("_gid").shift(k) == pl.col("_gid")  # noqa: E731
     frame = frame.with_columns(
+        _key=pl.col("_gid") * 100_000 + (pl.col("mi") - pl.col("mi").min()).cast(pl.Int64),
         _mr=pl.when(same(1)).then((y - y.shift(1)).abs()),
         _d=pl.when(same(1)).then((y - y.shift(1)).sign()).fill_null(0).cast(pl.Int32),
+        # months between points: 1 on the grid, 3 for a quarterly published series
+        _step=pl.when(same(1)).then(pl.col("mi") - pl.col("mi").shift(1)).min().over("sid").fill_null(1),
     )
     parts = []
-    for window in frame["spc_window"].unique().to_list():
-        rows = frame.filter(pl.col("spc_window") == window)
-        mr = pl.col("_mr").slice(1)  # the window's first range reaches outside it
-        stats = rows.rolling("mi", period=f"{window}i", group_by="_gid").agg(
-            mean=y.mean(),
-            group_points=pl.len().cast(pl.UInt32),
-            _amr0=mr.mean(),
-            _screened=mr.filter(mr < pl.col("spc_screen_factor").last() * mr.mean()).mean(),
+    for (window, step), rows in frame.group_by("spc_window", "_step"):
+        # the points in the window ending here, and the moving ranges between them
+        points, ranges = f"{int(window)}i", f"{max(int(window) - int(step), 1)}i"
+        has_range = pl.col("_mr").is_not_null().cast(pl.Int64)
+        parts.append(
+            rows.with_columns(
+                group_points=(pl.col("_key") * 0 + 1).rolling_sum_by("_key", points).cast(pl.UInt32),
+                _sum=y.rolling_sum_by("_key", points),
+                _mr_sum=pl.col("_mr").fill_null(0.0).rolling_sum_by("_key", ranges),
+                _mr_n=has_range.rolling_sum_by("_key", ranges),
+                _ranges=pl.lit(max(int(window) - int(step), 1)),
+            )
         )
-        parts.append(rows.join(stats, on=["_gid", "mi"], how="left"))
-    frame = pl.concat(parts).sort("sid", "mi")
-    amr = (
-        pl.when(pl.col("spc_screen_moving_ranges"))
-        .then(pl.col("_screened"))
-        .otherwise(pl.col("_amr0"))
+    frame = pl.concat(parts).sort("_key")
+    frame = frame.with_columns(
+        mean=pl.col("_sum") / pl.col("group_points"),
+        _amr0=pl.when(pl.col("_mr_n") > 0).then(pl.col("_mr_sum") / pl.col("_mr_n")),
     )
+    frame = _screen(frame)
+    amr = pl.when(pl.col("spc_screen_moving_ranges")).then(pl.col("_screened")).otherwise(pl.col("_amr0"))
     frame = frame.with_columns(amr=amr).with_columns(
         lpl=pl.col("mean") - pl.col("spc_limit_factor") * pl.col("amr").fill_null(0.0),
         upl=pl.col("mean") + pl.col("spc_limit_factor") * pl.col("amr").fill_null(0.0),
@@ -384,3 +392,31 @@ def latest_points(
             if c.startswith("_") or (c.startswith("spc_") and c[4:] in PARAMETERS)
         ]
     )
+
+
+def _screen(frame: pl.DataFrame) -> pl.DataFrame:
+    """Screened mean moving range of the window ending at each row: the ranges at or above
+    ``spc_screen_factor`` x the window's mean range are left out, once.
+
+    Only a few ranges are ever that large, so rather than visiting every window, the ranges
+    that could be screened out of some window of their group (at or above the factor times
+    the group's smallest window mean) are matched to the windows holding them."""
+    limit = pl.col("spc_screen_factor") * pl.col("_amr0")
+    floor = frame.group_by("_gid").agg(_floor=limit.min())
+    candidates = (
+        frame.join(floor, on="_gid")
+        .filter(pl.col("_mr") >= pl.col("_floor"))
+        .select("_gid", _at=pl.col("_key"), _big=pl.col("_mr"))
+    )
+    ends = frame.select("_gid", "_key", "_ranges", _limit=limit)
+    dropped = (
+        candidates.join(ends, on="_gid")
+        .filter((pl.col("_at") <= pl.col("_key")) & (pl.col("_at") > pl.col("_key") - pl.col("_ranges")) & (pl.col("_big") >= pl.col("_limit")))
+        .group_by("_key")
+        .agg(_drop_sum=pl.col("_big").sum(), _drop_n=pl.len())
+    )
+    frame = frame.join(dropped, on="_key", how="left").with_columns(
+        _drop_sum=pl.col("_drop_sum").fill_null(0.0), _drop_n=pl.col("_drop_n").fill_null(0)
+    )
+    kept = pl.col("_mr_n") - pl.col("_drop_n")
+    return frame.with_columns(_screened=pl.when(kept > 0).then((pl.col("_mr_sum") - pl.col("_drop_sum")) / kept))

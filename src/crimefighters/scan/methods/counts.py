@@ -17,6 +17,7 @@ still open): a fall in a provisional window is not tested at all.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from crimefighters.scan.grid import WINDOW_MONTHS
@@ -32,80 +33,66 @@ def _pct(current: pl.Expr, baseline: pl.Expr) -> pl.Expr:
     return pl.when(baseline > 0).then((current - baseline) / baseline * 100)
 
 
-def _test(
-    frame: pl.DataFrame, share: pl.Expr, shortfall_pct: float, drop_untested: pl.Expr
-) -> pl.DataFrame:
-    """p-values for ``current`` against ``base`` (sum of the baseline windows) with ``share``."""
-    frame = frame.with_columns(_share=share)
+def _test(frame: pl.DataFrame, share: pl.Expr, shortfall_pct: float, drop_untested: pl.Expr) -> pl.DataFrame:
+    """p-values for ``current`` against ``base`` (the baseline windows' sum), the current
+    window's part of the exposure being ``share``. Only rows that passed their gates
+    (``fired``) are tested: no other row can make or support a finding."""
     falling = pl.col("current") < pl.col("expected")
-    adjusted = (
-        pl.when(falling & pl.col("provisional"))
-        .then(pl.col("current") + pl.col("last_month") * shortfall_pct / 100)
-        .otherwise(pl.col("current"))
-    )
-    frame = frame.with_columns(_tested=adjusted)
-    p = conditional_poisson_p(
-        frame["_tested"].to_numpy(),
-        frame["base"].to_numpy(),
-        frame["_share"].to_numpy(),
-        frame["phi"].to_numpy(),
-    )
-    frame = frame.with_columns(p_value=pl.Series(p, dtype=pl.Float64))
     untested = falling & pl.col("provisional") & drop_untested
-    return frame.with_columns(
-        p_value=pl.when(untested).then(None).otherwise(pl.col("p_value")),
+    frame = frame.with_columns(
+        _share=share,
+        _tested=pl.when(falling & pl.col("provisional"))
+        .then(pl.col("current") + pl.col("last_month") * shortfall_pct / 100)
+        .otherwise(pl.col("current")),
+        # a test that cannot run is not one of the area's tests this month
+        n_tests=pl.when(untested).then(0).otherwise(pl.col("n_tests")),
+        fired=pl.col("fired") & ~untested,
         note=pl.when(untested)
         .then(pl.lit("provisional: recent outcomes are still being recorded"))
         .when(falling & pl.col("provisional") & (shortfall_pct > 0))
-        .then(
-            pl.lit(
-                f"tested with the usual {shortfall_pct:g}% revision of the newest month put back"
-            )
-        ),
+        .then(pl.lit(f"tested with the usual {shortfall_pct:g}% revision of the newest month put back")),
     )
+    fired = frame["fired"].to_numpy()
+    p = np.full(frame.height, np.nan)
+    if fired.any():
+        p[fired] = conditional_poisson_p(
+            frame["_tested"].to_numpy()[fired],
+            frame["base"].to_numpy()[fired],
+            frame["_share"].to_numpy()[fired],
+            frame["phi"].to_numpy()[fired],
+        )
+    return frame.with_columns(p_value=pl.Series(p, dtype=pl.Float64).fill_nan(None))
 
 
 def seasonal_tests(frame: pl.DataFrame, shortfall_pct: float, max_years: int) -> pl.DataFrame:
     """The month (and the 3 months to it) against the same months of up to k previous years."""
     parts = []
     for window, months in (("1", 1), ("3", 3)):
-        rows = frame.filter(
-            pl.col("seasonal_windows").list.contains(window) & (pl.col(f"obs_{window}") == months)
-        )
+        rows = frame.filter(pl.col("seasonal_windows").list.contains(window) & (pl.col(f"obs_{window}") == months))
         if rows.height == 0:
             continue
         # k: the most previous years (up to the measure's setting) whose windows are complete
-        complete = [
-            (pl.col(f"base{j}_obs_{window}") == months) & (pl.col("seasonal_years") >= j)
-            for j in range(1, max_years + 1)
-        ]
         k = pl.lit(0, dtype=pl.Int32)
         running = pl.lit(True)
-        for j, ok in enumerate(complete, start=1):
-            running = running & ok.fill_null(False)
+        for j in range(1, max_years + 1):
+            running = running & ((pl.col(f"base{j}_obs_{window}") == months) & (pl.col("seasonal_years") >= j)).fill_null(False)
             k = pl.when(running).then(pl.lit(j, dtype=pl.Int32)).otherwise(k)
         base = pl.lit(0.0)
         for j in range(1, max_years + 1):
             base = base + pl.when(k >= j).then(pl.col(f"base{j}_num_{window}")).otherwise(0.0)
-        rows = rows.with_columns(
-            years=k,
-            base=base,
-            current=pl.col(f"num_{window}"),
-            months=pl.lit(months, dtype=pl.Int32),
-        ).filter(pl.col("years") >= 1)
-        rows = rows.with_columns(
+        rows = rows.with_columns(years=k, base=base, current=pl.col(f"num_{window}"), months=pl.lit(months, dtype=pl.Int32))
+        rows = rows.filter(pl.col("years") >= 1).with_columns(
             expected=pl.col("base") / pl.col("years"),
             provisional=pl.col(f"prov_{window}") > 0,
             last_month=pl.col("numerator"),
         )
-        rows = _test(
-            rows,
-            1 / (1 + pl.col("years").cast(pl.Float64)),
-            shortfall_pct,
-            pl.col("outcomes_family"),
-        )
         eligible = pl.col("expected") / months >= pl.col("seasonal_min_volume")
         pct = _pct(pl.col("current"), pl.col("expected"))
+        rows = rows.with_columns(
+            n_tests=pl.when(eligible).then(1).otherwise(0),
+            fired=eligible & (pct.abs().fill_null(float("inf")) >= pl.col("yoy_min_pct")) & (pl.col("current") != pl.col("expected")),
+        )
+        rows = _test(rows, 1 / (1 + pl.col("years").cast(pl.Float64)), shortfall_pct, pl.col("outcomes_family"))
         rows = rows.with_columns(
             method=pl.lit("seasonal"),
             rule=pl.lit("seasonal"),
@@ -116,10 +103,6 @@ def seasonal_tests(frame: pl.DataFrame, shortfall_pct: float, max_years: int) ->
             change=pl.col("current") - pl.col("expected"),
             change_pct=pct,
             alpha=pl.col("yoy_alpha"),
-            n_tests=pl.when(eligible & pl.col("p_value").is_not_null()).then(1).otherwise(0),
-            fired=eligible
-            & (pct.abs().fill_null(float("inf")) >= pl.col("yoy_min_pct"))
-            & (pl.col("current") != pl.col("expected")),
             can_lead=pl.lit(True),
             z=_wheeler(pl.col("current"), pl.col("expected")),
         )
@@ -133,9 +116,7 @@ def yoy_tests(frame: pl.DataFrame, shortfall_pct: float) -> pl.DataFrame:
     for window in ("1", "3", "12", "fytd"):
         rows = frame.filter(pl.col("yoy_windows").list.contains(window))
         length = pl.col(f"len_{window}") if window == "fytd" else pl.lit(WINDOW_MONTHS[window])
-        rows = rows.filter(
-            (pl.col(f"obs_{window}") == length) & (pl.col(f"prev_obs_{window}") == length)
-        )
+        rows = rows.filter((pl.col(f"obs_{window}") == length) & (pl.col(f"prev_obs_{window}") == length))
         if rows.height == 0:
             continue
         rows = rows.with_columns(
@@ -147,9 +128,13 @@ def yoy_tests(frame: pl.DataFrame, shortfall_pct: float) -> pl.DataFrame:
             months=length.cast(pl.Int32),
             years=pl.lit(1, dtype=pl.Int32),
         )
-        rows = _test(rows, pl.lit(0.5), shortfall_pct, pl.col("outcomes_family"))
         pct = _pct(pl.col("current"), pl.col("expected"))
         eligible = (pl.col("current") + pl.col("expected")) >= pl.col("yoy_min_volume")
+        rows = rows.with_columns(
+            n_tests=pl.when(eligible).then(1).otherwise(0),
+            fired=eligible & (pct.abs().fill_null(float("inf")) >= pl.col("yoy_min_pct")) & (pl.col("current") != pl.col("expected")),
+        )
+        rows = _test(rows, pl.lit(0.5), shortfall_pct, pl.col("outcomes_family"))
         rows = rows.with_columns(
             method=pl.lit("yoy"),
             rule=pl.lit("poisson_exact"),
@@ -160,10 +145,6 @@ def yoy_tests(frame: pl.DataFrame, shortfall_pct: float) -> pl.DataFrame:
             change=pl.col("current") - pl.col("expected"),
             change_pct=pct,
             alpha=pl.col("yoy_alpha"),
-            n_tests=pl.when(eligible & pl.col("p_value").is_not_null()).then(1).otherwise(0),
-            fired=eligible
-            & (pct.abs().fill_null(float("inf")) >= pl.col("yoy_min_pct"))
-            & (pl.col("current") != pl.col("expected")),
             can_lead=pl.lit(True),
             z=_wheeler(pl.col("current"), pl.col("expected")),
         )
@@ -174,6 +155,3 @@ def yoy_tests(frame: pl.DataFrame, shortfall_pct: float) -> pl.DataFrame:
 def _wheeler(current: pl.Expr, previous: pl.Expr) -> pl.Expr:
     """Wheeler's z = 2 (sqrt(x2) - sqrt(x1)): a readable size of a change in counts."""
     return 2 * (current.clip(lower_bound=0).sqrt() - previous.clip(lower_bound=0).sqrt())
-
-
-__all__ = ["seasonal_tests", "yoy_tests"]

@@ -117,7 +117,7 @@ def _two_proportions(rows: pl.DataFrame, window: str, length: pl.Expr) -> pl.Dat
         change=pl.col("current") - pl.col("previous"),
         change_pct=relative,
         alpha=pl.col("rate_alpha"),
-        n_tests=pl.when(enough & pl.col("p_value").is_not_null()).then(1).otherwise(0),
+        n_tests=pl.when(enough & pl.col("note").is_null()).then(1).otherwise(0),
         fired=enough & big_enough & (pl.col("current") != pl.col("previous")),
         can_lead=pl.lit(True),
         current_den=pl.col("n2"),
