@@ -20,7 +20,8 @@ import hashlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -664,19 +665,45 @@ def _connect(location: StoreLocation, create: bool) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     try:
         with _translated(path):
-            _check_contents(conn, path)
-            # Only now that the file is known to be ours and understood may anything be written.
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode != "wal":
-                raise MeetingStoreError(
-                    f"{path}: SQLite could not put the store in WAL mode (got {mode!r})"
-                )
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
+            _when_not_busy(lambda: _prepare(conn, path))
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _prepare(conn: sqlite3.Connection, path: Path) -> None:
+    conn.execute("BEGIN")  # one snapshot: another process may be creating the store right now
+    try:
+        _check_contents(conn, path)
+    finally:
+        conn.execute("COMMIT")
+    # Only now that the file is known to be ours and understood may anything be written.
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if mode != "wal":
+        raise MeetingStoreError(
+            f"{path}: SQLite could not put the store in WAL mode (got {mode!r})"
+        )
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _when_not_busy(step: Callable[[], None]) -> None:
+    """Run ``step``, again while SQLite answers "locked" without waiting, up to the busy timeout.
+
+    Two processes opening a new store at once can each hold a read lock while asking for the
+    write lock that switching to WAL needs; SQLite refuses one at once rather than deadlock.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _check_header(path: Path) -> None:
@@ -744,7 +771,7 @@ def _migrate(conn: sqlite3.Connection, path: Path, user: str) -> int:
                     conn.execute("COMMIT")
                     continue
                 if version > 0 and not backed_up:
-                    _backup(conn, path, version)
+                    _backup(path, version)
                     backed_up = True
                 for statement in migration.statements:
                     conn.execute(statement)
@@ -770,18 +797,25 @@ def backup_path(path: Path, version: int, when: datetime) -> Path:
     return path.with_name(f"{path.name}.backup-v{version}-{when:%Y%m%dT%H%M%S%f}Z")
 
 
-def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+def _backup(path: Path, version: int) -> Path:
     """A consistent copy of the store (SQLite backup API), written atomically beside it."""
     from crimefighters.files import atomic_write
 
     target = backup_path(path, version, datetime.now(UTC))
 
     def copy(tmp: Path) -> None:
+        # The caller holds the write lock, and SQLite cannot back up through a connection that
+        # is writing; a second connection reads the same committed pages (WAL: readers are not
+        # blocked), and nobody can commit in between.
+        source = sqlite3.connect(path)
         copy_conn = sqlite3.connect(tmp)
         try:
-            conn.backup(copy_conn)
+            source.backup(copy_conn)
+            # a backup is one self-contained file, not a WAL database needing -wal/-shm files
+            copy_conn.execute("PRAGMA journal_mode = DELETE")
         finally:
             copy_conn.close()
+            source.close()
 
     atomic_write(target, copy)
     return target
