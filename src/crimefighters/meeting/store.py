@@ -263,20 +263,24 @@ class MeetingStore:
                 "SELECT * FROM meetings WHERE area = ? AND month < ? ORDER BY month DESC LIMIT 1",
                 (area, this),
             ).fetchone()
-            actions = [
-                _action(r)
-                for r in db.execute(
-                    "SELECT * FROM actions WHERE area = ? AND month_raised <= ? ORDER BY month_raised, id",
-                    (area, this),
-                )
-            ]
             if previous is not None:
                 previous_month = previous["month"]
             else:
-                raised_before = [
-                    a.month_raised for a in actions if a.month_raised < _as_month(this)
-                ]
-                previous_month = _month(max(raised_before), "month") if raised_before else None
+                previous_month = db.execute(
+                    "SELECT max(month_raised) FROM actions WHERE area = ? AND month_raised < ?",
+                    (area, this),
+                ).fetchone()[0]
+            # Only the actions this view can show: open at this month, closed since the previous
+            # meeting, due now or raised last time (not years of closed ones).
+            actions = [
+                _action(r)
+                for r in db.execute(
+                    "SELECT * FROM actions WHERE area = ? AND month_raised <= ? AND (closed_month IS NULL "
+                    "OR closed_month > ifnull(?, '') OR due_month = ? OR month_raised IS ?) "
+                    "ORDER BY month_raised, id",
+                    (area, this, previous_month, this, previous_month),
+                )
+            ]
             taskings = (
                 db.execute(
                     "SELECT * FROM gold_taskings WHERE area = ? AND month = ? ORDER BY id",
@@ -937,7 +941,7 @@ def _month_add(month: date, months: int) -> date:
 def _stamp(text: str | None) -> datetime | None:
     if text is None:
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)  # 'Z' is read as UTC (Python 3.11)
 
 
 def _day(text: str | None) -> date | None:

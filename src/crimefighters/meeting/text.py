@@ -8,7 +8,7 @@ The store keeps text exactly as typed. Where it is shown it is made inert:
   tab or carriage return) gets a leading apostrophe (OWASP's guard against CSV injection);
 - JSON is written with ``ensure_ascii``, which escapes every control character already.
 HTML, Markdown and Textual markup escape at their own renderers (Jinja2 autoescape,
-``rich.markup.escape``).
+``textual.markup.escape``).
 """
 
 from __future__ import annotations
