@@ -104,7 +104,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         description="Write actions to FILE (atomically: an interrupted export leaves the old file whole).",
     )  # fmt: skip
     export.add_argument("--output", metavar="FILE", required=True)
-    export.add_argument("--format", choices=("csv", "json"), default="csv", help="default: csv")
+    export.add_argument(
+        "--format", choices=("csv", "json", "table"), default="csv", help="default: csv"
+    )
     export.set_defaults(handler=run_export)
 
 

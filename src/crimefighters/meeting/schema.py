@@ -3,7 +3,9 @@
 Each migration runs in its own transaction and records itself in ``schema_migrations`` (version,
 name, when, by whom). Never edit a released migration: add the next one. A store whose newest
 applied version is above ``latest_version()`` was written by a newer crimefighters and is left
-alone.
+alone. An older crimefighters that already had the store open keeps writing to it after a newer
+one migrates, so a migration adds (tables, nullable or defaulted columns, indexes) and never
+renames or drops what older code writes.
 
 Rows are never deleted: removing an annotation or replacing a baseline stamps ``removed_at`` and
 ``removed_by``, so "why did these limits change?" always has an answer. CHECK constraints make
