@@ -25,6 +25,21 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory):
         os.environ["CRIMEFIGHTERS_CACHE"] = old
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_meeting_store(tmp_path_factory: pytest.TempPathFactory):
+    """Meeting store in a temporary directory, never the user's data folder."""
+    import os
+
+    store = tmp_path_factory.mktemp("meeting") / "meetings.sqlite3"
+    old = os.environ.get("CRIMEFIGHTERS_STORE")
+    os.environ["CRIMEFIGHTERS_STORE"] = str(store)
+    yield store
+    if old is None:
+        os.environ.pop("CRIMEFIGHTERS_STORE", None)
+    else:
+        os.environ["CRIMEFIGHTERS_STORE"] = old
+
+
 @pytest.fixture(scope="session")
 def real() -> Path:
     if not REAL.is_dir():

@@ -16,7 +16,7 @@ import sys
 from crimefighters import __version__
 from crimefighters.errors import CrimefightersError
 
-COMMANDS = ("scan", "data", "config", "sample", "fetch", "tui", "brief")
+COMMANDS = ("scan", "data", "config", "sample", "fetch", "tui", "brief", "actions", "annotate")
 
 
 def common_options() -> argparse.ArgumentParser:

@@ -55,3 +55,11 @@ class BriefingError(CrimefightersError):
 
 class FetchError(CrimefightersError):
     """A download failed for good; the data directory is untouched."""
+
+
+class MeetingStoreError(CrimefightersError):
+    """The meeting store cannot be opened, read or written, or an edit to it is not valid.
+
+    A damaged store, or one written by a newer crimefighters, is refused with this error and
+    left exactly as it was.
+    """

@@ -600,6 +600,20 @@ class Sources(Strict):
     police_uk: PoliceUK = PoliceUK()
 
 
+# --- meeting memory (crimefighters.meeting) ----------------------------------------------------
+
+
+class MeetingSettings(Strict):
+    store: str | None = Field(
+        default=None,
+        description="path of the meeting store (SQLite); null: the user's data folder; relative: "
+        "from the folder of the YAML file that sets it",
+    )
+    enduring_months: int = Field(
+        default=3, ge=2, le=24, description="a finding continuing this many months is enduring"
+    )
+
+
 # --- the whole configuration -----------------------------------------------------------------
 
 
@@ -612,6 +626,7 @@ class Config(Strict):
     outcomes: Outcomes
     scan: ScanSettings = ScanSettings()
     sources: Sources = Sources()
+    meeting: MeetingSettings = MeetingSettings()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
