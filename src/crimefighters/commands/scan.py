@@ -2,121 +2,166 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import Annotated, Literal
 
-from crimefighters.commands._shared import load_data_from, parse_month_arg
-from crimefighters.errors import CrimefightersError
+from cyclopts import Parameter
 
-METHODS = ("spc", "yoy", "seasonal", "rate", "target", "peer")
+from crimefighters.commands._shared import Options, format_for_output, parse_month_arg
+
+Method = Literal["spc", "yoy", "seasonal", "rate", "target", "peer"]
 CSV_FIELDS = [
-    "borough", "bcu", "measure", "category", "period", "window", "value", "baseline", "change",
-    "change_pct", "method", "rule", "direction", "assessment", "score", "p_value", "provisional",
-    "evidence", "level", "priority_id", "measure_label", "lower_limit", "upper_limit", "target",
+    "borough",
+    "bcu",
+    "measure",
+    "category",
+    "period",
+    "window",
+    "value",
+    "baseline",
+    "change",
+    "change_pct",
+    "method",
+    "rule",
+    "direction",
+    "assessment",
+    "score",
+    "p_value",
+    "provisional",
+    "evidence",
+    "level",
+    "priority_id",
+    "measure_label",
+    "lower_limit",
+    "upper_limit",
+    "target",
+]
+TEXT_FORMATS = ("table", "csv", "json")
+FormatOption = Annotated[
+    Literal["table", "csv", "json"] | None,
+    Parameter(help="output format (default: from the --output suffix, else table)"),
+]
+OutputOption = Annotated[
+    Path | None,
+    Parameter(
+        help="write to FILE (atomically) instead of standard output; its suffix must suit the "
+        "format (.txt, .csv, .json)"
+    ),
 ]
 
 
-def register(subparsers, common: argparse.ArgumentParser) -> None:
-    scan = subparsers.add_parser(
-        "scan",
-        help="scan every borough, measure and category for exceptions",
-        description="Scan every borough x measure x category for exceptions (concerns and "
-        "improvements) with the rules and thresholds in the configuration, and print them "
-        "strongest first, each with its evidence.",
-        parents=[common],
-    )
-    scan.add_argument("--month", metavar="YYYY-MM", help="scan month (default: the latest month in the data)")
-    scan.add_argument("--borough", metavar="NAME", action="append", help="only this borough (repeatable; any spelling)")
-    scan.add_argument("--measure", metavar="ID", action="append", help="only this measure id (repeatable)")
-    scan.add_argument("--method", metavar="NAME", action="append", choices=METHODS, help=f"only these methods: {', '.join(METHODS)}")
-    scan.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
-    scan.add_argument("--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
-    scan.set_defaults(handler=run_scan_command)
+def scan(
+    *,
+    month: Annotated[
+        str | None, Parameter(help="scan month YYYY-MM (default: the latest in the data)")
+    ] = None,
+    borough: Annotated[
+        list[str] | None, Parameter(help="only this borough (repeatable; any spelling)")
+    ] = None,
+    measure: Annotated[
+        list[str] | None, Parameter(help="only this measure id (repeatable)")
+    ] = None,
+    method: Annotated[
+        list[Method] | None, Parameter(help="only these methods (repeatable)")
+    ] = None,
+    format: FormatOption = None,
+    output: OutputOption = None,
+    options: Options,
+) -> int:
+    """Scan every borough, measure and category for exceptions.
 
-    compare = subparsers.add_parser(
-        "compare",
-        help="the published comparison tables: a window against the same window last year",
-        description="Each category's total in the window ending at --month against the same "
-        "window a year earlier, with the exact Poisson test, as the Met and MOPAC publish them.",
-        parents=[common],
-    )
-    compare.add_argument("--month", metavar="YYYY-MM", required=True)
-    compare.add_argument("--window", choices=("1", "3", "12", "fytd"), required=True)
-    where = compare.add_mutually_exclusive_group()
-    where.add_argument("--borough", metavar="NAME", action="append", help="a borough (repeatable)")
-    where.add_argument("--london", action="store_true", help="London as a whole (the default)")
-    compare.add_argument("--level", choices=("major", "minor", "priority"), default="major")
-    compare.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    compare.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
-    compare.set_defaults(handler=run_compare_command)
-
-
-def resolve_boroughs(names: list[str] | None, config) -> list[str] | None:
-    if not names:
-        return None
-    out = []
-    for name in names:
-        found = config.find_borough(name)
-        if found is None:
-            raise CrimefightersError(f"--borough: unknown borough {name!r}; expected one of the 32 London boroughs, e.g. Lambeth")
-        out.append(found)
-    return out
-
-
-def run_scan_command(args: argparse.Namespace) -> int:
+    Concerns and improvements, found with the rules and thresholds in the configuration, printed
+    strongest first, each with its evidence.
+    """
+    fmt = format_for_output(output, format, TEXT_FORMATS, "table")
     from crimefighters.scan.cached import scan_dataset
 
-    loaded, dataset = load_data_from(args)
+    loaded, dataset = options.load_data()
     config = loaded.config
-    boroughs = resolve_boroughs(args.borough, config)
+    boroughs = resolve_boroughs(borough, config)
     result = scan_dataset(
-        dataset, config, parse_month_arg(args.month), boroughs=boroughs, measures=args.measure, methods=args.method
+        dataset, config, parse_month_arg(month), boroughs=boroughs, measures=measure, methods=method
     )
     exceptions = result.exceptions
-    if args.format == "table":
+    if fmt == "table":
         text = _table(exceptions, result.scan_month)
-    elif args.format == "csv":
+    elif fmt == "csv":
         text = _csv(exceptions.select(CSV_FIELDS))
     else:
         text = _json(exceptions.select(CSV_FIELDS))
-    _emit(text, args.output)
+    _emit(text, output)
     return 0
 
 
-def run_compare_command(args: argparse.Namespace) -> int:
+def compare(
+    *,
+    month: Annotated[str, Parameter(help="the last month of the window, YYYY-MM")],
+    window: Annotated[
+        Literal["1", "3", "12", "fytd"],
+        Parameter(help="months in the window, or financial year to date"),
+    ],
+    borough: Annotated[
+        list[str] | None, Parameter(help="a borough (repeatable; default: London as a whole)")
+    ] = None,
+    london: Annotated[bool, Parameter(help="London as a whole (the default)")] = False,
+    level: Literal["major", "minor", "priority"] = "major",
+    format: FormatOption = None,
+    output: OutputOption = None,
+    options: Options,
+) -> int:
+    """The published comparison tables: a window against the same window last year.
+
+    Each category's total in the window ending at --month against the same window a year
+    earlier, with the exact Poisson test, as the Met and MOPAC publish them.
+    """
+    from crimefighters.errors import CrimefightersError
+
+    if borough and london:
+        raise CrimefightersError("--london and --borough: choose one")
+    fmt = format_for_output(output, format, TEXT_FORMATS, "table")
     from crimefighters.scan.compare import comparison_table
 
-    loaded, dataset = load_data_from(args)
+    loaded, dataset = options.load_data()
     config = loaded.config
-    boroughs = resolve_boroughs(args.borough, config)
-    month = parse_month_arg(args.month)
-    table = comparison_table(dataset.observations, config, month, args.window, boroughs, args.level)
-    if args.format == "csv":
+    boroughs = resolve_boroughs(borough, config)
+    table = comparison_table(
+        dataset.observations, config, parse_month_arg(month), window, boroughs, level
+    )
+    if fmt == "csv":
         text = _csv(table)
-    elif args.format == "json":
+    elif fmt == "json":
         text = _json(table)
     else:
         text = _compare_table(table)
-    _emit(text, args.output)
+    _emit(text, output)
     return 0
 
 
-def _emit(text: str, output: str | None) -> None:
+def resolve_boroughs(names: list[str] | None, config) -> list[str] | None:
+    return [config.resolve_borough(name) for name in names] if names else None
+
+
+def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    from crimefighters.errors import CrimefightersError
     from crimefighters.files import atomic_write_text
 
-    path = Path(output)
-    atomic_write_text(path, text)
-    print(f"wrote {path}", file=sys.stderr)
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        raise CrimefightersError(f"cannot write {output}: {exc.strerror or exc}") from None
+    print(f"wrote {output}", file=sys.stderr)
 
 
 def _csv(frame) -> str:
     import polars as pl
 
-    frame = frame.with_columns([pl.col(c).round(6) for c, t in frame.schema.items() if t == pl.Float64 and c != "p_value"])
+    frame = frame.with_columns(
+        [pl.col(c).round(6) for c, t in frame.schema.items() if t == pl.Float64 and c != "p_value"]
+    )
     return frame.write_csv(float_precision=None)
 
 
@@ -144,7 +189,9 @@ def _table(exceptions, scan_month) -> str:
     for row in exceptions.iter_rows(named=True):
         arrow = "↑" if row["direction"] == "up" else "↓"
         mark = f"{symbols.get(row['assessment'], row['assessment'])} {arrow}"
-        lines.append(f"{row['score']:5.1f}  {row['borough']:<22} {mark:<16} {row['method']}/{row['rule']}")
+        lines.append(
+            f"{row['score']:5.1f}  {row['borough']:<22} {mark:<16} {row['method']}/{row['rule']}"
+        )
         lines.append(f"       {row['evidence']}")
     return "\n".join(lines) + "\n"
 
@@ -154,11 +201,17 @@ def _compare_table(table) -> str:
         return "No categories to compare.\n"
     first = table.row(0, named=True)
     lines = [f"{first['current_period']} against {first['previous_period']}", ""]
-    header = f"{'area':<22} {'category':<44} {'current':>9} {'previous':>9} {'change':>8} {'%':>7}  p"
+    header = (
+        f"{'area':<22} {'category':<44} {'current':>9} {'previous':>9} {'change':>8} {'%':>7}  p"
+    )
     lines += [header, "-" * len(header)]
     for r in table.iter_rows(named=True):
         pct = "n/a" if r["change_pct"] is None else f"{r['change_pct']:+.1f}"
-        p = "" if r["p_value"] is None else ("<0.001" if r["p_value"] < 0.001 else f"{r['p_value']:.3f}")
+        p = (
+            ""
+            if r["p_value"] is None
+            else ("<0.001" if r["p_value"] < 0.001 else f"{r['p_value']:.3f}")
+        )
         lines.append(
             f"{r['area'][:22]:<22} {r['category'][:44]:<44} {r['current']:>9,.0f} {r['previous']:>9,.0f} {r['change']:>+8,.0f} {pct:>7}  {p}"
         )

@@ -50,8 +50,16 @@ class LoadedConfig:
     config: Config
     files: list[Path]
     provenance: Provenance = field(default_factory=dict)
-    # one line a user can read: which configuration is in use
-    description: str = "configuration: the bundled defaults"
+    # which configuration is in use: "the bundled defaults", or "<path> (user folder)"
+    label: str = "the bundled defaults"
+    bundled: bool = True
+
+    @property
+    def description(self) -> str:
+        """One line for `data info`, `config check`, the TUI and the briefing footer."""
+        if self.bundled:
+            return f"configuration: {self.label}"
+        return f"configuration: {self.label} over the bundled defaults"
 
     def where(self, *key_path: str | int) -> str:
         """'config/scan.yaml:12' for a key path, or the nearest parent that has a location."""
@@ -97,10 +105,7 @@ def load_config(path: str | Path | None = None) -> LoadedConfig:
     default_dir = default_config_dir()
     user, how = find_user_config(path)
     user_files = (_yaml_files(user) if user.is_dir() else [user]) if user else []
-    if user is None:
-        description = f"configuration: the bundled defaults ({default_dir})"
-    else:
-        description = f"configuration: {user} ({how}) over the bundled defaults"
+    label = f"the bundled defaults ({default_dir})" if user is None else f"{user} ({how})"
 
     problems: list[str] = []
     merged: dict[str, Any] = {}
@@ -136,7 +141,7 @@ def load_config(path: str | Path | None = None) -> LoadedConfig:
     except ValidationError as exc:
         user_names = {str(f) for f in user_files}
         raise ConfigError(_explain(exc, merged, provenance, user_names)) from None
-    return LoadedConfig(config=config, files=files, provenance=provenance, description=description)
+    return LoadedConfig(config, files, provenance, label=label, bundled=user is None)
 
 
 def _yaml_files(directory: Path) -> list[Path]:
@@ -278,7 +283,9 @@ def _explain(
 ) -> list[str]:
     problems: list[str] = []
     for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(
+            p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
         # Drop pydantic's union/tagged markers such as 'list[str]' from the path.
         loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p and "]" in p)))
         located = (error.get("ctx") or {}).get("error")
@@ -287,9 +294,11 @@ def _explain(
                 at = (*loc, *sub_loc)
                 for other in related:
                     # of two keys in conflict, show the one the user's own file set
-                    if _source(provenance, at) not in user_files:
-                        if _source(provenance, (*loc, *other)) in user_files:
-                            at = (*loc, *other)
+                    if (
+                        _source(provenance, at) not in user_files
+                        and _source(provenance, (*loc, *other)) in user_files
+                    ):
+                        at = (*loc, *other)
                 problems.append(_line(provenance, merged, at, message))
         else:
             problems.append(_line(provenance, merged, loc, _describe(error)))

@@ -134,7 +134,10 @@ def _duplicates(ids: list[str], at: tuple, what: str) -> list[tuple[tuple, str]]
     for index, value in enumerate(ids):
         if value in first:
             problems.append(
-                ((*at, index, "id"), f"{what} {value!r} is defined twice (first as item {first[value] + 1})")
+                (
+                    (*at, index, "id"),
+                    f"{what} {value!r} is defined twice (first as item {first[value] + 1})",
+                )
             )
         else:
             first[value] = index
@@ -313,7 +316,10 @@ class SeasonalSettings(Strict):
 class RateSettings(Strict):
     alpha: float = Field(default=0.01, gt=0, lt=1)
     min_points: float = Field(
-        default=2.0, ge=0, le=100, description="smallest change, in percentage points, a test may flag"
+        default=2.0,
+        ge=0,
+        le=100,
+        description="smallest change, in percentage points, a test may flag",
     )
     pp_threshold: float = Field(default=5.0, gt=0, le=100)
     min_denominator: int = Field(default=30, ge=0)
@@ -685,9 +691,9 @@ class Config(Strict):
                                 f"names are listed under categories.known.{family}.{field})",
                             )
                         )
-        vocabulary = [
-            n for k in known.values() for n in [*k.major, *k.minor]
-        ] + sorted(priority_ids)
+        vocabulary = [n for k in known.values() for n in [*k.major, *k.minor]] + sorted(
+            priority_ids
+        )
         folded = {self.categories.canonical(n) for n in vocabulary}
         for i, rb in enumerate(self.scan.recording_breaks):
             for j, name in enumerate(rb.categories):
