@@ -449,18 +449,30 @@ class Categories(Strict):
     # recording break naming a category outside it is refused (a typo would shrink it silently).
     known: dict[FormatFamily, KnownCategories] = {}
 
-    def canonical(self, name: str) -> str:
+    def canonical(self, name: str, aliases: dict[str, str] | None = None) -> str:
         """A name's canonical spelling under ``aliases`` (itself if it has none), casefolded."""
         wanted = " ".join(name.split()).casefold()
-        for canonical, others in self.aliases.items():
-            if wanted in {" ".join(s.split()).casefold() for s in [canonical, *others]}:
-                return canonical.casefold()
-        return wanted
+        return (aliases if aliases is not None else self.alias_map()).get(wanted, wanted)
+
+    def alias_map(self) -> dict[str, str]:
+        """Every casefolded spelling in ``aliases`` -> its casefolded canonical name."""
+        return {
+            " ".join(spelling.split()).casefold(): canonical.casefold()
+            for canonical, others in self.aliases.items()
+            for spelling in [canonical, *others]
+        }
+
+    def known_names(self) -> dict[tuple[str, str], set[str]]:
+        """(family, 'major' or 'minor') -> the canonical casefolded names published there."""
+        aliases = self.alias_map()
+        return {
+            (family, field): {self.canonical(n, aliases) for n in getattr(known, field)}
+            for family, known in self.known.items()
+            for field in ("major", "minor")
+        }
 
     def is_known(self, family: str, field: Literal["major", "minor"], name: str) -> bool:
-        known = self.known[family]
-        names = {self.canonical(n) for n in getattr(known, field)}
-        return self.canonical(name) in names
+        return self.canonical(name) in self.known_names()[(family, field)]
 
 
 # --- sources (crimefighters fetch) ------------------------------------------------------------
@@ -669,6 +681,8 @@ class Config(Strict):
         """Priority filters and recording breaks must name published categories (a typo would
         silently shrink a priority); the vocabulary is categories.known in categories.yaml."""
         known = self.categories.known
+        aliases = self.categories.alias_map()
+        names = self.categories.known_names()
         problems: list[tuple[tuple, str]] = []
         for i, p in enumerate(self.priorities.definitions):
             for family, spec in p.filters.items():
@@ -676,10 +690,11 @@ class Config(Strict):
                     continue
                 for field in ("major", "minor"):
                     for j, name in enumerate(getattr(spec, field)):
-                        if self.categories.is_known(family, field, name):
+                        folded = self.categories.canonical(name, aliases)
+                        if folded in names[(family, field)]:
                             continue
                         other = "minor" if field == "major" else "major"
-                        if self.categories.is_known(family, other, name):
+                        if folded in names[(family, other)]:
                             hint = f"it is a {other} category in {family}: list it under {other}"
                         else:
                             close = suggest(name, getattr(known[family], field))
@@ -694,10 +709,10 @@ class Config(Strict):
         vocabulary = [n for k in known.values() for n in [*k.major, *k.minor]] + sorted(
             priority_ids
         )
-        folded = {self.categories.canonical(n) for n in vocabulary}
+        folded = {self.categories.canonical(n, aliases) for n in vocabulary}
         for i, rb in enumerate(self.scan.recording_breaks):
             for j, name in enumerate(rb.categories):
-                if not known or self.categories.canonical(name) in folded:
+                if not known or self.categories.canonical(name, aliases) in folded:
                     continue
                 close = suggest(name, vocabulary)
                 hint = f"did you mean {close!r}?" if close else "no close name"
