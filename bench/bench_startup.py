@@ -121,7 +121,7 @@ def main() -> None:
     )
     polars = timings['python -c "import polars"']["median"]
     print(f"load average: {os.getloadavg()[0]:.1f}")
-    print("| command | median | user+sys | / import polars |")
+    print("| command | median wall | user+sys (mean) | wall / import polars |")
     print("|---|---|---|---|")
     for name, t in timings.items():
         print(

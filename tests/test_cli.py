@@ -102,7 +102,7 @@ def test_a_missing_configuration_is_one_line_and_exit_2_never_ok(capsys, argv):
 
 
 def test_strict_is_never_silently_ignored(capsys):
-    # TODO(lead): once load_dataset(..., strict=...) is merged, assert it refuses an unknown file.
+    # until load_dataset(..., strict=...) is merged (see GlobalOptions.dataset_options)
     assert main(["--strict", "data", "info"]) == 2
     assert one_line_error(capsys).startswith("--strict: ")
 
