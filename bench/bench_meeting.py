@@ -35,11 +35,7 @@ from pathlib import Path
 from crimefighters.config import load_config
 from crimefighters.meeting import Series, open_store
 
-WORDS = (
-    "robbery patrols Brixton station knife arch dispersal order estate leaflets burglary hotspot "
-    "CCTV review schools officers licensing premises night-time economy victims repeat offenders "
-    "IOM cohort warrants test purchase retailers shoplifting partnership council lighting youth"
-).split()
+WORDS = ["robbery", "patrols", "Brixton", "station", "knife", "arch", "dispersal", "order", "estate", "leaflets", "burglary", "hotspot", "CCTV", "review", "schools", "officers", "licensing", "premises", "night-time", "economy", "victims", "repeat", "offenders", "IOM", "cohort", "warrants", "test", "purchase", "retailers", "shoplifting", "partnership", "council", "lighting", "youth"]
 MEASURES = ("recorded_crime", "asb_incidents", "positive_outcomes", "response_i_compliance")
 CATEGORIES = (
     "Robbery of Personal Property",

@@ -40,6 +40,23 @@ def _isolated_meeting_store(tmp_path_factory: pytest.TempPathFactory):
         os.environ["CRIMEFIGHTERS_STORE"] = old
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_user_config(tmp_path_factory: pytest.TempPathFactory):
+    """No developer's own configuration (CRIMEFIGHTERS_CONFIG, ~/.config/crimefighters) reaches a
+    test: the user config folder is an empty temporary one (platformdirs reads XDG_CONFIG_HOME)."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("XDG_CONFIG_HOME", "CRIMEFIGHTERS_CONFIG")}
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    os.environ.pop("CRIMEFIGHTERS_CONFIG", None)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def real() -> Path:
     if not REAL.is_dir():

@@ -260,3 +260,44 @@ def test_data_scan_briefing_config_never_import_textual(anyio_backend):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+async def test_an_unknown_start_borough_gets_the_cli_wording_with_a_suggestion(session, tmp_path):
+    app = CrimefightersApp(preloaded=session, borough="Westminister", export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.screen.message == "unknown borough 'Westminister'; did you mean Westminster?"
+
+
+async def test_the_borough_picker_takes_short_forms_and_suggests_for_typos(session, tmp_path):
+    app = CrimefightersApp(preloaded=session, export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("b", *"Westminister", "enter")
+        await pilot.pause()
+        message = app.screen.query_one("#picker-message", Static)
+        assert str(message.render()) == "unknown borough 'Westminister'; did you mean Westminster?"
+        await pilot.press("escape", "b", *"City of Westminster", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, BoroughScreen) and app.screen.borough == "Westminster"
+
+
+async def test_the_header_names_a_configuration_other_than_the_bundled_one(crime_file, tmp_path):
+    from dataclasses import replace
+
+    from crimefighters.config import load_config
+
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "scan.yaml").write_text("scan: {yoy: {alpha: 0.02}}\n", encoding="utf-8")
+    bundled = load_session(None, [crime_file])
+    app = CrimefightersApp(preloaded=bundled, export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.title == "CrimeFighters"
+    mine = replace(bundled, loaded=load_config(folder), config_path=str(folder))
+    app = CrimefightersApp(preloaded=mine, export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.title == f"CrimeFighters · config {folder} (--config)"

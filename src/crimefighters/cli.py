@@ -1,73 +1,141 @@
-"""The ``crimefighters`` command line.
+"""The ``crimefighters`` command line, on cyclopts.
 
-Each subcommand lives in ``crimefighters.commands.<name>`` and exposes ``register(subparsers,
-common)``. Modules there import nothing heavy at import time, so ``--help`` is instant and the
-headless commands never import Textual.
+Global options (``--data``, ``--config``, ``--strict``: the fields of
+``commands._shared.GlobalOptions``) are parsed once, by a meta app, wherever they stand:
+``crimefighters --data X scan`` and ``crimefighters scan --data X`` are the same. The command
+then runs with them as its ``options`` parameter. With no command (or only ``--borough`` /
+``--month``) the meeting-room TUI opens.
 
-Errors a user can act on (``CrimefightersError``) become one line on stderr and exit code 2.
+Each command is a function in ``crimefighters.commands.<module>``, registered below; its
+docstring is its help. Command modules import nothing heavy at import time (each command imports
+what it needs when it runs), so ``--help`` is quick and the headless commands never import
+Textual.
+
+Errors a user can act on (``CrimefightersError`` and command-line mistakes) become one line on
+stderr and exit code 2. How to add a command: docs/architecture.md.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
+from typing import Annotated
+
+from cyclopts import App, Parameter
 
 from crimefighters import __version__
+from crimefighters.commands._shared import GlobalOptions
 from crimefighters.errors import CrimefightersError
 
-COMMANDS = ("scan", "data", "config", "sample", "fetch", "tui", "brief", "actions", "annotate")
+# Commands: name -> "module:function". Each function's docstring is its help: the first line for
+# `crimefighters --help`, the whole for `crimefighters NAME --help`.
+COMMANDS: dict[str, str] = {
+    "scan": "crimefighters.commands.scan:scan",
+    "compare": "crimefighters.commands.scan:compare",
+    "brief": "crimefighters.commands.brief:brief",
+    "sample": "crimefighters.commands.sample:sample",
+    "fetch": "crimefighters.commands.fetch:fetch",
+    "tui": "crimefighters.commands.tui:tui",
+}
+# Commands with actions (`crimefighters data info`): name -> (help, {action: "module:function"}).
+GROUPS: dict[str, tuple[str, dict[str, str]]] = {
+    "data": (
+        "What data is loaded, and the formats understood.",
+        {
+            "info": "crimefighters.commands.data:info",
+            "formats": "crimefighters.commands.data:formats",
+        },
+    ),
+    "config": (
+        "Check the configuration, or write an editable copy.",
+        {
+            "check": "crimefighters.commands.config:check",
+            "init": "crimefighters.commands.config:init",
+        },
+    ),
+    "actions": (
+        "Actions agreed at meetings on findings: list, add, mark done, export.",
+        {
+            "list": "crimefighters.commands.actions:list_",
+            "add": "crimefighters.commands.actions:add",
+            "done": "crimefighters.commands.actions:done",
+            "export": "crimefighters.commands.actions:export",
+        },
+    ),
+    "annotate": (
+        "Notes on a month of a series, shown on its charts; can leave the point out of SPC limits.",
+        {
+            "add": "crimefighters.commands.annotate:add",
+            "list": "crimefighters.commands.annotate:list_",
+            "remove": "crimefighters.commands.annotate:remove",
+        },
+    ),
+}
 
 
-def common_options() -> argparse.ArgumentParser:
-    """--data and --config, shared by every subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
-    group = common.add_argument_group("data and configuration")
-    group.add_argument(
-        "--data",
-        metavar="PATH",
-        action="append",
-        help="a data file or a directory of files, any mix of supported formats; repeatable "
-        "(default: the bundled sample data)",
+def _function(target: str):
+    """'package.module:function' -> the function. Command modules are light to import."""
+    import importlib
+
+    module, name = target.split(":")
+    function = getattr(importlib.import_module(module), name)
+    function.__doc__ = _paragraphs(function.__doc__ or "")
+    return function
+
+
+def _paragraphs(docstring: str) -> str:
+    """Each paragraph of a docstring on one line, so plain-text help wraps it to the terminal
+    (Markdown help would import Rich's Markdown and Pygments: 100 ms on every --help)."""
+    import inspect
+
+    blocks = inspect.cleandoc(docstring).split("\n\n")
+    return "\n\n".join(" ".join(block.split()) for block in blocks)
+
+
+def build_app() -> App:
+    app = App(
+        name="crimefighters",
+        help="Exception reporting for the Met's borough CrimeFighters meetings: load recorded "
+        "crime, outcomes and key processes; scan every borough, measure and category for "
+        "concerns and improvements; drill into local priorities; export the briefing. Without "
+        "a command, opens the meeting-room TUI. `crimefighters COMMAND --help` explains each.",
+        version=f"crimefighters {__version__}",
+        help_format="plaintext",
+        # --flag only (no generated --no-flag / --empty-list twins)
+        default_parameter=Parameter(negative=()),
+        result_action="return_value",
     )
-    group.add_argument(
-        "--config",
-        metavar="PATH",
-        help="a configuration directory or YAML file; sections it leaves out come from the "
-        "bundled defaults (default: the bundled configuration)",
-    )
-    return common
+    for name, target in COMMANDS.items():
+        app.command(_function(target), name=name)
+    for group, (group_help, actions) in GROUPS.items():
+        sub = App(name=group, help=group_help, help_format="plaintext")
+        for name, target in actions.items():
+            sub.command(_function(target), name=name)
+        app.command(sub)
+    app.default(_function(COMMANDS["tui"]))
 
+    @app.meta.default
+    def launcher(
+        *tokens: Annotated[str, Parameter(show=False, allow_leading_hyphen=True)],
+        options: Annotated[GlobalOptions, Parameter(name="*")] = GlobalOptions(),  # noqa: B008
+    ) -> int:
+        command, bound, ignored = app.parse_args(tokens, exit_on_error=False, print_error=False)
+        for name, kind in ignored.items():
+            if kind is GlobalOptions:
+                bound.arguments[name] = options
+        return command(*bound.args, **bound.kwargs)
 
-def build_parser() -> argparse.ArgumentParser:
-    common = common_options()
-    parser = argparse.ArgumentParser(
-        prog="crimefighters",
-        description="Exception reporting for the Met's borough CrimeFighters meetings: load "
-        "recorded crime, outcomes and key processes; scan every borough, measure and category "
-        "for concerns and improvements; drill into local priorities; export the briefing.",
-        epilog="Run without a command to open the meeting-room TUI on the bundled sample data. "
-        "`crimefighters COMMAND --help` explains each command.",
-        parents=[common],
-    )
-    parser.add_argument("--version", action="version", version=f"crimefighters {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"crimefighters.commands.{name}")
-        module.register(subparsers, common)
-    return parser
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    from cyclopts.exceptions import CycloptsError
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    subcommands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
-    if not subcommands.intersection(argv) and not {"-h", "--help", "--version"}.intersection(argv):
-        # `crimefighters [--borough X] [--month M] ...` opens the TUI with those options.
-        argv = ["tui", *argv]
-    args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        result = build_app().meta(argv, exit_on_error=False, print_error=False)
+    except CycloptsError as exc:
+        print(f"crimefighters: error: {usage_error(exc)}", file=sys.stderr)
+        return 2
     except CrimefightersError as exc:
         print(f"crimefighters: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -76,3 +144,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    return int(result or 0)  # None after --help / --version
+
+
+def usage_error(exc: Exception) -> str:
+    """A command-line mistake as one line, naming the command a stray word probably meant."""
+    from cyclopts.exceptions import UnusedCliTokensError
+
+    if isinstance(exc, UnusedCliTokensError) and exc.unused_tokens:
+        word = exc.unused_tokens[0]
+        if not word.startswith("-"):
+            import difflib
+
+            names = [*COMMANDS, *GROUPS]
+            close = difflib.get_close_matches(word, names, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            return f"unknown command {word!r}; {hint}(commands: {', '.join(names)})"
+    return " ".join(str(exc).split())

@@ -15,7 +15,7 @@ import polars as pl
 
 from crimefighters.briefing.charts import SYMBOLS, ChartPoint, sparkline, spc_chart
 from crimefighters.config.models import Config
-from crimefighters.errors import BriefingError
+from crimefighters.errors import BriefingError, ConfigError
 from crimefighters.present import (
     fmt_change,
     fmt_p,
@@ -54,15 +54,12 @@ MAX_PEERS = 4  # standing against London: the furthest from London
 
 
 def resolve_borough(config: Config, name: str) -> str:
-    """Any configured spelling of a borough -> its canonical name; else a BriefingError."""
-    found = config.find_borough(name)
-    if found is not None:
-        return found
-    shown = name if len(name) <= 60 else name[:57] + "..."
-    raise BriefingError(
-        f"unknown borough {shown!r}; expected one of the 32 London boroughs "
-        f"(e.g. {', '.join(config.borough_names()[:3])}); see config/boroughs.yaml"
-    )
+    """Any configured spelling of a borough -> its canonical name (the config's one lookup,
+    with its wording), as this layer's BriefingError."""
+    try:
+        return config.resolve_borough(name)
+    except ConfigError as exc:
+        raise BriefingError(str(exc)) from None
 
 
 # --- reading the scan result -------------------------------------------------------------------
@@ -547,6 +544,7 @@ def _common(
             else ""
         ),
         "definitions": definitions(loaded),
+        "configuration": loaded.description,
         "notes": list(result.notes),
         "symbols": SYMBOLS,
     }

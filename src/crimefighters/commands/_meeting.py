@@ -3,11 +3,11 @@ and printing typed text safely."""
 
 from __future__ import annotations
 
-import argparse
 import json
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from crimefighters.commands._shared import load_config_from, parse_month_arg
+from crimefighters.commands._shared import GlobalOptions, parse_month_arg
 from crimefighters.errors import CrimefightersError
 
 if TYPE_CHECKING:
@@ -16,20 +16,20 @@ if TYPE_CHECKING:
     from crimefighters.meeting import MeetingStore
 
 
-def store_options() -> argparse.ArgumentParser:
-    options = argparse.ArgumentParser(add_help=False)
-    options.add_argument(
-        "--store",
-        metavar="PATH",
-        help="the meeting store (default: $CRIMEFIGHTERS_STORE, else meeting.store in the "
-        "configuration, else meetings.sqlite3 in your data folder)",
-    )
-    return options
+def arguments(options: GlobalOptions, **values: Any) -> SimpleNamespace:
+    """The command's arguments and the global options as one namespace for the handlers."""
+    return SimpleNamespace(options=options, store=options.store, **values)
 
 
-def open_store_from(
-    args: argparse.Namespace, loaded: LoadedConfig | None = None, create: bool = True
-) -> MeetingStore:
+def load_config_from(args: SimpleNamespace) -> LoadedConfig:
+    return args.options.load_config()
+
+
+def load_data_from(args: SimpleNamespace, loaded: LoadedConfig | None = None):
+    return args.options.load_data(loaded)
+
+
+def open_store_from(args: SimpleNamespace, loaded: LoadedConfig | None = None, create: bool = True) -> MeetingStore:
     from crimefighters.meeting import open_store
 
     return open_store(args.store, loaded=loaded or load_config_from(args), create=create)

@@ -1,11 +1,20 @@
-"""Helpers the subcommands share: loading configuration and data from the common options."""
+"""What every command shares: the global options, and turning them into configuration and data.
+
+``GlobalOptions`` is parsed once (by the meta app in ``crimefighters.cli``) from wherever its
+options stand on the command line, and handed to each command as its ``options`` parameter.
+Commands never declare these options themselves, so no command's defaults can overwrite them.
+To add a global option (``--store PATH``, ``--area NAME``), add a field here with its help text;
+every command then has it, in ``--help`` too.
+"""
 
 from __future__ import annotations
 
-import argparse
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from cyclopts import Parameter
 
 from crimefighters.errors import CrimefightersError
 
@@ -14,26 +23,81 @@ if TYPE_CHECKING:
     from crimefighters.data import Dataset
 
 
-def load_config_from(args: argparse.Namespace) -> LoadedConfig:
-    from crimefighters.config import load_config
+@dataclass(frozen=True)
+class GlobalOptions:
+    data: Annotated[
+        tuple[Path, ...],
+        Parameter(
+            help="a data file or a folder of files, any mix of supported formats; repeatable "
+            "(default: the bundled sample data)",
+            show_default=False,
+        ),
+    ] = ()
+    config: Annotated[
+        Path | None,
+        Parameter(
+            help="a configuration folder or YAML file laid over the bundled defaults (default: "
+            "$CRIMEFIGHTERS_CONFIG, else your user config folder if it holds YAML files, else "
+            "the bundled defaults; see `crimefighters config init`)",
+        ),
+    ] = None
+    store: Annotated[
+        Path | None,
+        Parameter(
+            help="the meeting store (default: $CRIMEFIGHTERS_STORE, else meeting.store in the "
+            "configuration, else meetings.sqlite3 in your data folder)",
+        ),
+    ] = None
+    strict: Annotated[
+        bool,
+        Parameter(
+            help="refuse data folders that hold files no loader recognises (default: skip them "
+            "and report them)",
+            show_default=False,
+        ),
+    ] = False
 
-    return load_config(args.config)
+    def data_paths(self) -> list[Path]:
+        """The --data paths as given, or the bundled sample; a path that does not exist is an
+        error here, before anything is loaded."""
+        if not self.data:
+            from crimefighters.paths import default_sample_dir
+
+            return [default_sample_dir()]
+        for path in self.data:
+            if not path.exists():
+                raise CrimefightersError(f"--data {path}: no such file or directory")
+        return list(self.data)
+
+    def load_config(self) -> LoadedConfig:
+        from crimefighters.config import load_config
+
+        return load_config(self.config)
+
+    def load_data(self, loaded: LoadedConfig | None = None) -> tuple[LoadedConfig, Dataset]:
+        from crimefighters.data import load_dataset
+
+        paths = self.data_paths()
+        loaded = loaded or self.load_config()
+        return loaded, load_dataset(paths, loaded.config, **self.dataset_options())
+
+    def dataset_options(self) -> dict[str, bool]:
+        """Keyword arguments for ``load_dataset`` that come from the global options."""
+        if self.strict:
+            # TODO(lead): when the data branch adds load_dataset(..., strict=...), return
+            # {"strict": self.strict} here (and pass it in tui/session.py); until then --strict
+            # is refused rather than silently ignored.
+            raise CrimefightersError(
+                "--strict: this build's data loader cannot refuse unrecognised files yet"
+            )
+        return {}
 
 
-def data_paths(args: argparse.Namespace) -> list[Path]:
-    from crimefighters.paths import default_sample_dir
-
-    return [Path(p) for p in args.data] if args.data else [default_sample_dir()]
+# Given to each command as ``options``; filled in by the meta app, never parsed by the command.
+Options = Annotated[GlobalOptions, Parameter(parse=False)]
 
 
-def load_data_from(args: argparse.Namespace, loaded: LoadedConfig | None = None) -> tuple[LoadedConfig, Dataset]:
-    from crimefighters.data import load_dataset
-
-    loaded = loaded or load_config_from(args)
-    return loaded, load_dataset(data_paths(args), loaded.config)
-
-
-def parse_month_arg(text: str | None) -> date | None:
+def parse_month_arg(text: str | None, option: str = "--month") -> date | None:
     if text is None:
         return None
     from crimefighters.config.models import parse_month
@@ -41,4 +105,36 @@ def parse_month_arg(text: str | None) -> date | None:
     try:
         return parse_month(text)
     except ValueError:
-        raise CrimefightersError(f"--month: expected YYYY-MM; got {text!r}") from None
+        raise CrimefightersError(f"{option}: expected YYYY-MM; got {text!r}") from None
+
+
+# Output formats and the file-name suffixes that go with them.
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    "table": (".txt",),
+    "csv": (".csv",),
+    "json": (".json",),
+    "html": (".html", ".htm"),
+    "md": (".md", ".markdown"),
+    "pdf": (".pdf",),
+}
+
+
+def format_for_output(
+    output: Path | None, chosen: str | None, allowed: tuple[str, ...], default: str
+) -> str:
+    """The output format: as chosen, else from the --output file's suffix, else the default.
+
+    A file whose suffix names another format (``--output brief.txt`` for HTML) is refused:
+    writing HTML into a .txt file, or quietly renaming the file, would both surprise. A name
+    without a suffix (``/dev/stdout``, ``report``) takes the format as it is.
+    """
+    suffix = output.suffix.lower() if output is not None else ""
+    named = next((f for f, s in SUFFIXES.items() if suffix in s), None) if suffix else None
+    fmt = chosen or (named if named in allowed else None) or default
+    if output is not None and suffix and named != fmt:
+        expected = " or ".join(f"*{s}" for s in SUFFIXES[fmt])
+        raise CrimefightersError(
+            f"--output {output}: {suffix} does not suit {fmt} output; name the file {expected}, "
+            f"or choose another --format ({', '.join(allowed)})"
+        )
+    return fmt

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from cyclopts import Parameter
 
 from crimefighters.commands._meeting import (
+    arguments,
     emit,
+    load_config_from,
     month_text,
     open_store_from,
     plain,
     resolve_area,
-    store_options,
     to_csv,
     to_json,
     to_table,
 )
-from crimefighters.commands._shared import load_config_from
+from crimefighters.commands._shared import Options, format_for_output
 from crimefighters.errors import CrimefightersError
 
 if TYPE_CHECKING:
@@ -32,85 +36,72 @@ FIELDS = [
 ]  # fmt: skip
 
 
-def register(subparsers, common: argparse.ArgumentParser) -> None:
-    store = store_options()
-    filters = argparse.ArgumentParser(add_help=False)
-    group = filters.add_argument_group("which actions")
-    group.add_argument(
-        "--area", metavar="NAME", help="only this borough, BCU or London (any spelling)"
-    )
-    group.add_argument(
-        "--month", metavar="YYYY-MM", help="only actions raised at this month's meeting"
-    )
-    group.add_argument("--status", choices=STATUSES, help="only open, done or dropped actions")
-
-    parser = subparsers.add_parser(
-        "actions",
-        help="actions agreed at meetings: list, add, mark done, export",
-        description="Actions agreed at a borough's CrimeFighters on a finding, who owns them, the "
-        "meeting they are due at, and whether they were done. Kept in the meeting store.",
-        parents=[common],
-    )
-    actions = parser.add_subparsers(dest="actions_command", metavar="ACTION", required=True)
-
-    listing = actions.add_parser(
-        "list", help="list actions, oldest first", parents=[common, store, filters],
-        description="List actions, oldest first, as a table, CSV or JSON on standard output.",
-    )  # fmt: skip
-    listing.add_argument(
-        "--format", choices=("table", "csv", "json"), default="table", help="default: table"
-    )
-    listing.set_defaults(handler=run_list)
-
-    add = actions.add_parser(
-        "add", help="record an action agreed on a finding", parents=[common, store],
-        description="Record an action agreed at AREA's meeting for MONTH on a finding of the scan.",
-    )  # fmt: skip
-    add.add_argument("--area", metavar="NAME", required=True, help="the borough, BCU or London")
-    add.add_argument(
-        "--month", metavar="YYYY-MM", required=True, help="the meeting's month of data"
-    )
-    add.add_argument(
-        "--finding", metavar="ID", required=True, help="the finding's id, as the scan gives it"
-    )
-    add.add_argument("--text", required=True, help="what is to be done")
-    add.add_argument("--owner", default="", help="who will do it")
-    add.add_argument(
-        "--due",
-        metavar="YYYY-MM|YYYY-MM-DD",
-        help="the meeting it is due at, or a date (due at that month's meeting); default: next month's",
-    )
-    add.set_defaults(handler=run_add)
-
-    done = actions.add_parser(
-        "done", help="mark an action done (or dropped), with its outcome", parents=[common, store],
-        description="Close an open action as done (or, with --dropped, dropped), with an outcome note.",
-    )  # fmt: skip
-    done.add_argument("id", type=int, help="the action's number (see `crimefighters actions list`)")
-    done.add_argument(
-        "--note", default="", help="the outcome: what was done, or why it was dropped"
-    )
-    done.add_argument("--dropped", action="store_true", help="dropped, not done")
-    done.add_argument(
-        "--month",
-        metavar="YYYY-MM",
-        help="the meeting it is reported at (default: the area's latest meeting if it is held "
-        "today or later, else the next one)",
-    )
-    done.set_defaults(handler=run_done)
-
-    export = actions.add_parser(
-        "export", help="write actions to a CSV or JSON file", parents=[common, store, filters],
-        description="Write actions to FILE (atomically: an interrupted export leaves the old file whole).",
-    )  # fmt: skip
-    export.add_argument("--output", metavar="FILE", required=True)
-    export.add_argument(
-        "--format", choices=("csv", "json", "table"), default="csv", help="default: csv"
-    )
-    export.set_defaults(handler=run_export)
+Status = Literal["open", "done", "dropped"]
+AreaOption = Annotated[str | None, Parameter(help="only this borough, BCU or London (any spelling)")]
+MonthOption = Annotated[str | None, Parameter(help="only actions raised at this month's meeting (YYYY-MM)")]
+StatusOption = Annotated[Status | None, Parameter(help="only open, done or dropped actions")]
 
 
-def run_list(args: argparse.Namespace) -> int:
+def list_(
+    *,
+    area: AreaOption = None,
+    month: MonthOption = None,
+    status: StatusOption = None,
+    format: Literal["table", "csv", "json"] = "table",
+    options: Options,
+) -> int:
+    """List actions agreed at meetings, oldest first, as a table, CSV or JSON."""
+    return run_list(arguments(options, area=area, month=month, status=status, format=format))
+
+
+def add(
+    *,
+    area: Annotated[str, Parameter(help="the borough, BCU or London")],
+    month: Annotated[str, Parameter(help="the meeting's month of data, YYYY-MM")],
+    finding: Annotated[str, Parameter(help="the finding's id, as the scan gives it")],
+    text: Annotated[str, Parameter(help="what is to be done")],
+    owner: Annotated[str, Parameter(help="who will do it")] = "",
+    due: Annotated[
+        str | None,
+        Parameter(help="the meeting it is due at (YYYY-MM) or a date (YYYY-MM-DD); default: next month's"),
+    ] = None,
+    options: Options,
+) -> int:
+    """Record an action agreed at an area's meeting on a finding of the scan."""
+    return run_add(arguments(options, area=area, month=month, finding=finding, text=text, owner=owner, due=due))
+
+
+def done(
+    id: Annotated[int, Parameter(help="the action's number (see `crimefighters actions list`)")],
+    /,
+    *,
+    note: Annotated[str, Parameter(help="the outcome: what was done, or why it was dropped")] = "",
+    dropped: Annotated[bool, Parameter(help="dropped, not done")] = False,
+    month: Annotated[
+        str | None,
+        Parameter(help="the meeting it is reported at (default: the area's latest meeting if held today or later, else the next)"),
+    ] = None,
+    options: Options,
+) -> int:
+    """Mark an action done (or dropped), with its outcome."""
+    return run_done(arguments(options, id=id, note=note, dropped=dropped, month=month))
+
+
+def export(
+    *,
+    output: Annotated[str, Parameter(help="the file to write (atomically)")],
+    area: AreaOption = None,
+    month: MonthOption = None,
+    status: StatusOption = None,
+    format: Literal["csv", "json", "table"] = "csv",
+    options: Options,
+) -> int:
+    """Write actions to a CSV or JSON file (an interrupted export leaves the old file whole)."""
+    format_for_output(Path(output), format, ("csv", "json", "table"), "csv")
+    return run_export(arguments(options, area=area, month=month, status=status, format=format, output=output))
+
+
+def run_list(args: SimpleNamespace) -> int:
     actions = _selected(args)
     if args.format == "table" and not actions:
         print("No actions match.", file=sys.stderr)
@@ -119,13 +110,13 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_export(args: argparse.Namespace) -> int:
+def run_export(args: SimpleNamespace) -> int:
     actions = _selected(args)
     emit(_render(actions, args.format), args.output)
     return 0
 
 
-def run_add(args: argparse.Namespace) -> int:
+def run_add(args: SimpleNamespace) -> int:
     loaded = load_config_from(args)
     area = resolve_area(args.area, loaded.config)
     due_month, due_date = _due(args.due)
@@ -146,7 +137,7 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_done(args: argparse.Namespace) -> int:
+def run_done(args: SimpleNamespace) -> int:
     from crimefighters.meeting.text import terminal_safe
 
     status = "dropped" if args.dropped else "done"
@@ -158,7 +149,7 @@ def run_done(args: argparse.Namespace) -> int:
     return 0
 
 
-def _selected(args: argparse.Namespace) -> list[Action]:
+def _selected(args: SimpleNamespace) -> list[Action]:
     loaded = load_config_from(args)
     area = resolve_area(args.area, loaded.config)
     with open_store_from(args, loaded, create=False) as store:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import date
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from cyclopts import Parameter
 
 from crimefighters.commands._meeting import (
+    arguments,
     emit,
+    load_config_from,
+    load_data_from,
     month_text,
     open_store_from,
     plain,
     resolve_area,
-    store_options,
     to_csv,
     to_json,
     to_table,
 )
-from crimefighters.commands._shared import load_config_from, load_data_from
+from crimefighters.commands._shared import Options
 from crimefighters.errors import CrimefightersError
-from crimefighters.meeting.models import LEVELS
 
 if TYPE_CHECKING:
     from crimefighters.config import LoadedConfig
@@ -31,73 +34,59 @@ FIELDS = [
 ]  # fmt: skip
 
 
-def register(subparsers, common: argparse.ArgumentParser) -> None:
-    store = store_options()
-    parser = subparsers.add_parser(
-        "annotate",
-        help="notes on a month of a series, shown on its charts; can leave the point out of SPC limits",
-        description='Annotate one month of one series ("Notting Hill Carnival", "operation '
-        'started"). Annotations appear on every chart of the series; with --exclude-from-limits '
-        "the SPC centre line and limits are computed without that month.",
-        parents=[common],
-    )
-    actions = parser.add_subparsers(dest="annotate_command", metavar="ACTION", required=True)
-
-    add = actions.add_parser(
-        "add", help="annotate a month of a series", parents=[common, store],
-        description="Annotate MONTH of the series AREA x MEASURE x LEVEL x CATEGORY. The series "
-        "is looked up in the data (--data; default: the bundled sample) so a misspelt category "
-        "is refused rather than never shown.",
-    )  # fmt: skip
-    _series_options(add, required=True)
-    add.add_argument("--month", metavar="YYYY-MM", required=True)
-    add.add_argument("--text", required=True, help="what happened that month")
-    add.add_argument(
-        "--exclude-from-limits",
-        action="store_true",
-        help="leave this month out of the SPC centre line and limits",
-    )
-    add.set_defaults(handler=run_add)
-
-    listing = actions.add_parser(
-        "list", help="list annotations in force", parents=[common, store],
-        description="List annotations in force, by series and month.",
-    )  # fmt: skip
-    _series_options(listing, required=False)
-    listing.add_argument("--month", metavar="YYYY-MM", help="only this month")
-    listing.add_argument(
-        "--format", choices=("table", "csv", "json"), default="table", help="default: table"
-    )
-    listing.set_defaults(handler=run_list)
-
-    remove = actions.add_parser(
-        "remove", help="take an annotation off the charts", parents=[common, store],
-        description="Take an annotation off the charts (and back into the limits). The store "
-        "keeps the record, stamped with who removed it and when.",
-    )  # fmt: skip
-    remove.add_argument(
-        "id", type=int, help="the annotation's number (see `crimefighters annotate list`)"
-    )
-    remove.set_defaults(handler=run_remove)
+Level = Literal["minor", "major", "total", "priority"]
 
 
-def _series_options(parser: argparse.ArgumentParser, required: bool) -> None:
-    group = parser.add_argument_group("the series")
-    group.add_argument(
-        "--area", metavar="NAME", required=required, help="a borough, BCU or London (any spelling)"
-    )
-    group.add_argument(
-        "--measure", metavar="ID", required=required, help="a measure id, e.g. recorded_crime"
-    )
-    group.add_argument(
-        "--level", choices=LEVELS, required=required, help="minor, major, total or priority"
-    )
-    group.add_argument(
-        "--category", metavar="NAME", required=required, help="as the charts name it, e.g. Robbery"
+def add(
+    *,
+    area: Annotated[str, Parameter(help="a borough, BCU or London (any spelling)")],
+    measure: Annotated[str, Parameter(help="a measure id, e.g. recorded_crime")],
+    level: Annotated[Level, Parameter(help="minor, major, total or priority")],
+    category: Annotated[str, Parameter(help="as the charts name it, e.g. Robbery")],
+    month: Annotated[str, Parameter(help="the month, YYYY-MM")],
+    text: Annotated[str, Parameter(help="what happened that month")],
+    exclude_from_limits: Annotated[bool, Parameter(help="leave this month out of the SPC centre line and limits")] = False,
+    options: Options,
+) -> int:
+    """Annotate a month of a series; it shows on every chart of the series.
+
+    The series is looked up in the data (--data; default: the bundled sample) so a misspelt
+    category is refused rather than never shown. With --exclude-from-limits the SPC centre line
+    and limits are computed without that month.
+    """
+    return run_add(
+        arguments(
+            options, area=area, measure=measure, level=level, category=category, month=month, text=text,
+            exclude_from_limits=exclude_from_limits,
+        )
     )
 
 
-def run_add(args: argparse.Namespace) -> int:
+def list_(
+    *,
+    area: Annotated[str | None, Parameter(help="a borough, BCU or London")] = None,
+    measure: Annotated[str | None, Parameter(help="a measure id")] = None,
+    level: Annotated[Level | None, Parameter(help="minor, major, total or priority")] = None,
+    category: Annotated[str | None, Parameter(help="a category as the charts name it")] = None,
+    month: Annotated[str | None, Parameter(help="only this month, YYYY-MM")] = None,
+    format: Literal["table", "csv", "json"] = "table",
+    options: Options,
+) -> int:
+    """List the annotations in force, by series and month."""
+    return run_list(arguments(options, area=area, measure=measure, level=level, category=category, month=month, format=format))
+
+
+def remove(
+    id: Annotated[int, Parameter(help="the annotation's number (see `crimefighters annotate list`)")],
+    /,
+    *,
+    options: Options,
+) -> int:
+    """Take an annotation off the charts (and back into the limits); the store keeps the record."""
+    return run_remove(arguments(options, id=id))
+
+
+def run_add(args: SimpleNamespace) -> int:
     from crimefighters.meeting import Series
     from crimefighters.meeting.text import terminal_safe
 
@@ -119,7 +108,7 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_list(args: argparse.Namespace) -> int:
+def run_list(args: SimpleNamespace) -> int:
     from crimefighters.meeting import Series
 
     loaded = load_config_from(args)
@@ -146,7 +135,7 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_remove(args: argparse.Namespace) -> int:
+def run_remove(args: SimpleNamespace) -> int:
     from crimefighters.meeting.text import terminal_safe
 
     with open_store_from(args, create=False) as store:
@@ -167,7 +156,7 @@ def _measure(measure_id: str, loaded: LoadedConfig) -> str:
 
 
 def _category_in_data(
-    args: argparse.Namespace, loaded: LoadedConfig, series: Series, month: str
+    args: SimpleNamespace, loaded: LoadedConfig, series: Series, month: str
 ) -> str:
     """The category as the scan names it (any case), or one line saying what the data has."""
     import difflib

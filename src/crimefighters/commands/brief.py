@@ -2,130 +2,115 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import Annotated
 
-from crimefighters.commands._shared import load_config_from, load_data_from, parse_month_arg
+from cyclopts import Parameter
+
+from crimefighters.commands._shared import Options, format_for_output, parse_month_arg
 from crimefighters.errors import BriefingError
 
 FORMATS = ("html", "pdf", "md")
 
 
-def register(subparsers, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
-        "brief",
-        help="export the briefing sheet for one borough or all 32 (HTML, PDF, Markdown)",
-        description="Export the CrimeFighters briefing sheet: header and data sources, this "
-        "month's themes, local and high-harm priorities, exceptions with their reasons and SPC "
-        "charts, key processes, comparison with the BCU and London, and how exceptions are "
-        "defined. HTML is one self-contained file (print it to A4); PDF needs the pdf extra "
-        "(pip install 'crimefighters[pdf]'); Markdown suits email and Teams. --all also writes "
-        "a London summary page.",
-        parents=[common],
-    )
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--borough", metavar="NAME", help="a borough (any configured spelling)")
-    which.add_argument("--all", action="store_true", help="all 32 boroughs and the London summary")
-    parser.add_argument(
-        "--month", metavar="YYYY-MM", help="the month to brief (default: the latest loaded)"
-    )
-    parser.add_argument(
-        "--format",
-        dest="formats",
-        metavar="FORMAT",
-        nargs="+",
-        action="extend",
-        help="one or more of html, pdf, md (default: html); repeatable",
-    )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--output", metavar="FILE", help="one borough, one format: write exactly this file"
-    )
-    where.add_argument(
-        "--output-dir",
-        metavar="DIR",
-        default=".",
-        help="write crimefighters-briefing_<borough>_<YYYY-MM>.<format> here (default: .)",
-    )
-    parser.add_argument(
-        "--template",
-        metavar="DIR",
-        help="a directory of your own templates, used before the bundled ones",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=2,
-        metavar="N",
-        help="parallel workers for --all (default: 2)",
-    )
-    parser.set_defaults(handler=run_brief)
+def brief(
+    *,
+    borough: Annotated[str | None, Parameter(help="a borough (any configured spelling)")] = None,
+    all_: Annotated[
+        bool, Parameter(name="--all", help="all 32 boroughs and the London summary")
+    ] = False,
+    month: Annotated[
+        str | None, Parameter(help="the month to brief, YYYY-MM (default: the latest loaded)")
+    ] = None,
+    formats: Annotated[
+        list[str] | None,
+        Parameter(
+            name="--format",
+            consume_multiple=True,
+            help="one or more of html, pdf, md (default: from the --output suffix, else html); repeatable",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        Parameter(help="one borough, one format: write exactly this file (.html, .pdf or .md)"),
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        Parameter(
+            help="write crimefighters-briefing_<borough>_<YYYY-MM>.<format> here (default: .)"
+        ),
+    ] = None,
+    template: Annotated[
+        Path | None, Parameter(help="a folder of your own templates, used before the bundled ones")
+    ] = None,
+    workers: Annotated[int, Parameter(help="parallel workers for --all")] = 2,
+    options: Options,
+) -> int:
+    """Export the briefing sheet for one borough or all 32 (HTML, PDF, Markdown).
 
-
-def _formats(args: argparse.Namespace) -> tuple[str, ...]:
-    chosen: list[str] = []
-    for item in args.formats or []:
-        chosen.extend(part for part in item.lower().split(",") if part)
-    if not chosen and args.output:
-        suffix = Path(args.output).suffix.lower().lstrip(".")
-        chosen = (
-            ["md" if suffix in ("md", "markdown") else suffix]
-            if suffix in (*FORMATS, "markdown", "htm")
-            else []
-        )
-        chosen = ["html" if c == "htm" else c for c in chosen]
-    chosen = chosen or ["html"]
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown:
-        raise BriefingError(f"--format: expected html, pdf or md; got {', '.join(unknown)}")
-    return tuple(dict.fromkeys(chosen))
-
-
-def run_brief(args: argparse.Namespace) -> int:
-    from crimefighters.briefing import (
-        build_context,
-        pdf_available,
-        render,
-        resolve_borough,
-        write_context,
-    )
+    The CrimeFighters briefing sheet: header and data sources, this month's themes,
+    local and high-harm priorities, exceptions with their reasons and SPC charts, key processes,
+    comparison with the BCU and London, and how exceptions are defined. HTML is one
+    self-contained file (print it to A4); PDF needs the pdf extra (pip install
+    'crimefighters[pdf]'); Markdown suits email and Teams. --all also writes a London summary."""
+    from crimefighters.briefing import build_context, pdf_available, render, write_context
     from crimefighters.briefing.render import PDF_MISSING
     from crimefighters.briefing.write import atomic_write
 
-    formats = _formats(args)
-    if args.output and (args.all or len(formats) != 1):
+    if bool(borough) == all_:
+        raise BriefingError("brief: give --borough NAME or --all (one of them)")
+    if output is not None and output_dir is not None:
+        raise BriefingError("--output and --output-dir: choose one")
+    chosen = _formats(formats, output)
+    if output is not None and (all_ or len(chosen) != 1):
         raise BriefingError(
             "--output FILE writes one borough in one format; use --output-dir for --all or several formats"
         )
-    if "pdf" in formats and not pdf_available():
+    if "pdf" in chosen and not pdf_available():
         raise BriefingError(PDF_MISSING)
-    loaded = load_config_from(args)
-    borough = resolve_borough(loaded.config, args.borough) if args.borough else None
-    month = parse_month_arg(args.month)
-    loaded, dataset = load_data_from(args, loaded)
+    loaded = options.load_config()
+    name = loaded.config.resolve_borough(borough) if borough else None
+    scan_month = parse_month_arg(month)
+    loaded, dataset = options.load_data(loaded)
 
     from crimefighters.scan.cached import scan_dataset
 
-    result = scan_dataset(dataset, loaded.config, month, boroughs=[borough] if borough else None)
-    if borough:
-        context = build_context(result, dataset, loaded, borough)
-        if args.output:
-            path = Path(args.output)
+    result = scan_dataset(dataset, loaded.config, scan_month, boroughs=[name] if name else None)
+    folder = output_dir or Path(".")
+    if name:
+        context = build_context(result, dataset, loaded, name)
+        if output is not None:
             try:
-                atomic_write(path, render(context, formats[0], args.template))
+                atomic_write(output, render(context, chosen[0], _text(template)))
             except OSError as exc:
-                raise BriefingError(f"cannot write {path}: {exc.strerror or exc}") from None
-            written = [path]
+                raise BriefingError(f"cannot write {output}: {exc.strerror or exc}") from None
+            written = [output]
         else:
-            written = write_context(context, formats, Path(args.output_dir), args.template)
+            written = write_context(context, chosen, folder, _text(template))
     else:
-        written = _write_all(
-            result, dataset, loaded, formats, Path(args.output_dir), args.template, args.workers
-        )
+        written = _write_all(result, dataset, loaded, chosen, folder, _text(template), workers)
     for path in written:
         print(path)
     return 0
+
+
+def _text(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
+def _formats(formats: list[str] | None, output: Path | None) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for item in formats or []:
+        chosen.extend(part for part in item.lower().split(",") if part)
+    chosen = ["html" if c == "htm" else "md" if c == "markdown" else c for c in chosen]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise BriefingError(f"--format: expected html, pdf or md; got {', '.join(unknown)}")
+    if output is not None and len(chosen) <= 1:
+        # one file: its suffix must fit the format (or give the format when none was chosen)
+        return (format_for_output(output, chosen[0] if chosen else None, FORMATS, "html"),)
+    return tuple(dict.fromkeys(chosen or ["html"]))
 
 
 def _write_all(

@@ -2,69 +2,61 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from pathlib import Path
+from typing import Annotated
 
-from crimefighters.commands._shared import load_config_from
+from cyclopts import Parameter
 
-
-def register(subparsers, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
-        "fetch",
-        help="download the latest published data into the data directory",
-        description="Download the latest London Datastore MPS crime files and data.police.uk "
-        "API responses, as configured under `sources` (config/sources.yaml). Each file is "
-        "streamed to a temporary file, checked, and only then renamed over the previous copy; "
-        "unchanged files are not downloaded again. Exit code 2 when any file could not be "
-        "fetched (its previous copy is left untouched).",
-        parents=[common],
-    )
-    parser.add_argument(
-        "--out",
-        metavar="DIR",
-        help="data directory to fetch into (default: sources.data_dir in the configuration, "
-        "'data' in the current directory)",
-    )
-    parser.add_argument(
-        "--source",
-        metavar="NAME",
-        action="append",
-        help="fetch only this source; repeatable (mps-borough-24m, mps-ward-24m, police-uk)",
-    )
-    parser.add_argument(
-        "--month",
-        metavar="YYYY-MM",
-        action="append",
-        help="data.police.uk month to fetch; repeatable (default: the latest published)",
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="say what would be fetched; fetch nothing"
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.set_defaults(handler=run_fetch)
+from crimefighters.commands._shared import Options
 
 
-def show_progress(args: argparse.Namespace) -> bool:
-    if args.no_progress or os.environ.get("CI", "").lower() in ("true", "1"):
-        return False
-    return sys.stderr.isatty()
+def fetch(
+    *,
+    out: Annotated[
+        Path | None,
+        Parameter(
+            help="data folder to fetch into (default: sources.data_dir in the configuration, "
+            "'data' in the current folder)"
+        ),
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        Parameter(
+            help="fetch only this source; repeatable (mps-borough-24m, mps-ward-24m, police-uk)"
+        ),
+    ] = None,
+    month: Annotated[
+        list[str] | None,
+        Parameter(
+            help="data.police.uk month to fetch, YYYY-MM; repeatable (default: the latest published)"
+        ),
+    ] = None,
+    dry_run: Annotated[bool, Parameter(help="say what would be fetched; fetch nothing")] = False,
+    no_progress: Annotated[bool, Parameter(help="no progress bar")] = False,
+    options: Options,
+) -> int:
+    """Download the latest published data into the data folder, safely.
 
-
-def run_fetch(args: argparse.Namespace) -> int:
+    The latest London Datastore MPS crime files and data.police.uk API responses, as
+    configured under `sources` (config/sources.yaml). Each file is streamed to a temporary file,
+    checked, and only then renamed over the previous copy; unchanged files are not downloaded
+    again. Exit code 2 when any file could not be fetched (its previous copy is left untouched)."""
     from crimefighters.fetch import fetch_all
 
-    loaded = load_config_from(args)
-    bar = ProgressBar(loaded.config.sources.progress_min_bytes) if show_progress(args) else None
+    loaded = options.load_config()
+    show = show_progress(no_progress)
+    bar = ProgressBar(loaded.config.sources.progress_min_bytes) if show else None
     try:
         if bar is not None:
             bar.start()
         result = fetch_all(
             loaded,
-            args.out,
-            sources=args.source,
-            months=args.month,
-            dry_run=args.dry_run,
+            out,
+            sources=source,
+            months=month,
+            dry_run=dry_run,
             progress=bar if bar is not None else print_retries,
         )
     finally:
@@ -75,6 +67,12 @@ def run_fetch(args: argparse.Namespace) -> int:
     print(result.summary())
     result.raise_for_failures()
     return 0
+
+
+def show_progress(no_progress: bool) -> bool:
+    if no_progress or os.environ.get("CI", "").lower() in ("true", "1"):
+        return False
+    return sys.stderr.isatty()
 
 
 def print_retries(event) -> None:

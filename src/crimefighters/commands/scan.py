@@ -2,137 +2,147 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import Annotated, Literal
 
-from crimefighters.commands._shared import load_data_from, parse_month_arg
-from crimefighters.errors import CrimefightersError
+from cyclopts import Parameter
 
-METHODS = ("spc", "yoy", "seasonal", "rate", "target", "peer")
+from crimefighters.commands._shared import Options, format_for_output, parse_month_arg
+
+Method = Literal["spc", "yoy", "seasonal", "rate", "target", "peer"]
 # Every test of --detail: the finding's columns for the test, and its role in the finding.
 DETAIL_FIELDS = [
     "borough", "bcu", "measure", "level", "category", "period", "window", "value", "baseline", "change",
     "change_pct", "method", "rule", "direction", "assessment", "score", "p_value", "provisional", "evidence",
     "finding_id", "role",
 ]  # fmt: skip
+TEXT_FORMATS = ("table", "csv", "json")
+FormatOption = Annotated[
+    Literal["table", "csv", "json"] | None,
+    Parameter(help="output format (default: from the --output suffix, else table)"),
+]
+OutputOption = Annotated[
+    Path | None,
+    Parameter(
+        help="write to FILE (atomically) instead of standard output; its suffix must suit the "
+        "format (.txt, .csv, .json)"
+    ),
+]
 
 
-def register(subparsers, common: argparse.ArgumentParser) -> None:
-    scan = subparsers.add_parser(
-        "scan",
-        help="scan every borough, measure and category for findings",
-        description="Scan every borough x measure x category with the rules and thresholds in the "
-        "configuration and list the findings: one line per event (concern, improvement or neutral), "
-        "strongest evidence first, each with its status (new, continuing, returned), the series it "
-        "covers and every test that fired.",
-        parents=[common],
-    )
-    scan.add_argument("--month", metavar="YYYY-MM", help="scan month (default: the latest month in the data)")
-    scan.add_argument("--borough", metavar="NAME", action="append", help="only this borough (repeatable; any spelling)")
-    scan.add_argument("--measure", metavar="ID", action="append", help="only this measure id (repeatable)")
-    scan.add_argument("--method", metavar="NAME", action="append", choices=METHODS, help=f"only these methods: {', '.join(METHODS)}")
-    scan.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
-    scan.add_argument("--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
-    scan.add_argument("--detail", action="store_true", help="list every test that fired, each with its finding, instead of one row per finding")
-    scan.set_defaults(handler=run_scan_command)
+def scan(
+    *,
+    month: Annotated[str | None, Parameter(help="scan month YYYY-MM (default: the latest in the data)")] = None,
+    borough: Annotated[list[str] | None, Parameter(help="only this borough (repeatable; any spelling)")] = None,
+    measure: Annotated[list[str] | None, Parameter(help="only this measure id (repeatable)")] = None,
+    method: Annotated[list[Method] | None, Parameter(help="only findings with a test of these methods (repeatable)")] = None,
+    detail: Annotated[bool, Parameter(help="list every test that fired, each with its finding, instead of one row per finding")] = False,
+    format: FormatOption = None,
+    output: OutputOption = None,
+    options: Options,
+) -> int:
+    """Scan every borough, measure and category and list the findings.
 
-    compare = subparsers.add_parser(
-        "compare",
-        help="the published comparison tables: a window against the same window last year",
-        description="Each category's total in the window ending at --month against the same "
-        "window a year earlier, with the exact Poisson test, as the Met and MOPAC publish them.",
-        parents=[common],
-    )
-    compare.add_argument("--month", metavar="YYYY-MM", required=True)
-    compare.add_argument("--window", choices=("1", "3", "12", "fytd"), required=True)
-    where = compare.add_mutually_exclusive_group()
-    where.add_argument("--borough", metavar="NAME", action="append", help="a borough (repeatable)")
-    where.add_argument("--london", action="store_true", help="London as a whole (the default)")
-    compare.add_argument("--level", choices=("major", "minor", "priority"), default="major")
-    compare.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    compare.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
-    compare.set_defaults(handler=run_compare_command)
-
-
-def resolve_boroughs(names: list[str] | None, config) -> list[str] | None:
-    if not names:
-        return None
-    out = []
-    for name in names:
-        found = config.find_borough(name)
-        if found is None:
-            raise CrimefightersError(f"--borough: unknown borough {name!r}; expected one of the 32 London boroughs, e.g. Lambeth")
-        out.append(found)
-    return out
-
-
-def run_scan_command(args: argparse.Namespace) -> int:
-    from crimefighters.scan.cached import scan_dataset
-
-    loaded, dataset = load_data_from(args)
-    config = loaded.config
-    boroughs = resolve_boroughs(args.borough, config)
-    result = scan_dataset(
-        dataset, config, parse_month_arg(args.month), boroughs=boroughs, measures=args.measure, methods=args.method
-    )
-    from crimefighters.scan import CSV_FIELDS
-
-    findings = result.findings if boroughs else result.findings.filter(pl_col_is("area_type", "borough"))
-    if args.detail:
-        tests = result.tests if boroughs else result.tests.filter(pl_col_is("area_type", "borough"))
-        text = _detail_table(tests, result.scan_month) if args.format == "table" else _write(tests.select(DETAIL_FIELDS), args.format)
-    elif args.format == "table":
-        text = _table(findings, result.resolved if boroughs else result.resolved.filter(pl_col_is("area_type", "borough")), result.scan_month)
-    else:
-        text = _write(findings.select(CSV_FIELDS), args.format)
-    _emit(text, args.output)
-    return 0
-
-
-def pl_col_is(column: str, value: str):
+    One line per event (a concern, an improvement or neutral), strongest evidence first, each
+    with its status (new, continuing for n months, returned), the series it covers and every
+    test that fired; then the findings resolved since last month. --detail lists the tests.
+    """
+    fmt = format_for_output(output, format, TEXT_FORMATS, "table")
     import polars as pl
 
-    return pl.col(column) == value
+    from crimefighters.scan import CSV_FIELDS
+    from crimefighters.scan.cached import scan_dataset
+
+    loaded, dataset = options.load_data()
+    config = loaded.config
+    boroughs = resolve_boroughs(borough, config)
+    result = scan_dataset(dataset, config, parse_month_arg(month), boroughs=boroughs, measures=measure, methods=method)
+    mine = pl.lit(True) if boroughs else pl.col("area_type") == "borough"
+    if detail:
+        tests = result.tests.filter(mine)
+        text = _detail_table(tests, result.scan_month) if fmt == "table" else _write(tests.select(DETAIL_FIELDS), fmt)
+    elif fmt == "table":
+        text = _table(result.findings.filter(mine), result.resolved.filter(mine), result.scan_month)
+    else:
+        text = _write(result.findings.filter(mine).select(CSV_FIELDS), fmt)
+    _emit(text, output)
+    return 0
 
 
 def _write(frame, fmt: str) -> str:
     return _csv(frame) if fmt == "csv" else _json(frame)
 
 
-def run_compare_command(args: argparse.Namespace) -> int:
+def compare(
+    *,
+    month: Annotated[str, Parameter(help="the last month of the window, YYYY-MM")],
+    window: Annotated[
+        Literal["1", "3", "12", "fytd"],
+        Parameter(help="months in the window, or financial year to date"),
+    ],
+    borough: Annotated[
+        list[str] | None, Parameter(help="a borough (repeatable; default: London as a whole)")
+    ] = None,
+    london: Annotated[bool, Parameter(help="London as a whole (the default)")] = False,
+    level: Literal["major", "minor", "priority"] = "major",
+    format: FormatOption = None,
+    output: OutputOption = None,
+    options: Options,
+) -> int:
+    """The published comparison tables: a window against the same window last year.
+
+    Each category's total in the window ending at --month against the same window a year
+    earlier, as the Met and MOPAC publish them, with the exact conditional test allowing for
+    the extra variation each series shows in its own history.
+    """
+    from crimefighters.errors import CrimefightersError
+
+    if borough and london:
+        raise CrimefightersError("--london and --borough: choose one")
+    fmt = format_for_output(output, format, TEXT_FORMATS, "table")
     from crimefighters.scan.compare import comparison_table
 
-    loaded, dataset = load_data_from(args)
+    loaded, dataset = options.load_data()
     config = loaded.config
-    boroughs = resolve_boroughs(args.borough, config)
-    month = parse_month_arg(args.month)
-    table = comparison_table(dataset.observations, config, month, args.window, boroughs, args.level)
-    if args.format == "csv":
+    boroughs = resolve_boroughs(borough, config)
+    table = comparison_table(
+        dataset.observations, config, parse_month_arg(month), window, boroughs, level
+    )
+    if fmt == "csv":
         text = _csv(table)
-    elif args.format == "json":
+    elif fmt == "json":
         text = _json(table)
     else:
         text = _compare_table(table)
-    _emit(text, args.output)
+    _emit(text, output)
     return 0
 
 
-def _emit(text: str, output: str | None) -> None:
+def resolve_boroughs(names: list[str] | None, config) -> list[str] | None:
+    return [config.resolve_borough(name) for name in names] if names else None
+
+
+def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    from crimefighters.errors import CrimefightersError
     from crimefighters.files import atomic_write_text
 
-    path = Path(output)
-    atomic_write_text(path, text)
-    print(f"wrote {path}", file=sys.stderr)
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        raise CrimefightersError(f"cannot write {output}: {exc.strerror or exc}") from None
+    print(f"wrote {output}", file=sys.stderr)
 
 
 def _csv(frame) -> str:
     import polars as pl
 
-    frame = frame.with_columns([pl.col(c).round(6) for c, t in frame.schema.items() if t == pl.Float64 and c != "p_value"])
+    frame = frame.with_columns(
+        [pl.col(c).round(6) for c, t in frame.schema.items() if t == pl.Float64 and c != "p_value"]
+    )
     return frame.write_csv(float_precision=None)
 
 
@@ -144,7 +154,7 @@ def _json(frame) -> str:
 
 
 def _table(findings, resolved, scan_month) -> str:
-    from crimefighters.present import month_name, state_words, status_text
+    from crimefighters.present import month_add, month_name, state_words, status_text
 
     if findings.height == 0:
         text = f"No findings in {month_name(scan_month)}.\n"
@@ -166,10 +176,10 @@ def _table(findings, resolved, scan_month) -> str:
             if row["related"]:
                 lines.append(f"       covers: {row['related']}")
             if row["n_tests"] > 1:
-                lines.append(f"       {row['n_tests']} tests fired (--detail lists them)")
+                lines.append(f"       {row['n_tests']} tests agree (--detail lists them)")
         text = "\n".join(lines) + "\n"
     if resolved.height:
-        text += f"\nResolved since {month_name(scan_month).split()[0]}'s previous month: {resolved.height}\n"
+        text += f"\nResolved since {month_name(month_add(scan_month, -1))}: {resolved.height}\n"
         for row in resolved.iter_rows(named=True):
             text += f"       {row['borough']:<22} {state_words(row['assessment'], row['direction']):<16} {row['name']}\n"
     return text
@@ -182,7 +192,10 @@ def _detail_table(tests, scan_month) -> str:
         return f"No tests fired in {month_name(scan_month)}.\n"
     lines = [f"Tests that fired in {month_name(scan_month)}: {tests.height}, by finding", ""]
     for row in tests.sort("finding_id", "score", descending=[False, True]).iter_rows(named=True):
-        lines.append(f"{row['score']:5.1f}  {row['finding_id']:<48} {row['role']:<8} {state_words(row['assessment'], row['direction']):<16} {row['method']}/{row['rule']}")
+        lines.append(
+            f"{row['score']:5.1f}  {row['finding_id']:<48} {row['role']:<8} "
+            f"{state_words(row['assessment'], row['direction']):<16} {row['method']}/{row['rule']}"
+        )
         lines.append(f"       {row['evidence']}")
     return "\n".join(lines) + "\n"
 
@@ -192,11 +205,17 @@ def _compare_table(table) -> str:
         return "No categories to compare.\n"
     first = table.row(0, named=True)
     lines = [f"{first['current_period']} against {first['previous_period']}", ""]
-    header = f"{'area':<22} {'category':<44} {'current':>9} {'previous':>9} {'change':>8} {'%':>7}  p"
+    header = (
+        f"{'area':<22} {'category':<44} {'current':>9} {'previous':>9} {'change':>8} {'%':>7}  p"
+    )
     lines += [header, "-" * len(header)]
     for r in table.iter_rows(named=True):
         pct = "n/a" if r["change_pct"] is None else f"{r['change_pct']:+.1f}"
-        p = "" if r["p_value"] is None else ("<0.001" if r["p_value"] < 0.001 else f"{r['p_value']:.3f}")
+        p = (
+            ""
+            if r["p_value"] is None
+            else ("<0.001" if r["p_value"] < 0.001 else f"{r['p_value']:.3f}")
+        )
         lines.append(
             f"{r['area'][:22]:<22} {r['category'][:44]:<44} {r['current']:>9,.0f} {r['previous']:>9,.0f} {r['change']:>+8,.0f} {pct:>7}  {p}"
         )

@@ -2,42 +2,33 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Annotated
 
-from crimefighters.commands._shared import data_paths, parse_month_arg
+from cyclopts import Parameter
 
-
-def register(subparsers, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
-        "tui",
-        help="open the meeting-room TUI (the default command)",
-        description="Open the interactive application: London overview, borough exceptions, "
-        "priorities and key processes, drill-down charts, thresholds and export. With no options "
-        "it opens on the bundled sample data at the latest month.",
-        parents=[common],
-    )
-    parser.add_argument(
-        "--month", metavar="YYYY-MM", help="scan this month (default: the latest in the data)"
-    )
-    parser.add_argument("--borough", metavar="NAME", help="open straight on this borough")
-    parser.add_argument(
-        "--export-dir",
-        metavar="DIR",
-        type=Path,
-        help="where exports are written (default: ./briefings)",
-    )
-    parser.set_defaults(handler=run_tui)
+from crimefighters.commands._shared import Options, parse_month_arg
 
 
-def run_tui(args: argparse.Namespace) -> int:
-    month = parse_month_arg(getattr(args, "month", None))
+def tui(
+    *,
+    month: Annotated[
+        str | None, Parameter(help="scan this month, YYYY-MM (default: the latest in the data)")
+    ] = None,
+    borough: Annotated[str | None, Parameter(help="open straight on this borough")] = None,
+    export_dir: Annotated[
+        Path | None, Parameter(help="where exports are written (default: ./briefings)")
+    ] = None,
+    options: Options,
+) -> int:
+    """Open the meeting-room TUI (the default command).
+
+    The interactive application: London overview, borough exceptions, priorities and
+    key processes, drill-down charts, thresholds and export. With no options it opens on the
+    bundled sample data at the latest month."""
+    scan_month = parse_month_arg(month)
+    paths = options.data_paths()
+    options.dataset_options()  # refuses what the loader cannot do yet, before the screen opens
     from crimefighters.tui.app import run
 
-    return run(
-        args.config,
-        data_paths(args),
-        month,
-        getattr(args, "borough", None),
-        getattr(args, "export_dir", None),
-    )
+    return run(options.config, paths, scan_month, borough, export_dir)

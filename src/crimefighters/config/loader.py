@@ -1,14 +1,27 @@
-"""Read the YAML configuration, validate it, and remember where every key came from.
+"""Find, read and validate the YAML configuration, remembering where every key came from.
 
-A configuration is a directory of YAML files (or one YAML file). Each file's top-level keys are
-sections (``geography``, ``measures``, ``scan``...). Sections missing from a user's directory
-come from the bundled defaults, so an analyst can override only ``scan.yaml``.
+Which configuration is used (the first that applies):
 
+1. ``--config PATH`` (``load_config(path)``): a directory of YAML files or one YAML file;
+2. the environment variable ``CRIMEFIGHTERS_CONFIG`` (the same);
+3. the user configuration folder, ``platformdirs.user_config_dir("crimefighters")``
+   (``~/.config/crimefighters`` on Linux), when it holds YAML files (``crimefighters config
+   init`` writes an editable copy there);
+4. the bundled defaults alone.
+
+The chosen files are laid over the bundled defaults key by key: mappings merge, anything else
+(a number, a list such as ``recording_breaks``) replaces the bundled value. So a ``scan.yaml``
+holding only ``scan: {yoy: {alpha: 0.001}}`` changes that one value and keeps the rest,
+including the recording breaks.
+
+Each file's top-level keys are sections (``geography``, ``measures``, ``scan``...); a section
+may be defined by one file of a folder only. Duplicate keys, anchors and aliases are refused.
 Every problem becomes one line: ``file:line key.path: expected ...; got ...``.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,12 +29,17 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from crimefighters.config.models import Config
+from crimefighters.config.models import Config, LocatedProblems
 from crimefighters.errors import ConfigError
 from crimefighters.paths import default_config_dir
 
 SECTIONS = tuple(Config.model_fields)
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+ENV_VAR = "CRIMEFIGHTERS_CONFIG"
+APP_NAME = "crimefighters"
+# The shipped configuration is about 40 kB; a file this large is not a configuration.
+MAX_FILE_BYTES = 2_000_000
+# libyaml's loader when present: the pure-Python one is most of a CLI start-up
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # (section, key, key, ...) -> (file, line)
 Provenance = dict[tuple[str | int, ...], tuple[str, int]]
@@ -32,6 +50,16 @@ class LoadedConfig:
     config: Config
     files: list[Path]
     provenance: Provenance = field(default_factory=dict)
+    # which configuration is in use: "the bundled defaults", or "<path> (user folder)"
+    label: str = "the bundled defaults"
+    bundled: bool = True
+
+    @property
+    def description(self) -> str:
+        """One line for `data info`, `config check`, the TUI and the briefing footer."""
+        if self.bundled:
+            return f"configuration: {self.label}"
+        return f"configuration: {self.label} over the bundled defaults"
 
     def where(self, *key_path: str | int) -> str:
         """'config/scan.yaml:12' for a key path, or the nearest parent that has a location."""
@@ -44,79 +72,162 @@ class LoadedConfig:
         return "built-in default"
 
 
-def load_config(path: str | Path | None = None) -> LoadedConfig:
-    """Load the bundled defaults, then ``path`` (a directory or a YAML file) on top."""
-    default_dir = default_config_dir()
-    raw: dict[str, Any] = {}
-    provenance: Provenance = {}
-    nodes: dict[str, tuple[str, yaml.Node]] = {}
-    files: list[Path] = []
-    problems: list[str] = []
+def user_config_dir() -> Path:
+    """The per-user configuration folder (platformdirs; XDG_CONFIG_HOME on Linux)."""
+    from platformdirs import user_config_dir as platform_user_config_dir
 
-    sources: list[Path] = _yaml_files(default_dir)
+    return Path(platform_user_config_dir(APP_NAME))
+
+
+def find_user_config(path: str | Path | None = None) -> tuple[Path | None, str]:
+    """The configuration laid over the bundled defaults, and how it was chosen."""
     if path is not None:
-        user = Path(path)
-        if not user.exists():
-            raise ConfigError([f"{user}: no such configuration file or directory"])
-        user_files = _yaml_files(user) if user.is_dir() else [user]
-        if not user_files:
-            raise ConfigError([f"{user}: no .yaml files in this directory"])
-        sources = [*sources, *user_files]
+        return _existing(Path(path), "--config"), "--config"
+    from_env = os.environ.get(ENV_VAR, "").strip()
+    if from_env:
+        return _existing(Path(from_env), ENV_VAR), ENV_VAR
+    folder = user_config_dir()
+    if _yaml_files(folder):
+        return folder, "user folder"
+    return None, "bundled"
 
-    for file in sources:
-        try:
-            text = file.read_text(encoding="utf-8")
-            # libyaml's loader when present: the pure-Python one is most of a CLI start-up
-            node = yaml.compose(text, Loader=_Loader)
-            data = yaml.load(text, Loader=_Loader)
-        except UnicodeDecodeError:
-            problems.append(f"{file}: not a UTF-8 text file")
-            continue
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            problems.append(f"{file}{line}: not valid YAML: {reason}")
-            continue
-        if data is None:
-            continue
-        if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-            problems.append(
-                f"{file}:1: expected a mapping of sections ({', '.join(SECTIONS)}); "
-                f"got {type(data).__name__}"
-            )
-            continue
-        files.append(file)
-        for key_node, value_node in node.value:
-            section = key_node.value
-            if section not in SECTIONS:
-                problems.append(
-                    f"{file}:{key_node.start_mark.line + 1} {section}: unknown section; "
-                    f"expected one of {', '.join(SECTIONS)}"
-                )
+
+def _existing(path: Path, how: str) -> Path:
+    if not path.exists():
+        raise ConfigError([f"{path} ({how}): no such configuration file or directory"])
+    if path.is_dir() and not _yaml_files(path):
+        raise ConfigError([f"{path} ({how}): no .yaml files in this directory"])
+    return path
+
+
+def load_config(path: str | Path | None = None) -> LoadedConfig:
+    """The bundled defaults with the configuration ``find_user_config`` chooses laid over them."""
+    default_dir = default_config_dir()
+    user, how = find_user_config(path)
+    user_files = (_yaml_files(user) if user.is_dir() else [user]) if user else []
+    label = f"the bundled defaults ({default_dir})" if user is None else f"{user} ({how})"
+
+    problems: list[str] = []
+    merged: dict[str, Any] = {}
+    provenance: Provenance = {}
+    files: list[Path] = []
+    for layer in (_yaml_files(default_dir), user_files):
+        defined_here: dict[str, str] = {}
+        for file in layer:
+            read = _read(file, problems)
+            if read is None:
                 continue
-            raw[section] = data[section]
-            nodes[section] = (str(file), value_node)
-            # A section replaced by a later file forgets the earlier file's locations.
-            for key in [k for k in provenance if k[0] == section]:
-                del provenance[key]
-            provenance[(section,)] = (str(file), key_node.start_mark.line + 1)
-            _record(provenance, (section,), value_node, str(file))
-
+            data, lines = read
+            files.append(file)
+            for section, value in data.items():
+                where = f"{file}:{lines[(section,)]}"
+                if section not in SECTIONS:
+                    problems.append(
+                        f"{where} {section}: unknown section; expected one of {', '.join(SECTIONS)}"
+                    )
+                elif section in defined_here:
+                    problems.append(
+                        f"{where} {section}: section also defined in {defined_here[section]}; "
+                        "keep each section in one file"
+                    )
+                else:
+                    defined_here[section] = where
+                    _overlay(merged, section, value, (section,), provenance, lines, str(file))
     if problems:
         raise ConfigError(problems)
 
     try:
-        config = Config.model_validate(raw)
+        config = Config.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, nodes, sources)) from None
-    return LoadedConfig(config=config, files=files, provenance=provenance)
+        user_names = {str(f) for f in user_files}
+        raise ConfigError(_explain(exc, merged, provenance, user_names)) from None
+    return LoadedConfig(config, files, provenance, label=label, bundled=user is None)
 
 
 def _yaml_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+# --- reading one file ------------------------------------------------------------------------
+
+
+class _Loader(_BaseLoader):
+    """libyaml's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key_node.value!r} is given twice in one mapping (first on line "
+                    f"{seen[key_node.value]}); the second would silently win",
+                    key_node.start_mark,
+                )
+            seen[key_node.value] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def _read(file: Path, problems: list[str]) -> tuple[dict, Provenance] | None:
+    """A file's top-level mapping and the line of every key and list item; None on a problem."""
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            problems.append(
+                f"{file}: {file.stat().st_size:,} bytes; a configuration file is at most "
+                f"{MAX_FILE_BYTES:,}"
+            )
+            return None
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(f"{file}: not a UTF-8 text file")
+        return None
+    except OSError as exc:
+        problems.append(f"{file}: cannot read: {exc.strerror or exc}")
+        return None
+    try:
+        _refuse_anchors(text)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.append(f"{file}{line}: not valid YAML: {reason}")
+        return None
+    if data is None:
+        return None
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        problems.append(
+            f"{file}:1: expected a mapping of sections ({', '.join(SECTIONS)}); "
+            f"got {type(data).__name__}"
+        )
+        return None
+    lines: Provenance = {}
+    _record(lines, (), node, str(file))
+    return data, {path: line for path, (_, line) in lines.items()}
+
+
+def _refuse_anchors(text: str) -> None:
+    """Anchors and aliases let a few lines expand into gigabytes (a 'billion laughs' file), and
+    the shipped configuration needs none: refuse them before anything is built."""
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            raise yaml.MarkedYAMLError(
+                problem=f"anchors and aliases ({sign}{anchor}) are not allowed in the "
+                "configuration; write the values out",
+                problem_mark=event.start_mark,
+            )
 
 
 def _record(provenance: Provenance, path: tuple, node: yaml.Node, file: str) -> None:
@@ -132,70 +243,104 @@ def _record(provenance: Provenance, path: tuple, node: yaml.Node, file: str) -> 
             _record(provenance, child, item, file)
 
 
-def _locate(nodes: dict[str, tuple[str, yaml.Node]], loc: tuple) -> tuple[str, int | None]:
-    """Walk the YAML node tree along a pydantic error location to the nearest line."""
-    if not loc or loc[0] not in nodes:
-        return ("configuration", None)
-    file, node = nodes[loc[0]]
-    line = node.start_mark.line + 1
-    for part in loc[1:]:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == part:
-                    line = key_node.start_mark.line + 1
-                    node = value_node
-                    break
-            else:
-                break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part < len(node.value):
-                node = node.value[part]
-                line = node.start_mark.line + 1
-            else:
-                break
-        else:
-            break
-    return (file, line)
+# --- laying one file over another -------------------------------------------------------------
 
 
-def _friendly_path(raw_loc: tuple, nodes: dict[str, tuple[str, yaml.Node]]) -> str:
-    """measures.3.direction -> measures.burglary.direction where the item has an id/name."""
-    parts: list[str] = []
-    section = raw_loc[0] if raw_loc else None
-    node = nodes[section][1] if section in nodes else None
-    for index, part in enumerate(raw_loc):
-        label = str(part)
-        if index > 0 and isinstance(part, int) and isinstance(node, yaml.SequenceNode):
-            if part < len(node.value):
-                item = node.value[part]
-                node = item
-                if isinstance(item, yaml.MappingNode):
-                    for key_node, value_node in item.value:
-                        if key_node.value in ("id", "name", "borough") and isinstance(
-                            value_node, yaml.ScalarNode
-                        ):
-                            label = value_node.value
-                            break
-        elif index > 0 and isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == part:
-                    node = value_node
-                    break
-        parts.append(label)
-    return ".".join(parts)
+def _overlay(
+    target: dict,
+    key: str,
+    value: Any,
+    path: tuple,
+    provenance: Provenance,
+    lines: dict[tuple, int],
+    file: str,
+) -> None:
+    """Set ``target[key] = value``, merging mappings key by key; record where each key came from."""
+    provenance[path] = (file, lines[path])
+    if isinstance(value, dict) and isinstance(target.get(key), dict):
+        target[key] = dict(target[key])  # never mutate a layer below
+        for child_key, child in value.items():
+            _overlay(target[key], child_key, child, (*path, child_key), provenance, lines, file)
+        return
+    if isinstance(target.get(key), (dict, list)):
+        # a replaced list or mapping forgets where its old items came from
+        depth = len(path)
+        for stale in [p for p in provenance if len(p) > depth and p[:depth] == path]:
+            del provenance[stale]
+    target[key] = value
+    if isinstance(value, (dict, list)):
+        depth = len(path)
+        for child, line in lines.items():
+            if len(child) > depth and child[:depth] == path:
+                provenance[child] = (file, line)
 
 
-def _explain(exc: ValidationError, nodes: dict[str, tuple[str, yaml.Node]], sources: list[Path]) -> list[str]:
+# --- explaining validation errors -------------------------------------------------------------
+
+
+def _explain(
+    exc: ValidationError, merged: dict, provenance: Provenance, user_files: set[str]
+) -> list[str]:
     problems: list[str] = []
     for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(
+            p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
         # Drop pydantic's union/tagged markers such as 'list[str]' from the path.
         loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p and "]" in p)))
-        file, line = _locate(nodes, loc)
-        where = f"{file}:{line}" if line is not None else file
-        key = _friendly_path(loc, nodes) if loc else "(top level)"
-        problems.append(f"{where} {key}: {_describe(error)}")
+        located = (error.get("ctx") or {}).get("error")
+        if isinstance(located, LocatedProblems):
+            for sub_loc, message, *related in located.problems:
+                at = (*loc, *sub_loc)
+                for other in related:
+                    # of two keys in conflict, show the one the user's own file set
+                    if (
+                        _source(provenance, at) not in user_files
+                        and _source(provenance, (*loc, *other)) in user_files
+                    ):
+                        at = (*loc, *other)
+                problems.append(_line(provenance, merged, at, message))
+        else:
+            problems.append(_line(provenance, merged, loc, _describe(error)))
     return problems
+
+
+def _source(provenance: Provenance, loc: tuple) -> str | None:
+    return provenance[loc][0] if loc in provenance else None
+
+
+def _line(provenance: Provenance, merged: dict, loc: tuple, message: str) -> str:
+    path = loc
+    where = "configuration"
+    while path:
+        if path in provenance:
+            file, line = provenance[path]
+            where = f"{file}:{line}"
+            break
+        path = path[:-1]
+    key = _friendly_path(loc, merged) if loc else "(top level)"
+    return f"{where} {key}: {message}"
+
+
+def _friendly_path(loc: tuple, merged: dict) -> str:
+    """measures.3.direction -> measures.burglary.direction where the item has an id or name."""
+    parts: list[str] = []
+    node: Any = merged
+    for index, part in enumerate(loc):
+        label = str(part)
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            if index > 0 and isinstance(node, dict):
+                for name_key in ("id", "name", "borough", "month"):
+                    if isinstance(node.get(name_key), str):
+                        label = node[name_key]
+                        break
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = None
+        parts.append(label)
+    return ".".join(parts)
 
 
 def _describe(error: dict) -> str:
@@ -213,6 +358,6 @@ def _describe(error: dict) -> str:
         return str(ctx.get("error", error["msg"]))
     if kind == "string_pattern_mismatch":
         return f"expected text matching {ctx.get('pattern')}; got {found!r}"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{error['msg'].lower()}; got {found!r}"
+    if kind == "finite_number":
+        return f"expected a finite number; got {found!r}"
     return f"{error['msg'].lower()}; got {found!r}"

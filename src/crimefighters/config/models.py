@@ -7,6 +7,7 @@ see and edit every value.
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
 from typing import Annotated, Literal
@@ -17,6 +18,8 @@ Direction = Literal["up", "down", "neutral"]
 MeasureKind = Literal["count", "rate", "proportion", "duration"]
 Method = Literal["spc", "yoy", "seasonal", "rate", "target", "peer"]
 Window = Literal["1", "3", "12", "fytd"]
+# the data-format families priority filters are written against (see data/schema.py)
+FormatFamily = Literal["mps_old", "mps_new", "police_uk", "mps_dashboard", "generic"]
 
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -33,7 +36,27 @@ MonthStr = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: `.inf` or `.nan` where a number is expected is refused, never compared
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class LocatedProblems(ValueError):
+    """Several problems found by one validator, each at its own key path below the model.
+
+    The loader turns each into ``file:line key.path: message``; raised as a ValueError so
+    pydantic reports it like any other validator error. A problem between two keys (a band
+    wider than its limits) may name the other key as a third item: the line shown is then
+    that of whichever of the two the user's own file set.
+    """
+
+    def __init__(self, problems: list[tuple]):
+        self.problems = problems
+        super().__init__("; ".join(problem[1] for problem in problems))
+
+
+def _check_located(problems: list[tuple]) -> None:
+    if problems:
+        raise LocatedProblems(problems)
 
 
 # --- geography -------------------------------------------------------------------------------
@@ -91,6 +114,43 @@ class Geography(Strict):
                     )
                 seen[key] = entry.name
         return self
+
+
+AreaKind = Literal["borough"]
+AREA_WORDS: dict[str, str] = {"borough": "borough"}
+
+
+def suggest(name: str, candidates: list[str]) -> str | None:
+    """The candidate closest to ``name`` (ignoring case), if one is close enough to be a typo."""
+    folded = {c.casefold(): c for c in candidates}
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.75)
+    return folded[close[0]] if close else None
+
+
+def _close_areas(wanted: str, spellings: dict[str, str]) -> list[str]:
+    """Canonical names a mistyped area probably meant: close spellings, or a unique prefix."""
+    if not wanted:
+        return []
+    close = difflib.get_close_matches(wanted, list(spellings), n=3, cutoff=0.75)
+    if not close and len(wanted) >= 4:
+        close = [s for s in spellings if s.startswith(wanted)]
+    return list(dict.fromkeys(spellings[s] for s in close))[:2]
+
+
+def _duplicates(ids: list[str], at: tuple, what: str) -> list[tuple[tuple, str]]:
+    first: dict[str, int] = {}
+    problems = []
+    for index, value in enumerate(ids):
+        if value in first:
+            problems.append(
+                (
+                    (*at, index, "id"),
+                    f"{what} {value!r} is defined twice (first as item {first[value] + 1})",
+                )
+            )
+        else:
+            first[value] = index
+    return problems
 
 
 def normalise_name(text: str) -> str:
@@ -208,9 +268,7 @@ class PriorityDefinition(Strict):
     measure: str = "recorded_crime"
     kind: Literal["local", "high_harm"]
     # data-format family (mps_old, mps_new, police_uk, mps_dashboard, generic) -> filter
-    filters: dict[
-        Literal["mps_old", "mps_new", "police_uk", "mps_dashboard", "generic"], CategoryFilter
-    ] = {}
+    filters: dict[FormatFamily, CategoryFilter] = {}
     direction: Direction | None = None
     # A proportion measure over which the same filters give this priority's positive outcome
     # rate (e.g. knife crime positive outcomes / knife crime offences), shown beside it.
@@ -316,7 +374,10 @@ class RateSettings(Strict):
     windows: list[Window] = ["1", "3", "12"]
     alpha: float = Field(default=0.01, gt=0, lt=1)
     min_points: float = Field(
-        default=2.0, ge=0, description="smallest change, in percentage points, a test may flag"
+        default=2.0,
+        ge=0,
+        le=100,
+        description="smallest change, in percentage points, a test may flag",
     )
     min_relative_pct: float = Field(
         default=50.0,
@@ -329,13 +390,13 @@ class RateSettings(Strict):
         description="survey respondents behind each published percentage (the PAS); with it the "
         "change is tested on the two samples, without it against pp_threshold",
     )
-    pp_threshold: float = Field(default=5.0, gt=0)
+    pp_threshold: float = Field(default=5.0, gt=0, le=100)
     min_denominator: int = Field(default=30, ge=0)
 
 
 class PeerSettings(Strict):
-    z95: float = 1.959964
-    z998: float = 3.090232
+    z95: float = Field(default=1.959964, gt=0)
+    z998: float = Field(default=3.090232, gt=0)
     flag_at: Literal["funnel_95", "funnel_998"] = "funnel_998"
     overdispersion: bool = True
     per: int = Field(default=1000, gt=0, description="rate per this many residents")
@@ -344,7 +405,7 @@ class PeerSettings(Strict):
 
 class ProvisionalSettings(Strict):
     latest_months: int = Field(default=1, ge=0, le=6)
-    expected_shortfall_pct: float = Field(default=3.0, ge=0)
+    expected_shortfall_pct: float = Field(default=3.0, ge=0, le=100)
     suppress_drops: bool = True
 
 
@@ -404,6 +465,60 @@ class ScanSettings(Strict):
     ]
     overrides: dict[str, MeasureOverride] = {}
 
+    @model_validator(mode="after")
+    def _consistent(self) -> ScanSettings:
+        """Settings that validate one by one but make no sense together, here and in every
+        per-measure override (checked as the override will be used: over these settings)."""
+        base = _settings_problems(self.spc, self.peer, ())
+        problems = list(base)
+        for measure_id, override in self.overrides.items():
+            spc = self.spc.model_copy(update=_set_values(override.spc))
+            peer = self.peer.model_copy(update=_set_values(override.peer))
+            problems += [
+                (("overrides", measure_id, *loc), message, ("overrides", measure_id, *other))
+                for loc, message, other in _settings_problems(spc, peer, ())
+                if (loc, message, other) not in base
+            ]
+        _check_located(problems)
+        return self
+
+
+def _set_values(settings: BaseModel | None) -> dict:
+    return settings.model_dump(exclude_unset=True) if settings is not None else {}
+
+
+def _settings_problems(spc: SPCSettings, peer: PeerSettings, at: tuple) -> list[tuple[tuple, str]]:
+    problems: list[tuple[tuple, str]] = []
+    if spc.near_limit_factor >= spc.limit_factor:
+        problems.append(
+            (
+                (*at, "spc", "near_limit_factor"),
+                "expected near_limit_factor less than limit_factor (a near-limit band inside "
+                f"the limits); got {spc.near_limit_factor:g} with limit_factor {spc.limit_factor:g}",
+                (*at, "spc", "limit_factor"),
+            )
+        )
+    for key in ("min_points", "trend_length", "shift_length"):
+        if getattr(spc, key) > spc.window:
+            problems.append(
+                (
+                    (*at, "spc", key),
+                    f"expected {key} at most the SPC window; got {getattr(spc, key)} with window "
+                    f"{spc.window} months",
+                    (*at, "spc", "window"),
+                )
+            )
+    if peer.z95 >= peer.z998:
+        problems.append(
+            (
+                (*at, "peer", "z95"),
+                "expected z95 less than z998 (the 95% funnel inside the 99.8% one); got "
+                f"{peer.z95:g} with z998 {peer.z998:g}",
+                (*at, "peer", "z998"),
+            )
+        )
+    return problems
+
 
 class RecordingBreak(Strict):
     month: MonthStr
@@ -432,6 +547,13 @@ ScanSettings.model_rebuild()
 # --- categories ------------------------------------------------------------------------------
 
 
+class KnownCategories(Strict):
+    """The category names one format family publishes (matched ignoring case)."""
+
+    major: list[str] = []
+    minor: list[str] = []
+
+
 class Categories(Strict):
     non_notifiable: list[str] = []
     aliases: dict[str, list[str]] = {}
@@ -439,6 +561,34 @@ class Categories(Strict):
         default=[],
         description="major or minor categories whose changes are neither concern nor improvement",
     )
+    # Per format family: every published major and minor category name. A priority filter or a
+    # recording break naming a category outside it is refused (a typo would shrink it silently).
+    known: dict[FormatFamily, KnownCategories] = {}
+
+    def canonical(self, name: str, aliases: dict[str, str] | None = None) -> str:
+        """A name's canonical spelling under ``aliases`` (itself if it has none), casefolded."""
+        wanted = " ".join(name.split()).casefold()
+        return (aliases if aliases is not None else self.alias_map()).get(wanted, wanted)
+
+    def alias_map(self) -> dict[str, str]:
+        """Every casefolded spelling in ``aliases`` -> its casefolded canonical name."""
+        return {
+            " ".join(spelling.split()).casefold(): canonical.casefold()
+            for canonical, others in self.aliases.items()
+            for spelling in [canonical, *others]
+        }
+
+    def known_names(self) -> dict[tuple[str, str], set[str]]:
+        """(family, 'major' or 'minor') -> the canonical casefolded names published there."""
+        aliases = self.alias_map()
+        return {
+            (family, field): {self.canonical(n, aliases) for n in getattr(known, field)}
+            for family, known in self.known.items()
+            for field in ("major", "minor")
+        }
+
+    def is_known(self, family: str, field: Literal["major", "minor"], name: str) -> bool:
+        return self.canonical(name) in self.known_names()[(family, field)]
 
 
 # --- sources (crimefighters fetch) ------------------------------------------------------------
@@ -630,51 +780,135 @@ class Config(Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
-        problems: list[str] = []
+        problems: list[tuple[tuple, str]] = []
         measure_ids = [m.id for m in self.measures]
-        dupes = sorted({m for m in measure_ids if measure_ids.count(m) > 1})
-        if dupes:
-            problems.append(f"measure ids {dupes} are defined more than once")
+        problems += _duplicates(measure_ids, ("measures",), "measure id")
+        priority_ids = [p.id for p in self.priorities.definitions]
+        problems += _duplicates(priority_ids, ("priorities", "definitions"), "priority id")
         borough_names = {b.name for b in self.geography.boroughs}
-        priority_ids = {p.id for p in self.priorities.definitions}
-        for p in self.priorities.definitions:
+        for i, m in enumerate(self.measures):
+            if m.target is not None and m.kind == "proportion" and not 0 <= m.target.value <= 1:
+                problems.append(
+                    (
+                        ("measures", i, "target", "value"),
+                        f"expected a proportion between 0 and 1 (0.9 for 90%); got {m.target.value:g}",
+                    )
+                )
+        for i, p in enumerate(self.priorities.definitions):
             if p.measure not in measure_ids:
                 problems.append(
-                    f"priority {p.id!r} uses measure {p.measure!r}, which is not defined"
+                    (
+                        ("priorities", "definitions", i, "measure"),
+                        f"expected a measure id defined in measures; got {p.measure!r}",
+                    )
                 )
             if p.outcome_rate is not None:
                 rate = next((m for m in self.measures if m.id == p.outcome_rate), None)
-                if rate is None:
+                if rate is None or rate.kind != "proportion":
+                    found = "not a defined measure" if rate is None else f"a {rate.kind}"
                     problems.append(
-                        f"priority {p.id!r} takes its outcome rate from measure {p.outcome_rate!r}, "
-                        "which is not defined"
+                        (
+                            ("priorities", "definitions", i, "outcome_rate"),
+                            f"expected the id of a proportion measure; got {p.outcome_rate!r} ({found})",
+                        )
                     )
-                elif rate.kind != "proportion":
-                    problems.append(
-                        f"priority {p.id!r}: outcome_rate {p.outcome_rate!r} is a {rate.kind}, "
-                        "expected a proportion"
-                    )
-        for pid in [*self.priorities.high_harm, *self.priorities.always_local]:
-            if pid not in priority_ids:
-                problems.append(f"priority {pid!r} is listed but not defined")
-        for entry in self.priorities.boroughs:
-            if entry.borough not in borough_names:
-                problems.append(f"local priorities given for unknown borough {entry.borough!r}")
-            for pid in entry.local:
+        for key in ("high_harm", "always_local"):
+            for j, pid in enumerate(getattr(self.priorities, key)):
                 if pid not in priority_ids:
-                    problems.append(f"{entry.borough}: priority {pid!r} is not defined")
-        for block in self.themes.schedule:
-            for theme in block.themes:
+                    problems.append(
+                        (("priorities", key, j), f"priority {pid!r} is listed but not defined")
+                    )
+        for i, entry in enumerate(self.priorities.boroughs):
+            if entry.borough not in borough_names:
+                problems.append(
+                    (
+                        ("priorities", "boroughs", i, "borough"),
+                        f"local priorities given for unknown borough {entry.borough!r}",
+                    )
+                )
+            for j, pid in enumerate(entry.local):
+                if pid not in priority_ids:
+                    problems.append(
+                        (
+                            ("priorities", "boroughs", i, "local", j),
+                            f"{entry.borough}: priority {pid!r} is not defined",
+                        )
+                    )
+        for i, block in enumerate(self.themes.schedule):
+            for j, theme in enumerate(block.themes):
                 if theme not in priority_ids and theme not in measure_ids:
                     problems.append(
-                        f"theme {theme!r} ({block.start}..{block.end}) is neither a priority nor a measure"
+                        (
+                            ("themes", "schedule", i, "themes", j),
+                            f"theme {theme!r} ({block.start}..{block.end}) is neither a priority "
+                            "nor a measure",
+                        )
                     )
         for measure_id in self.scan.overrides:
             if measure_id not in measure_ids:
-                problems.append(f"scan override for unknown measure {measure_id!r}")
-        if problems:
-            raise ValueError("; ".join(problems))
+                problems.append(
+                    (
+                        ("scan", "overrides", measure_id),
+                        f"scan override for unknown measure {measure_id!r}",
+                    )
+                )
+        problems += self._unknown_categories(set(priority_ids))
+        _check_located(problems)
         return self
+
+    def _unknown_categories(self, priority_ids: set[str]) -> list[tuple[tuple, str]]:
+        """Priority filters and recording breaks must name published categories (a typo would
+        silently shrink a priority); the vocabulary is categories.known in categories.yaml."""
+        known = self.categories.known
+        aliases = self.categories.alias_map()
+        names = self.categories.known_names()
+        problems: list[tuple[tuple, str]] = []
+        for i, p in enumerate(self.priorities.definitions):
+            for family, spec in p.filters.items():
+                if family not in known:
+                    continue
+                for field in ("major", "minor"):
+                    for j, name in enumerate(getattr(spec, field)):
+                        folded = self.categories.canonical(name, aliases)
+                        if folded in names[(family, field)]:
+                            continue
+                        other = "minor" if field == "major" else "major"
+                        if folded in names[(family, other)]:
+                            hint = f"it is a {other} category in {family}: list it under {other}"
+                        else:
+                            close = suggest(name, getattr(known[family], field))
+                            hint = f"did you mean {close!r}?" if close else "no close name"
+                        problems.append(
+                            (
+                                ("priorities", "definitions", i, "filters", family, field, j),
+                                f"unknown {family} {field} category {name!r}; {hint} (published "
+                                f"names are listed under categories.known.{family}.{field})",
+                            )
+                        )
+        # a break may name a published category, a priority id, a measure id, or a category a
+        # measure defines itself (the crime dashboard's, in measures.yaml)
+        defined = [c for m in self.measures if m.dashboard is not None for c in m.dashboard.categories]
+        vocabulary = (
+            [n for k in known.values() for n in [*k.major, *k.minor]]
+            + sorted(priority_ids)
+            + [m.id for m in self.measures]
+            + defined
+        )
+        folded = {self.categories.canonical(n, aliases) for n in vocabulary}
+        for i, rb in enumerate(self.scan.recording_breaks):
+            for j, name in enumerate(rb.categories):
+                if not known or self.categories.canonical(name, aliases) in folded:
+                    continue
+                close = suggest(name, vocabulary)
+                hint = f"did you mean {close!r}?" if close else "no close name"
+                problems.append(
+                    (
+                        ("scan", "recording_breaks", i, "categories", j),
+                        f"expected a priority id or a category listed under categories.known; "
+                        f"got {name!r} ({hint})",
+                    )
+                )
+        return problems
 
     # -- convenient lookups (no state of their own) --
 
@@ -695,11 +929,54 @@ class Config(Strict):
 
     def find_borough(self, name: str) -> str | None:
         """Any configured spelling of a borough (aliases, case, '&') -> its canonical name."""
+        return self.area_spellings(("borough",)).get(normalise_name(name or ""))
+
+    def area_spellings(self, kinds: tuple[AreaKind, ...] = ("borough",)) -> dict[str, str]:
+        """Normalised spelling -> canonical name, for the kinds of area asked for.
+
+        Boroughs answer to their name and every alias in boroughs.yaml (short forms such as
+        Kensington or Richmond are aliases there). Add a kind here (BCUs, wards) to let
+        ``resolve_area`` accept it.
+        """
+        spellings: dict[str, str] = {}
+        if "borough" in kinds:
+            for borough in self.geography.boroughs:
+                for spelling in [borough.name, *borough.aliases]:
+                    spellings[normalise_name(spelling)] = borough.name
+        return spellings
+
+    def resolve_borough(self, name: str) -> str:
+        """A borough as a user typed it -> its canonical name, or a ConfigError saying which
+        borough was probably meant. The one lookup every command and the TUI use."""
+        return self.resolve_area(name, ("borough",))
+
+    def resolve_area(self, name: str, kinds: tuple[AreaKind, ...] = ("borough",)) -> str:
+        from crimefighters.errors import ConfigError
+
+        spellings = self.area_spellings(kinds)
         wanted = normalise_name(name or "")
-        for borough in self.geography.boroughs:
-            if wanted in {normalise_name(s) for s in [borough.name, *borough.aliases]}:
-                return borough.name
-        return None
+        if wanted in spellings:
+            return spellings[wanted]
+        what = " or ".join(AREA_WORDS[k] for k in kinds)
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        for pseudo in self.geography.pseudo_boroughs:
+            if wanted in {normalise_name(s) for s in [pseudo.name, *pseudo.aliases]}:
+                raise ConfigError(
+                    [
+                        f"{shown!r} is {pseudo.name}, not a {what} (see pseudo_boroughs in "
+                        "config/boroughs.yaml)"
+                    ]
+                )
+        guesses = _close_areas(wanted, spellings)
+        if guesses:
+            hint = f"did you mean {' or '.join(guesses)}?"
+        else:
+            names = sorted(set(spellings.values()))
+            hint = (
+                f"expected one of the {len(names)} {what} names, e.g. {', '.join(names[:3])}, or a "
+                "short form such as Kensington or Hammersmith (see config/boroughs.yaml)"
+            )
+        raise ConfigError([f"unknown {what} {shown!r}; {hint}"])
 
     def bcu_of(self, borough: str) -> str | None:
         for b in self.geography.boroughs:

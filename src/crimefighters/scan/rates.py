@@ -90,11 +90,12 @@ def target_events(latest: pl.DataFrame, config: Config) -> pl.DataFrame:
             {k: v[2] for k, v in targets.items()}, return_dtype=pl.String
         ),
     )
-    meets = lambda value: (
-        pl.when(pl.col("at_least"))
-        .then(value >= pl.col("target"))
-        .otherwise(value <= pl.col("target"))
-    )  # noqa: E731
+    def meets(value):
+        return (
+            pl.when(pl.col("at_least"))
+            .then(value >= pl.col("target"))
+            .otherwise(value <= pl.col("target"))
+        )
     frame = frame.with_columns(met=meets(pl.col("value")), was_met=meets(pl.col("previous_value")))
     return frame.with_columns(
         event=pl.when(~pl.col("met"))

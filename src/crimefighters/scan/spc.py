@@ -325,15 +325,16 @@ def latest_points(
     back = {k: pl.when(same(k)).then(y.shift(k)) if k else y for k in range(max(longest, 3))}
     side = lambda k: (back[k] - pl.col("mean")).sign()  # noqa: E731
     outside = (y > pl.col("upl")) | (y < pl.col("lpl"))
-    close = lambda k: (
-        (  # noqa: E731
-            (back[k] <= pl.col("upl"))
-            & (back[k] >= pl.col("lpl"))
-            & ((back[k] < pl.col("nlpl")) | (back[k] > pl.col("nupl")))
+    def close(k):
+        return (
+            (
+                (back[k] <= pl.col("upl"))
+                & (back[k] >= pl.col("lpl"))
+                & ((back[k] < pl.col("nlpl")) | (back[k] > pl.col("nupl")))
+            )
+            .fill_null(False)
+            .cast(pl.Int32)
         )
-        .fill_null(False)
-        .cast(pl.Int32)
-    )
     two_of_three = (
         (pl.col("group_points") >= 3)
         & (close(0) == 1)

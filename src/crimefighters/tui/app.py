@@ -213,6 +213,9 @@ class CrimefightersApp(App):
         first = self.session is None
         self.session = message.session
         self.sub_title = ""
+        # the header names a configuration other than the bundled defaults
+        loaded = message.session.loaded
+        self.title = self.TITLE if loaded.bundled else f"{self.TITLE} · config {loaded.label}"
         for screen in self.screen_stack:
             if hasattr(screen, "show_session") and screen.is_mounted:
                 screen.show_session()
@@ -238,14 +241,11 @@ class CrimefightersApp(App):
 
     def _resolve_borough(self, name: str) -> str | None:
         assert self.session is not None
-        found = self.session.config.find_borough(name)
-        if found is not None:
-            return found
-        self.show_error(
-            "Unknown borough",
-            f"--borough: no borough called {name!r}; expected one of {', '.join(self.session.config.borough_names())}",
-        )
-        return None
+        try:
+            return self.session.config.resolve_borough(name)
+        except CrimefightersError as error:
+            self.show_error("Unknown borough", str(error))
+            return None
 
     # --- navigation -------------------------------------------------------------------------
 
@@ -307,7 +307,10 @@ class CrimefightersApp(App):
 
         self.push_screen(
             PickerDialog(
-                "Open borough", self.session.config.borough_names(), self.current_borough()
+                "Open borough",
+                self.session.config.borough_names(),
+                self.current_borough(),
+                resolve=self.session.config.resolve_borough,
             ),
             chosen,
         )

@@ -62,10 +62,11 @@ def spc_tests(
     if rows.height == 0:
         return empty_tests()
     guarded = pl.col("seasonal") & pl.lit(seasonal_guard)
-    lead = lambda rule: (
-        pl.lit(rule not in corroboration_only)
-        & ~(guarded & pl.lit(rule in ("outside_limits", "trend")))
-    )  # noqa: E731
+    def lead(rule):
+        return (
+            pl.lit(rule not in corroboration_only)
+            & ~(guarded & pl.lit(rule in ("outside_limits", "trend")))
+        )
     rows = rows.with_columns(
         _lead_outside=lead("outside_limits"),
         _lead_trend=lead("trend"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -45,17 +46,26 @@ class PickerDialog(ModalScreen[str | None]):
         Binding("up", "move(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, title: str, choices: list[str], current: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        choices: list[str],
+        current: str | None = None,
+        resolve: Callable[[str], str] | None = None,
+    ) -> None:
         super().__init__(id="picker")
         self.title_text = title
         self.choices = choices
         self.current = current
+        # typed text that matches no choice: resolve it (a short form) or show why not
+        self.resolve = resolve
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(f"[b]{self.title_text}[/b]", markup=True)
             yield Input(placeholder="type to narrow", id="picker-filter")
             yield OptionList(*[Option(c, id=c) for c in self.choices], id="picker-list")
+            yield Static("", id="picker-message", markup=False)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -81,6 +91,13 @@ class PickerDialog(ModalScreen[str | None]):
         options = self.query_one(OptionList)
         if options.highlighted is not None:
             self.dismiss(options.get_option_at_index(options.highlighted).id)
+        elif self.resolve is not None and event.value.strip():
+            from crimefighters.errors import CrimefightersError
+
+            try:
+                self.dismiss(self.resolve(event.value))
+            except CrimefightersError as error:
+                self.query_one("#picker-message", Static).update(str(error))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
