@@ -230,3 +230,50 @@ def test_the_last_point_of_every_window_matches_the_full_chart_on_real_series(re
         checked += last.height
     assert checked > 1000
     assert len(set(fast["special_cause_type"])) >= 5  # the rules actually fire in this data
+
+
+def test_a_month_left_out_of_the_limits_gives_the_limits_of_the_series_without_it():
+    # 12 months with a carnival spike (40) in month 5, annotated and left out. Without it:
+    # mean 127/11 = 11.545; moving ranges of the 11 others in order (13 -> 12 across the gap):
+    # 2, 1, 2, 1, 1, 1, 2, 1, 2, 1 = 14 over 10 = 1.4 (none >= 3.267 x 1.4): limits
+    # 11.545 +/- 2.66 x 1.4 = 7.821 .. 15.269. With it: mean 13.917 and limits to 17.76.
+    values = [10, 12, 11, 13, 40, 12, 11, 10, 12, 13, 11, 12]
+    excluded = [False] * 4 + [True] + [False] * 7
+    frame = pl.DataFrame(
+        {
+            "series": ["s"] * 12,
+            "month": [date(2025, m, 1) for m in range(1, 13)],
+            "value": [float(v) for v in values],
+            "direction": ["down"] * 12,
+            "excluded": excluded,
+        }
+    )
+    points = spc_points(frame, ["series"], SPCSettings(), exclude_col="excluded").sort("month")
+    assert points.height == 12  # the left-out month is still on the chart
+    assert points["mean"].to_list() == pytest.approx([127 / 11] * 12)
+    assert points["upl"][0] == pytest.approx(127 / 11 + 2.66 * 1.4)
+    assert points["lpl"][0] == pytest.approx(127 / 11 - 2.66 * 1.4)
+    assert points["special_cause_type"][4] == "Excluded from limits"
+    assert set(points["special_cause_type"].to_list()) - {"Excluded from limits"} == {"Common Cause"}
+    with_it = spc_points(frame.drop("excluded"), ["series"], SPCSettings())
+    assert with_it["mean"][0] == pytest.approx(167 / 12)
+
+
+def test_an_analysts_baseline_fixes_the_limits_to_its_months():
+    # Baseline: the first 6 months, 10 11 10 11 10 11: mean 10.5, moving ranges all 1, limits
+    # 10.5 +/- 2.66. The later months at 14 sit above the upper limit 13.16: a special cause
+    # that limits drawn from all 12 months (mean 12.25) would not show.
+    values = [10, 11, 10, 11, 10, 11, 14, 14, 14, 14, 14, 14]
+    frame = pl.DataFrame(
+        {
+            "series": ["s"] * 12,
+            "month": [date(2025, m, 1) for m in range(1, 13)],
+            "value": [float(v) for v in values],
+            "direction": ["down"] * 12,
+            "baseline": [True] * 6 + [False] * 6,
+        }
+    )
+    points = spc_points(frame, ["series"], SPCSettings(), baseline_col="baseline").sort("month")
+    assert points["mean"][0] == pytest.approx(10.5)
+    assert points["upl"][0] == pytest.approx(10.5 + 2.66)
+    assert points["special_cause_type"][-1] == "Above UCL"

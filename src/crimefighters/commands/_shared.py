@@ -81,6 +81,13 @@ class GlobalOptions:
         loaded = loaded or self.load_config()
         return loaded, load_dataset(paths, loaded.config, **self.dataset_options())
 
+    def spc_inputs(self, loaded: LoadedConfig):
+        """The meeting store's months left out of SPC limits and chosen baselines (None when
+        there is no store), for ``scan_dataset(..., spc_inputs=...)``."""
+        from crimefighters.meeting import spc_inputs
+
+        return spc_inputs(self.store, loaded=loaded)
+
     def dataset_options(self) -> dict[str, bool]:
         """Keyword arguments for ``load_dataset`` that come from the global options."""
         if self.strict:

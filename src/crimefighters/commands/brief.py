@@ -50,8 +50,8 @@ def brief(
     """Export the briefing sheet for one borough or all 32 (HTML, PDF, Markdown).
 
     The CrimeFighters briefing sheet: header and data sources, this month's themes,
-    local and high-harm priorities, exceptions with their reasons and SPC charts, key processes,
-    comparison with the BCU and London, and how exceptions are defined. HTML is one
+    local and high-harm priorities, findings with their reasons, status and SPC charts, key
+    processes, comparison with the BCU and London, and how findings are made. HTML is one
     self-contained file (print it to A4); PDF needs the pdf extra (pip install
     'crimefighters[pdf]'); Markdown suits email and Teams. --all also writes a London summary."""
     from crimefighters.briefing import build_context, pdf_available, render, write_context
@@ -76,7 +76,9 @@ def brief(
 
     from crimefighters.scan.cached import scan_dataset
 
-    result = scan_dataset(dataset, loaded.config, scan_month, boroughs=[name] if name else None)
+    result = scan_dataset(
+        dataset, loaded.config, scan_month, boroughs=[name] if name else None, spc_inputs=options.spc_inputs(loaded)
+    )
     folder = output_dir or Path(".")
     if name:
         context = build_context(result, dataset, loaded, name)

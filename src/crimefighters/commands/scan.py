@@ -57,7 +57,10 @@ def scan(
     loaded, dataset = options.load_data()
     config = loaded.config
     boroughs = resolve_boroughs(borough, config)
-    result = scan_dataset(dataset, config, parse_month_arg(month), boroughs=boroughs, measures=measure, methods=method)
+    result = scan_dataset(
+        dataset, config, parse_month_arg(month), boroughs=boroughs, measures=measure, methods=method,
+        spc_inputs=options.spc_inputs(loaded),
+    )  # fmt: skip
     mine = pl.lit(True) if boroughs else pl.col("area_type") == "borough"
     if detail:
         tests = result.tests.filter(mine)

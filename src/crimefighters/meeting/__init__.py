@@ -26,7 +26,7 @@ from crimefighters.meeting.models import (
     SinceLastMeeting,
     SPCAdjustments,
 )
-from crimefighters.meeting.store import MeetingStore, open_store
+from crimefighters.meeting.store import MeetingStore, open_store, spc_inputs
 
 __all__ = [
     "ACTION_STATUSES",
@@ -48,4 +48,5 @@ __all__ = [
     "StoreLocation",
     "open_store",
     "resolve_store_location",
+    "spc_inputs",
 ]

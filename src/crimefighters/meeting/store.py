@@ -1042,3 +1042,18 @@ def _baseline(row: sqlite3.Row) -> Baseline:
         created_at=_stamp(row["created_at"]),
         created_by=row["created_by"],
     )
+
+
+def spc_inputs(path: str | os.PathLike | None = None, *, loaded: LoadedConfig | None = None):
+    """What the store tells the scan (months left out of SPC limits, chosen baselines), or
+    None when there is no store yet: ``crimefighters.scan.adjustments.SPCInputs``."""
+    from crimefighters.scan.adjustments import SPCInputs
+
+    location = resolve_store_location(path, loaded)
+    if not location.path.exists():
+        return None
+    with MeetingStore(location, create=False) as store:
+        adjustments = store.spc_adjustments()
+    if not adjustments.excluded and not adjustments.baselines:
+        return None
+    return SPCInputs.from_store(adjustments)

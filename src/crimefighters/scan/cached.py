@@ -18,6 +18,7 @@ from crimefighters.cache import code_fingerprint, key_of, load_frames, store_fra
 from crimefighters.config.models import Config
 from crimefighters.data.store import Dataset
 from crimefighters.errors import ScanError
+from crimefighters.scan.adjustments import SPCInputs
 from crimefighters.scan.runner import ScanResult, default_scan_month, run_scan
 
 FRAMES = (
@@ -42,6 +43,7 @@ def scan_dataset(
     measures: list[str] | None = None,
     methods: list[str] | None = None,
     use_cache: bool = True,
+    spc_inputs: SPCInputs | None = None,
 ) -> ScanResult:
     """The full scan of ``dataset`` for a month (from the cache when it was run before),
     with findings, tests and priorities narrowed to the areas, measures and methods asked for."""
@@ -62,7 +64,7 @@ def scan_dataset(
     if use_cache and dataset.key:
         result = _read(key, scan_month)
     if result is None:
-        result = run_scan(dataset.observations, config, scan_month)
+        result = run_scan(dataset.observations, config, scan_month, spc_inputs=spc_inputs)
         if use_cache and dataset.key:
             _write(key, result)
     return narrow(result, boroughs, measures, methods)

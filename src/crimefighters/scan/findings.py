@@ -118,7 +118,8 @@ def group_findings(
         return _empty_findings()
     # the news of each series this month: its most recent change (shortest window) first
     news = (
-        lead.sort("months", "_p", nulls_last=True)
+        lead.with_columns(_recent=pl.coalesce("recent", "months"))
+        .sort("_recent", "_p", nulls_last=True)
         .group_by("asof", "sid", maintain_order=True)
         .agg(
             direction=pl.col("direction").first(),

@@ -30,6 +30,7 @@ from crimefighters.config.models import Config, parse_month
 from crimefighters.errors import ScanError
 from crimefighters.months import month_add
 from crimefighters.scan import evidence, findings, spc
+from crimefighters.scan.adjustments import SPCInputs
 from crimefighters.scan.grid import (
     ALL_WINDOWS,
     dispersion,
@@ -51,6 +52,7 @@ FINDING_COLUMNS: dict[str, pl.DataType] = {
     "finding_id": pl.String(),
     "status": pl.String(),
     "months_running": pl.Int32(),
+    "enduring": pl.Boolean(),  # running meeting.enduring_months or more: offered for Gold Group tasking
     "borough": pl.String(),  # the area (a borough, a BCU or London): the column name is the contract's
     "area_type": pl.String(),
     "bcu": pl.String(),
@@ -144,7 +146,10 @@ def run_scan(
     boroughs: list[str] | None = None,
     measures: list[str] | None = None,
     methods: list[str] | None = None,
+    spc_inputs: SPCInputs | None = None,
 ) -> ScanResult:
+    """The scan of one month. ``spc_inputs``: the meeting store's months left out of SPC limits
+    and chosen baselines (``SPCInputs.from_store``)."""
     scan_month = scan_month or default_scan_month(observations)
     if observations.filter(pl.col("month") == scan_month).height == 0:
         first, last = observations["month"].min(), observations["month"].max()
@@ -190,7 +195,7 @@ def run_scan(
     grid = _with_targets(grid, config)
     breaks = _break_table(keys, config)
 
-    chartable = _chartable(grid, breaks, config, scan_month)
+    chartable = _chartable(grid, breaks, config, scan_month, (spc_inputs or SPCInputs()).flags(keys))
     charts = _spc_charts(chartable, config, scan_month)
     tested = grid.filter(pl.col("month").is_in(months) & pl.col("present")).with_columns(
         asof=pl.col("month")
@@ -206,7 +211,7 @@ def run_scan(
     )
     latest_points = latest_points.join(
         grid.select(
-            "sid", "month", "phi", "seasonal", "spc_min_mean", "spc_trend_length", "numerator_mean"
+            "sid", "month", "phi", "seasonal", "spc_min_mean", "spc_trend_length", "spc_shift_length", "numerator_mean"
         ),
         on=["sid", "month"],
         how="left",
@@ -402,7 +407,7 @@ def _break_note(prefix: str) -> pl.Expr:
 
 
 def _chartable(
-    grid: pl.DataFrame, breaks: pl.DataFrame, config: Config, scan_month: date
+    grid: pl.DataFrame, breaks: pl.DataFrame, config: Config, scan_month: date, flags: tuple[pl.DataFrame, pl.DataFrame]
 ) -> pl.DataFrame:
     """Rows an XmR chart can use, with the rebase flag: counts (zero-filled on the grid), and
     other kinds only where present (a published percentage every quarter is a series of its
@@ -424,17 +429,24 @@ def _chartable(
         schema={"measure": pl.String, "month": pl.Date},
         orient="row",
     ).with_columns(_configured=pl.lit(True))
+    excluded, baselines = flags
     return (
         charted.join(rebase_breaks, on=["sid", "month"], how="left")
         .join(configured, on=["measure", "month"], how="left")
-        .with_columns(rebase=pl.col("_break").fill_null(False) | pl.col("_configured").fill_null(False))
-        .drop("_break", "_configured")
+        .join(excluded.with_columns(excluded=pl.lit(True)), on=["sid", "month"], how="left")
+        .join(baselines, on="sid", how="left")
+        .with_columns(
+            rebase=pl.col("_break").fill_null(False) | pl.col("_configured").fill_null(False),
+            excluded=pl.col("excluded").fill_null(False),
+            in_baseline=pl.col("month").is_between(pl.col("start"), pl.col("end")).fill_null(False),
+        )
+        .drop("_break", "_configured", "start", "end")
     )
 
 
 SPC_COLUMNS = [
     "sid", "mi", "month", "value", "numerator", "denominator", "provisional", "direction", "rebase", "kind", "present",
-    "spc_window", "spc_screen_moving_ranges", "spc_screen_factor", "spc_limit_factor", "spc_near_limit_factor",
+    "excluded", "in_baseline", "spc_window", "spc_screen_moving_ranges", "spc_screen_factor", "spc_limit_factor", "spc_near_limit_factor",
     "spc_trend_length", "spc_shift_length",
 ]  # fmt: skip
 
@@ -443,11 +455,32 @@ def _spc_latest(chartable: pl.DataFrame, months: list[date], config: Config) -> 
     """Each series' point type as the last point of its chart, as of every month tested."""
     first = months[0].year * 12 + months[0].month - 1
     rows = chartable.filter(pl.col("mi") > first - pl.col("spc_window")).select(SPC_COLUMNS)
-    latest = spc.latest_points(rows, config.scan.spc, rebase_col="rebase")
+    latest = _last_points(rows, chartable, months, config)
     latest = latest.filter(
         pl.col("month").is_in(months) & (pl.col("present") | (pl.col("kind") == "count"))
     ).with_columns(asof=pl.col("month"))
     return _provisional_recheck(latest, chartable, config)
+
+
+def _last_points(rows: pl.DataFrame, chartable: pl.DataFrame, months: list[date], config: Config) -> pl.DataFrame:
+    """``spc.latest_points`` for every series, after leaving out the months a meeting excluded
+    from the limits (an excluded month is not tested). A series with an analyst's baseline has
+    limits fixed to it, so each month tested gets its own chart from the baseline's start: few
+    series have one, and ``spc_points`` draws them."""
+    rows = rows.filter(~pl.col("excluded"))
+    fixed = chartable.filter(pl.col("in_baseline")).select("sid").unique()
+    latest = spc.latest_points(rows.join(fixed, on="sid", how="anti"), config.scan.spc, rebase_col="rebase")
+    if fixed.height == 0:
+        return latest
+    history = chartable.join(fixed, on="sid", how="semi").filter(~pl.col("excluded")).select(SPC_COLUMNS)
+    ends = history.filter(pl.col("month").is_in(months)).select("sid", _end="mi")
+    charts = history.join(ends, on="sid").filter(pl.col("mi") <= pl.col("_end")).with_columns(
+        _copy=pl.col("sid").cast(pl.Int64) * 100_000 + pl.col("_end")
+    )
+    charted = spc.spc_points(charts.drop("present"), ["_copy"], config.scan.spc, rebase_col="rebase", baseline_col="in_baseline")
+    last = charted.filter(pl.col("mi") == pl.col("_end")).drop("_copy", "_end")
+    last = last.join(history.select("sid", "mi", "present"), on=["sid", "mi"], how="left")
+    return pl.concat([latest, last.select(latest.columns)], how="vertical_relaxed")
 
 
 def _provisional_recheck(
@@ -496,13 +529,16 @@ def _provisional_recheck(
 
 
 def _spc_charts(chartable: pl.DataFrame, config: Config, scan_month: date) -> pl.DataFrame:
-    """The charts shown: each series' window of ``spc.window`` months ending at the scan month,
-    for series with a value that month."""
+    """The charts shown: each series' window of ``spc.window`` months ending at the scan month
+    (from its baseline's start, where an analyst chose one), for series with a value that
+    month; months a meeting left out of the limits shown against them."""
     end = scan_month.year * 12 + scan_month.month - 1
     live = chartable.filter((pl.col("mi") == end) & pl.col("present")).select("sid")
-    window = chartable.join(live, on="sid", how="semi").filter(
-        pl.col("mi") > end - pl.col("spc_window")
+    start = pl.min_horizontal(
+        end - pl.col("spc_window") + 1,
+        pl.when(pl.col("in_baseline")).then(pl.col("mi")).min().over("sid").fill_null(end),
     )
+    window = chartable.join(live, on="sid", how="semi").filter(pl.col("mi") >= start)
     others = window.filter(pl.col("kind") != "count")
     spacing = others.group_by("sid").agg(_steps=pl.col("mi").sort().diff().drop_nulls().n_unique())
     irregular = spacing.filter(pl.col("_steps") > 1).select("sid")
@@ -514,6 +550,8 @@ def _spc_charts(chartable: pl.DataFrame, config: Config, scan_month: date) -> pl
         ["sid"],
         config.scan.spc,
         rebase_col="rebase",
+        exclude_col="excluded",
+        baseline_col="in_baseline",
     )
 
 
@@ -704,6 +742,7 @@ def _finding_rows(
                 "finding_id": f["finding_id"],
                 "status": f["status"],
                 "months_running": f["months_running"],
+                "enduring": f["months_running"] >= config.meeting.enduring_months,
                 "borough": f["area"],
                 "area_type": f["area_type"],
                 "bcu": _bcus(config).get(f["area"]),

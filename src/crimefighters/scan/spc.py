@@ -45,13 +45,27 @@ def with_parameters(frame: pl.DataFrame, settings: SPCSettings) -> pl.DataFrame:
     )
 
 
+EXCLUDED = "Excluded from limits"
+
+
 def spc_points(
-    frame: pl.DataFrame, keys: list[str], settings: SPCSettings, rebase_col: str | None = None
+    frame: pl.DataFrame,
+    keys: list[str],
+    settings: SPCSettings,
+    rebase_col: str | None = None,
+    exclude_col: str | None = None,
+    baseline_col: str | None = None,
 ) -> pl.DataFrame:
     """Per point: mean, limits, special-cause type and point type, for series sorted by month.
 
     ``frame`` needs ``keys``, ``month``, ``value``, ``direction`` (up/down/neutral), and
     optionally a boolean ``rebase_col`` that is true at the first month of a new limit group.
+
+    Meeting annotations can leave points out (``exclude_col``): the chart is computed as
+    NHSRplotthedots would compute it on the series without them, and the points are shown
+    against those limits as "Excluded from limits". An analyst's baseline (``baseline_col``
+    true on its months) fixes a group's centre line and limits to the baseline months, as
+    NHSRplotthedots' ``fix_after_n_points`` does for the first n.
 
     Series are laid end to end (sorted by key and month) and numbered; every rule is then a
     flat expression over neighbouring rows that stops at a group boundary, which is much
@@ -69,26 +83,34 @@ def spc_points(
                 pl.lit(0, dtype=pl.UInt32).alias("group_points"),
             ]
         )
+    if exclude_col and frame[exclude_col].fill_null(False).any():
+        left_out = frame.filter(pl.col(exclude_col).fill_null(False))
+        charted = spc_points(frame.filter(~pl.col(exclude_col).fill_null(False)), keys, settings, rebase_col, None, baseline_col)
+        return _with_excluded(charted, left_out, keys)
     frame = with_parameters(frame, settings)
     y = pl.col("value")
     new_series = pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys]).fill_null(True)
     rebase = pl.col(rebase_col).fill_null(False) if rebase_col else pl.lit(False)
+    base = pl.col(baseline_col).fill_null(False) if baseline_col else pl.lit(False)
     lf = (
         frame.lazy()
         .sort([*keys, "month"])
-        .with_columns(_gid=(new_series | rebase).cum_sum())
-        .with_columns(_same=(pl.col("_gid") == pl.col("_gid").shift(1)).fill_null(False))
+        .with_columns(_gid=(new_series | rebase).cum_sum(), _base=base)
         .with_columns(
-            mean=y.mean().over("_gid"),
+            _same=(pl.col("_gid") == pl.col("_gid").shift(1)).fill_null(False),
+            # the months the limits come from: the baseline where a group has one, else all
+            _basis=pl.when(pl.col("_base").any().over("_gid")).then(pl.col("_base")).otherwise(True),
+        )
+        .with_columns(
+            mean=y.filter(pl.col("_basis")).mean().over("_gid"),
             group_points=pl.len().over("_gid"),
             _mr=pl.when(pl.col("_same")).then((y - y.shift(1)).abs()),
             _d=pl.when(pl.col("_same")).then((y - y.shift(1)).sign()).otherwise(0).cast(pl.Int32),
+            _mr_basis=pl.col("_basis") & pl.col("_basis").shift(1).fill_null(False) & pl.col("_same"),
         )
-        .with_columns(_amr0=pl.col("_mr").mean().over("_gid"))
+        .with_columns(_amr0=pl.col("_mr").filter(pl.col("_mr_basis")).mean().over("_gid"))
     )
-    screened = pl.when(pl.col("_mr") < pl.col("spc_screen_factor") * pl.col("_amr0")).then(
-        pl.col("_mr")
-    )
+    screened = pl.col("_mr").filter(pl.col("_mr_basis") & (pl.col("_mr") < pl.col("spc_screen_factor") * pl.col("_amr0")))
     lf = lf.with_columns(
         amr=pl.when(pl.col("spc_screen_moving_ranges"))
         .then(screened.mean().over("_gid"))
@@ -421,3 +443,20 @@ def _screen(frame: pl.DataFrame) -> pl.DataFrame:
     )
     kept = pl.col("_mr_n") - pl.col("_drop_n")
     return frame.with_columns(_screened=pl.when(kept > 0).then((pl.col("_mr_sum") - pl.col("_drop_sum")) / kept))
+
+
+def _with_excluded(charted: pl.DataFrame, left_out: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Points left out of the limits, back on the chart at the limits of their neighbours."""
+    carried = ["mean", "amr", "lpl", "upl", "nlpl", "nupl", "group_points"]
+    shown = pl.concat(
+        [
+            charted.with_columns(_left_out=pl.lit(False)),
+            left_out.select([c for c in left_out.columns if c in charted.columns]).with_columns(_left_out=pl.lit(True)),
+        ],
+        how="diagonal_relaxed",
+    ).sort([*keys, "month"])
+    shown = shown.with_columns([pl.col(c).forward_fill().backward_fill().over(keys) for c in carried])
+    return shown.with_columns(
+        special_cause_type=pl.when(pl.col("_left_out")).then(pl.lit(EXCLUDED)).otherwise(pl.col("special_cause_type")),
+        point_type=pl.when(pl.col("_left_out")).then(pl.lit("excluded")).otherwise(pl.col("point_type")),
+    ).drop("_left_out")

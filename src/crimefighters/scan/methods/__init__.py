@@ -34,7 +34,8 @@ TEST_COLUMNS: dict[str, pl.DataType] = {
     "phi": pl.Float64(),
     "z": pl.Float64(),
     "years": pl.Int32(),
-    "months": pl.Int32(),
+    "months": pl.Int32(),  # the months behind the numbers (an SPC chart's points, a window)
+    "recent": pl.Int32(),  # the months the change is in: 1 for this month, 12 for the last 12
     "lower_limit": pl.Float64(),
     "upper_limit": pl.Float64(),
     "target": pl.Float64(),

@@ -113,6 +113,14 @@ def spc_tests(
         n_tests=pl.col("_lead_outside").cast(pl.Int32) + pl.col("_lead_trend").cast(pl.Int32),
         fired=pl.col("rule").is_not_null() & ~pl.col("revised_away"),
         months=pl.col("group_points").cast(pl.Int32),
+        recent=pl.when(pl.col("rule") == "trend")
+        .then(pl.col("spc_trend_length"))
+        .when(pl.col("rule") == "two_of_three")
+        .then(3)
+        .when(pl.col("rule") == "shift")
+        .then(pl.col("spc_shift_length"))
+        .otherwise(1)
+        .cast(pl.Int32),
         lower_limit=pl.col("lpl"),
         upper_limit=pl.col("upl"),
         note=pl.when(pl.col("revised_away"))
