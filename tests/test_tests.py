@@ -193,7 +193,7 @@ def test_with_only_a_year_of_history_the_month_is_compared_with_last_year(config
     result = run_scan(observations(values), config, JUNE, methods=["seasonal"])
     row = lambeth(result).row(0, named=True)
     assert row["p_value"] == pytest.approx(binomial_two_sided(50, 70, 0.5), rel=1e-9)
-    assert "previous 1 year" in row["evidence"]
+    assert "against 20 in the same month a year earlier" in row["evidence"]
 
 
 def test_a_month_within_chance_of_its_baseline_is_not_a_finding(config):

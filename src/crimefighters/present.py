@@ -78,10 +78,12 @@ STATUS_LABELS = {
 }
 
 
-def status_text(status: str, months_running: int | None = None) -> str:
-    """'new', 'continuing, 3 months', 'returned', 'resolved'."""
+def status_text(status: str, months_running: int | None = None, looked_back: int | None = None) -> str:
+    """'new', 'continuing, 3 months', 'continuing, 7+ months' (as far back as the scan looks:
+    ``looked_back`` months before this one), 'returned', 'resolved'."""
     if status == "continuing" and months_running:
-        return f"continuing, {months_running} months"
+        more = "+" if looked_back is not None and months_running > looked_back else ""
+        return f"continuing, {months_running}{more} months"
     return STATUS_LABELS.get(status, status)
 
 

@@ -66,7 +66,7 @@ def scan(
         tests = result.tests.filter(mine)
         text = _detail_table(tests, result.scan_month) if fmt == "table" else _write(tests.select(DETAIL_FIELDS), fmt)
     elif fmt == "table":
-        text = _table(result.findings.filter(mine), result.resolved.filter(mine), result.scan_month)
+        text = _table(result.findings.filter(mine), result.resolved.filter(mine), result.scan_month, config.scan.findings.lookback_months)
     else:
         text = _write(result.findings.filter(mine).select(CSV_FIELDS), fmt)
     _emit(text, output)
@@ -156,7 +156,7 @@ def _json(frame) -> str:
     return json.dumps(rows, indent=2, default=str) + "\n"
 
 
-def _table(findings, resolved, scan_month) -> str:
+def _table(findings, resolved, scan_month, looked_back: int) -> str:
     from crimefighters.present import month_add, month_name, state_words, status_text
 
     if findings.height == 0:
@@ -173,7 +173,7 @@ def _table(findings, resolved, scan_month) -> str:
         for row in findings.iter_rows(named=True):
             lines.append(
                 f"{row['score']:5.1f}  {row['borough']:<22} {state_words(row['assessment'], row['direction']):<16} "
-                f"{status_text(row['status'], row['months_running']):<24} {row['name']}"
+                f"{status_text(row['status'], row['months_running'], looked_back):<24} {row['name']}"
             )
             lines.append(f"       {row['evidence']}")
             if row["related"]:

@@ -69,8 +69,9 @@ def short(row: dict, config: Config) -> str:
     elif method == "seasonal":
         years = int(row["years"] or 0)
         span = "month" if row["window"] == "1" else "3 months"
+        earlier = "a year earlier" if years == 1 else f"of the {years} previous years"
         what = (
-            f"{span} against the same {span} of {years} previous year{'s' if years != 1 else ''}, {v(row['value'])} against "
+            f"{span} against the same {span} {earlier}, {v(row['value'])} against "
             f"{row['baseline']:,.1f} ({fmt_change(row['change'], row['change_pct'], 'count')}; {p})"
         )
     elif method == "yoy":
@@ -126,9 +127,11 @@ def _seasonal(row: dict, config: Config, month: date) -> str:
     v = _v(row, config)
     years = int(row["years"] or 0)
     span = "month" if row["window"] == "1" else "3 months"
+    against = f"{row['baseline']:,.0f} in the same {span} a year earlier" if years == 1 else (
+        f"an average of {row['baseline']:,.1f} in the same {span} of the previous {years} years"
+    )
     return (
-        f"{name_of(row, config)} {v(row['value'])} {window_phrase(row['window'], month)} against an average of "
-        f"{row['baseline']:,.1f} in the same {span} of the previous {years} year{'s' if years != 1 else ''} "
+        f"{name_of(row, config)} {v(row['value'])} {window_phrase(row['window'], month)} against {against} "
         f"({fmt_change(row['change'], row['change_pct'], 'count')}; {fmt_p(row['p_value'])})"
     )
 

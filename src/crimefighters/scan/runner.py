@@ -134,9 +134,13 @@ class ScanResult:
 
 
 def default_scan_month(observations: pl.DataFrame) -> date:
+    """The month a meeting looks at: the newest month of recorded crime where it is loaded
+    (a newer release of one other measure, such as the knife crime dashboard, must not move
+    the whole scan to a month where nothing else has data), else the newest month loaded."""
     if observations.height == 0:
         raise ScanError("no data loaded: nothing to scan")
-    return observations["month"].max()
+    crime = observations.filter(pl.col("measure") == "recorded_crime")
+    return (crime if crime.height else observations)["month"].max()
 
 
 def run_scan(
@@ -235,7 +239,7 @@ def run_scan(
         ]
     )
     tests = _across_breaks(tests, breaks)
-    tests = _deduplicate(tests, keys)
+    tests = _deduplicate(tests, _twins(grid, keys))
     tests = tests.join(
         keys.select("sid", *SERIES_KEYS, "priority_id", "kind", "improve"), on="sid"
     ).join(per_measure.select("measure", "rate_pp_threshold"), on="measure", how="left")
@@ -272,8 +276,17 @@ def run_scan(
     from crimefighters.scan.priorities import priority_status
 
     priorities = priority_status(status, comparisons, tests_shown, config, scan_month, boroughs)
+    loaded_measures = set(obs["measure"].unique())
+    this_month_measures = set(obs.filter(pl.col("month") == scan_month)["measure"].unique())
+    missing = sorted(loaded_measures - this_month_measures)
+    notes = (
+        [f"no data for {scan_month:%B %Y} in: " + ", ".join(config.measure(m).label for m in missing if m in known_measures)]
+        if missing
+        else []
+    )
     return ScanResult(
         scan_month=scan_month,
+        notes=notes,
         findings=finding_frame,
         resolved=resolved_frame,
         tests=tests_shown,
@@ -412,7 +425,10 @@ def _chartable(
     """Rows an XmR chart can use, with the rebase flag: counts (zero-filled on the grid), and
     other kinds only where present (a published percentage every quarter is a series of its
     own points; one with holes in its window is not charted)."""
-    charted = grid.filter(pl.col("do_spc") & ((pl.col("kind") == "count") | pl.col("present")))
+    wanted = [c for c in SPC_COLUMNS if c not in ("rebase", "excluded", "in_baseline")]
+    charted = grid.filter(pl.col("do_spc") & ((pl.col("kind") == "count") | pl.col("present"))).select(
+        *wanted, "area", "measure", "category", "spc_missing"
+    )
     gap = charted.filter(
         (pl.col("spc_missing") == "error") & (pl.col("kind") == "count") & ~pl.col("present")
         & (pl.col("mi") > pl.lit(scan_month.year * 12 + scan_month.month - 1) - pl.col("spc_window"))
@@ -636,26 +652,31 @@ def _across_breaks(tests: pl.DataFrame, breaks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _deduplicate(tests: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
-    """A series that is exactly another (a priority that is one published category, a major
-    category with one minor) is counted once in the area's family of tests; its results still
-    join the same finding through the categories that contain it. Tests on the same area,
-    measure and month with the same method, window and numbers are one test."""
-    counted = (pl.col("n_tests") > 0) & pl.col("can_lead")
-    if tests.filter(counted).height == 0:
-        return tests.with_columns(duplicate=pl.lit(False))
-    same = (
-        tests.filter(counted)
-        .select("sid", "asof", "method", "window", "value", "baseline")
-        .join(keys.select("sid", "area", "measure", _lvl=pl.col("level").replace_strict(findings.LEVEL_RANK, default=9)), on="sid")
-        .with_columns(_sig=pl.struct("area", "measure", "asof", "method", "window", pl.col("value").round(6), pl.col("baseline").round(6)).hash())
+def _twins(grid: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """(sid, twin_of): a series that is exactly another of its area and measure, month for
+    month (a priority that is one published category, a major category with one minor), and
+    the one it is counted as: the priority, else the broader level."""
+    signature = (
+        grid.select("sid", "mi", pl.col("numerator").round(6), pl.col("denominator").round(6))
+        .sort("sid", "mi")
+        .group_by("sid", maintain_order=True)
+        .agg(_sig=pl.struct("mi", "numerator", "denominator").hash().sum())
+    )
+    return (
+        keys.select("sid", "area", "measure", _lvl=pl.col("level").replace_strict(findings.LEVEL_RANK, default=9))
+        .join(signature, on="sid")
         .sort("_lvl", "sid")
-        .with_columns(duplicate=pl.col("sid") != pl.col("sid").first().over("_sig"))
-        .select("sid", "asof", "method", "window", "duplicate")
+        .with_columns(twin_of=pl.col("sid").first().over("area", "measure", "_sig"))
+        .select("sid", "twin_of")
     )
-    return tests.join(same, on=["sid", "asof", "method", "window"], how="left").with_columns(
-        duplicate=pl.col("duplicate").fill_null(False)
-    )
+
+
+def _deduplicate(tests: pl.DataFrame, twins: pl.DataFrame) -> pl.DataFrame:
+    """A series that is exactly another is counted once in the area's family of tests; its
+    results still join the same finding through the categories that contain it."""
+    return tests.join(twins, on="sid", how="left").with_columns(
+        duplicate=pl.col("twin_of").is_not_null() & (pl.col("twin_of") != pl.col("sid"))
+    ).drop("twin_of")
 
 
 # --- this month's findings, in words --------------------------------------------------------------
