@@ -77,10 +77,10 @@ def run_scan_command(args: argparse.Namespace) -> int:
     if args.format == "table":
         text = _table(exceptions, result.scan_month)
     elif args.format == "csv":
-        text = _csv(exceptions.select(CSV_FIELDS))
+        text = _csv(exceptions.select(CSV_FIELDS), dataset.synthetic)
     else:
-        text = _json(exceptions.select(CSV_FIELDS))
-    _emit(text, args.output)
+        text = _json(exceptions.select(CSV_FIELDS), dataset.synthetic)
+    _emit(text, args.output, dataset.synthetic, args.format)
     return 0
 
 
@@ -93,16 +93,25 @@ def run_compare_command(args: argparse.Namespace) -> int:
     month = parse_month_arg(args.month)
     table = comparison_table(dataset.observations, config, month, args.window, boroughs, args.level)
     if args.format == "csv":
-        text = _csv(table)
+        text = _csv(table, dataset.synthetic)
     elif args.format == "json":
-        text = _json(table)
+        text = _json(table, dataset.synthetic)
     else:
         text = _compare_table(table)
-    _emit(text, args.output)
+    _emit(text, args.output, dataset.synthetic, args.format)
     return 0
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, synthetic: bool = False, fmt: str = "table") -> None:
+    from crimefighters.exports import synthetic_note
+    from crimefighters.text_safety import clean_lines
+
+    # Data text never reaches the terminal or a file with its control characters.
+    text = clean_lines(text)
+    if synthetic:
+        print(synthetic_note(), file=sys.stderr)
+        if fmt == "table":
+            text = f"{synthetic_note().removeprefix('note: ')}\n\n{text}"
     if output is None:
         sys.stdout.write(text)
         return
@@ -113,18 +122,16 @@ def _emit(text: str, output: str | None) -> None:
     print(f"wrote {path}", file=sys.stderr)
 
 
-def _csv(frame) -> str:
-    import polars as pl
+def _csv(frame, synthetic: bool) -> str:
+    from crimefighters.exports import csv_text
 
-    frame = frame.with_columns([pl.col(c).round(6) for c, t in frame.schema.items() if t == pl.Float64 and c != "p_value"])
-    return frame.write_csv(float_precision=None)
+    return csv_text(frame, synthetic=synthetic)
 
 
-def _json(frame) -> str:
-    import json
+def _json(frame, synthetic: bool) -> str:
+    from crimefighters.exports import json_text
 
-    rows = frame.to_dicts()
-    return json.dumps(rows, indent=2, default=str) + "\n"
+    return json_text(frame, synthetic=synthetic)
 
 
 def _table(exceptions, scan_month) -> str:
