@@ -15,6 +15,8 @@ import polars as pl
 
 from crimefighters.briefing.charts import SYMBOLS, ChartPoint, sparkline, spc_chart
 from crimefighters.config.models import Config
+from crimefighters.data.synthetic import LABEL as SYNTHETIC_LABEL
+from crimefighters.data.synthetic import NOTE as SYNTHETIC_NOTE
 from crimefighters.errors import BriefingError
 from crimefighters.scan.wording import fmt_change, fmt_p, fmt_value, month_name
 
@@ -591,6 +593,10 @@ def _common(
         "definitions": definitions(loaded),
         "notes": list(result.notes),
         "symbols": SYMBOLS,
+        # Every page of a briefing made from the synthetic sample says so (data/synthetic.py).
+        "synthetic": dataset.synthetic,
+        "synthetic_label": SYNTHETIC_LABEL,
+        "synthetic_note": SYNTHETIC_NOTE,
     }
 
 
