@@ -195,3 +195,24 @@ async def test_a_late_scan_never_replaces_a_newer_choice(sample_session, tmp_pat
         await settle(pilot)
         assert app.session.scan_month == date(2026, 5, 1)
         assert "May 2026" in text_of(app.screen.query_one("#borough-title", Static))
+
+
+async def test_the_reused_drill_screen_follows_a_theme_change(sample_session, tmp_path):
+    """The drill-down skips Textual's restyle when it comes back (it is the same screen with
+    the same styles), but not after the theme changed while it was away."""
+    from textual.widgets import Header
+
+    app = CrimefightersApp(preloaded=sample_session, borough="Lambeth", export_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        dark = app.screen.query_one(Header).styles.background
+        await pilot.press("escape", "d", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DrillScreen) and app.theme == "crimefighters-light"
+        light = app.screen.query_one(Header).styles.background
+        assert light != dark
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one(Header).styles.background == light

@@ -9,7 +9,7 @@ import polars as pl
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from crimefighters.scan.wording import month_name
 from crimefighters.text_safety import clean_text
@@ -25,6 +25,7 @@ from crimefighters.tui.widgets.cells import (
     state_cell,
     value_text,
 )
+from crimefighters.tui.widgets.footer import SteadyFooter
 
 KEY_PROCESS_FAMILIES = ("response_times", "positive_outcomes", "victim_care", "public_confidence")
 KEY_PROCESS_MEASURES = (
@@ -182,7 +183,7 @@ class BoroughScreen(SessionScreen):
             with TabPane("Key processes", id="processes"):
                 yield DataTable(id="processes-table", cursor_type="row", zebra_stripes=True)
         yield Static(LEGEND, classes="legend")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False

@@ -8,9 +8,10 @@ from typing import ClassVar
 
 import polars as pl
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from crimefighters.scan import drill
 from crimefighters.scan.series import month_add
@@ -27,6 +28,7 @@ from crimefighters.tui.widgets.cells import (
     state_cell,
     value_text,
 )
+from crimefighters.tui.widgets.footer import SteadyFooter
 from crimefighters.tui.widgets.spc_chart import SpcChart
 
 WINDOW_LABELS = {"1": "Month", "3": "3 months", "12": "12 months", "fytd": "FYTD"}
@@ -50,6 +52,14 @@ class DrillScreen(SessionScreen):
         # Tabs filled lazily: only the visible one is built when the series changes.
         self._stale: set[str] = set()
 
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen it pushes; this installed screen keeps its
+        # styles while away, unless the theme changed (then Screen's handler, run after this
+        # one, restyles it). That restyle was a third of a drill-down's time.
+        if getattr(self, "_styled_theme", None) == self.app.theme:
+            event.refresh_styles = False
+        self._styled_theme = self.app.theme
+
     def retarget(self, borough: str, ref: SeriesRef) -> None:
         """Show another series on this (already mounted) screen: cheaper than a new screen."""
         self.borough = borough
@@ -70,7 +80,7 @@ class DrillScreen(SessionScreen):
                 yield DataTable(id="wards-table", cursor_type="row")
             with TabPane("BCU and London", id="areas"):
                 yield DataTable(id="areas-table", cursor_type="row")
-        yield Footer()
+        yield SteadyFooter()
 
     def _points(self) -> pl.DataFrame:
         session = self.session

@@ -10,13 +10,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, LoadingIndicator, ProgressBar, Static
+from textual.widgets import DataTable, Header, LoadingIndicator, ProgressBar, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from crimefighters.scan.wording import month_name
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session, headline_series
 from crimefighters.tui.widgets.cells import LEGEND, fill_table, plain, state_cell
+from crimefighters.tui.widgets.footer import SteadyFooter
 
 SHORT_LABELS = {
     "recorded_crime": "Crime (TNO)",
@@ -52,7 +53,7 @@ class OverviewScreen(SessionScreen):
         yield Static("", id="overview-title", classes="title")
         yield DataTable(id="overview-table", cursor_type="row", zebra_stripes=True)
         yield Static(LEGEND, id="legend", classes="legend")
-        yield Footer()
+        yield SteadyFooter()
 
     def set_progress(self, text: str, fraction: float) -> None:
         self.query_one("#loading-text", Static).update(text)

@@ -10,12 +10,13 @@ import polars as pl
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from crimefighters.scan.wording import month_name
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session
 from crimefighters.tui.widgets.cells import fill_table, plain
+from crimefighters.tui.widgets.footer import SteadyFooter
 
 SECTIONS = ("spc", "yoy", "seasonal", "rate", "peer", "provisional")
 
@@ -50,7 +51,7 @@ class ThresholdScreen(SessionScreen):
         yield DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
         yield Static("Effect this month", classes="subtitle")
         yield DataTable(id="effect-table", cursor_type="row")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         if self.session is not None:
