@@ -56,6 +56,8 @@ ErrorDialog, PickerDialog { align: center middle; }
 PickerDialog #dialog { border: thick $primary; }
 #picker-list { height: auto; max-height: 20; }
 #dialog-message { margin: 1 0; }
+/* invented numbers: the header says so in words, and in a colour no real data gets */
+CrimefightersApp.-synthetic Header { background: $error-darken-2; color: $text; }
 """
 
 
@@ -255,6 +257,7 @@ class CrimefightersApp(App):
         self.title = (
             f"{self.TITLE} · {SYNTHETIC_LABEL}" if message.session.synthetic else self.TITLE
         )
+        self.set_class(message.session.synthetic, "-synthetic")
         self._set_busy("")
         # The screen in view first: the screens under it are redrawn when they resume.
         current = self.screen
@@ -265,7 +268,8 @@ class CrimefightersApp(App):
             if borough:
                 self.open_borough(borough)
         elif not first:
-            self.notify(message.note.capitalize(), timeout=3)
+            # not str.capitalize(): it lowercased the month ("Scanned june 2025")
+            self.notify(message.note[:1].upper() + message.note[1:], timeout=3)
 
     def on_export_done(self, message: ExportDone) -> None:
         self.last_export = message.paths

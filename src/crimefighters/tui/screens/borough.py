@@ -254,8 +254,8 @@ class BoroughScreen(SessionScreen):
                 name = r["category"]
             elif r["category"] in ("All", ""):
                 name = r["measure_label"]
-            else:
-                name = f"{r['measure_label']}: {r['category']}"
+            else:  # the category first: a long measure label cut it off at 30 columns
+                name = f"{r['category']} ({r['measure_label']})"
             name = clean_text(name)
             self.refs[key] = SeriesRef(r["measure"], r["level"], r["category"], name)
             self.evidence[key] = r["evidence"]

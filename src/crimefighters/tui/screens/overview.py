@@ -56,7 +56,7 @@ class OverviewScreen(SessionScreen):
         yield SteadyFooter()
 
     def set_progress(self, text: str, fraction: float) -> None:
-        self.query_one("#loading-text", Static).update(text)
+        self.query_one("#loading-text", Static).update(plain(text))  # names files
         self.query_one("#loading-bar", ProgressBar).update(progress=fraction)
         self.query_one("#loading").display = fraction < 1.0
 
