@@ -21,7 +21,7 @@ from pathlib import Path
 
 MANIFEST_NAME = "synthetic_manifest.toml"
 LABEL = "SYNTHETIC SAMPLE DATA"
-NOTE = "every number is invented by `crimefighters sample`; do not use it for decisions"
+NOTE = "every number is invented (made by the crimefighters sample command); do not use it for decisions"
 
 
 @dataclass(frozen=True)
