@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 import pytest
 from textual.widgets import DataTable, Static
-from textual.worker import WorkerCancelled, WorkerFailed
+from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 from crimefighters.paths import default_sample_dir
 from crimefighters.scan.series import TOTAL_LABEL
@@ -36,8 +36,14 @@ def sample_session() -> Session:
 
 
 async def settle(pilot) -> None:
-    with contextlib.suppress(WorkerFailed, WorkerCancelled):
-        await pilot.app.workers.wait_for_complete()
+    """Until no worker is left running (wait_for_complete stops at the first cancelled one)."""
+    for _ in range(100):
+        with contextlib.suppress(WorkerFailed, WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
+        if not any(
+            w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers
+        ):
+            break
     await pilot.pause()
 
 
