@@ -90,6 +90,12 @@ def test_exports_of_the_sample_say_so_in_every_row_and_on_stderr(command, capsys
     assert out.startswith(LABEL)
 
 
+def test_data_info_names_the_synthetic_files(capsys):
+    assert main(["data", "info"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith(LABEL))
+    assert "recorded_crime.csv" in line and "pas_confidence.csv" in line
+
+
 def test_exports_of_real_data_carry_an_empty_note(real, capsys):
     path = str(real / REAL_24M)
     assert main(["scan", "--data", path, "--borough", "Lambeth", "--format", "csv"]) == 0
