@@ -164,6 +164,15 @@ async def test_wards_tab_compares_like_with_like_when_ward_data_ends_early(real,
         assert "Jun 2025" in headers and "This month" not in headers
         rows = table_text(table)
         assert rows and any(r[1] not in ("0", "") for r in rows)  # June 2025 has counts
+        assert all(r[3] and r[4] for r in rows)  # 24 months of ward data: both windows shown
+        # a month the ward data does not reach back 12 months from: no short 12-month totals
+        app.change_month(date(2024, 9, 1))
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        note = text_of(app.screen.query_one("#wards-note", Static))
+        assert "Ward data starts July 2023: too short for 12 months with the 12 before" in note
+        assert all(r[2] and not r[3] and not r[4] for r in table_text(table))
         wards = session.dataset.wards.filter(pl.col("borough") == "Lambeth")
         lambeth = wards.filter(pl.col("month") == date(2025, 6, 1))
         assert sum(float(r[1].replace(",", "")) for r in rows) <= lambeth["value"].sum()

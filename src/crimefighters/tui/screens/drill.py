@@ -186,14 +186,16 @@ class DrillScreen(SessionScreen):
         name_columns: list[str],
         empty: str,
         month_label: str = "This month",
+        with_last_12: bool = True,
         with_previous: bool = True,
     ) -> None:
+        """Windows the data does not cover in full are left blank, never summed short."""
         columns = (*name_columns, month_label, "Last 12m", "Previous 12m", "Change")
         rows = [
             (
                 *[str(r.get(c.lower().replace(" ", "_")) or "") for c in name_columns],
                 value_text(r["this_month"], "count"),
-                value_text(r["last_12"], "count"),
+                value_text(r["last_12"], "count") if with_last_12 else "",
                 value_text(r["previous_12"], "count") if with_previous else "",
                 change_text(r["change"], r["change_pct"], "count") if with_previous else "",
             )
@@ -230,7 +232,18 @@ class DrillScreen(SessionScreen):
             return
         first, last = span
         as_of = min(session.scan_month, last)
-        # the 12 months before the last 12 need 24 months of ward data
+        if as_of < first:
+            note.update(
+                plain(
+                    f"Ward data starts {month_name(first)}, after {month_name(as_of)}: no wards "
+                    "to show for this month."
+                )
+            )
+            note.display = True
+            self._window_table(table, pl.DataFrame(), ["Ward"], "no ward data for this month")
+            return
+        # each window is shown only when the ward data covers all of it
+        with_last_12 = first <= month_add(as_of, -11)
         with_previous = first <= month_add(as_of, -23)
         frame = drill.ward_breakdown(
             session.dataset.wards,
@@ -248,15 +261,19 @@ class DrillScreen(SessionScreen):
                 f"(the scan month is {month_name(session.scan_month)})."
             )
         if not with_previous:
-            notes.append(
-                f"Ward data starts {month_name(first)}: too short to compare 12 months with "
-                "the 12 before."
-            )
+            shown = "12 months with the 12 before" if with_last_12 else "12-month totals"
+            notes.append(f"Ward data starts {month_name(first)}: too short for {shown}.")
         note.update(plain(" ".join(notes)))
         note.display = bool(notes)
         label = "This month" if as_of == session.scan_month else f"{as_of:%b %Y}"
         self._window_table(
-            table, frame, ["Ward"], "no ward data for this series", label, with_previous
+            table,
+            frame,
+            ["Ward"],
+            "no ward data for this series",
+            label,
+            with_last_12,
+            with_previous,
         )
 
     def _areas(self, session: Session) -> None:
