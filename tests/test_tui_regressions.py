@@ -173,6 +173,14 @@ async def test_wards_tab_compares_like_with_like_when_ward_data_ends_early(real,
         note = text_of(app.screen.query_one("#wards-note", Static))
         assert "Ward data starts July 2023: too short for 12 months with the 12 before" in note
         assert all(r[2] and not r[3] and not r[4] for r in table_text(table))
+        # the breakdown of the same series, from the borough table, follows the same rule
+        await pilot.press("2")
+        await settle(pilot)
+        first = session.data_months("Lambeth", "recorded_crime")[0]
+        note = text_of(app.screen.query_one("#breakdown-note", Static))
+        assert f"Data starts {first:%B %Y}: too short for 12 months with the 12 before" in note
+        breakdown = table_text(app.screen.query_one("#breakdown-table", DataTable))
+        assert breakdown and all(r[3] and not r[4] and not r[5] for r in breakdown)
         wards = session.dataset.wards.filter(pl.col("borough") == "Lambeth")
         lambeth = wards.filter(pl.col("month") == date(2025, 6, 1))
         assert sum(float(r[1].replace(",", "")) for r in rows) <= lambeth["value"].sum()

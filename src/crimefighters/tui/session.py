@@ -52,6 +52,14 @@ class Session:
     def synthetic(self) -> bool:
         return self.dataset.synthetic
 
+    def data_months(self, borough: str, measure: str) -> tuple[date, date] | None:
+        """First and last month of a measure's data for a borough (None: none loaded)."""
+        obs = self.dataset.observations
+        months = obs.filter((pl.col("borough") == borough) & (pl.col("measure") == measure))[
+            "month"
+        ]
+        return (months.min(), months.max()) if months.len() else None
+
     def ward_months(self, borough: str) -> tuple[date, date] | None:
         """First and last month of the ward data loaded for a borough (None: no ward data)."""
         wards = self.dataset.wards

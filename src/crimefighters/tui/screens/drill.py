@@ -4,6 +4,8 @@ the same measure for the other boroughs of the BCU and London. All frames come f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import ClassVar
 
 import polars as pl
@@ -74,6 +76,7 @@ class DrillScreen(SessionScreen):
             with TabPane("Windows vs last year", id="windows"):
                 yield DataTable(id="windows-table", cursor_type="row")
             with TabPane("Breakdown", id="breakdown"):
+                yield Static("", id="breakdown-note", classes="muted")
                 yield DataTable(id="breakdown-table", cursor_type="row")
             with TabPane("Wards", id="wards"):
                 yield Static("", id="wards-note", classes="muted")
@@ -204,73 +207,94 @@ class DrillScreen(SessionScreen):
         fill_table(table, columns, rows)
 
     def _breakdown(self, session: Session) -> None:
-        frame = drill.breakdown(
-            session.dataset.observations,
-            session.config,
-            self.borough,
-            self.ref.measure,
-            self.ref.level,
-            self.ref.category,
-            session.scan_month,
-        )
-        self._window_table(
-            self.query_one("#breakdown-table", DataTable),
-            frame,
+        self._windows_of(
+            session,
+            "breakdown",
+            session.data_months(self.borough, self.ref.measure),
+            "data",
+            lambda as_of: drill.breakdown(
+                session.dataset.observations,
+                session.config,
+                self.borough,
+                self.ref.measure,
+                self.ref.level,
+                self.ref.category,
+                as_of,
+            ),
             ["Category_group", "Category"],
             "no breakdown: no data loaded",
         )
 
     def _wards(self, session: Session) -> None:
-        """Wards to the last month of the ward data when it ends before the scan month: its
-        windows then hold data in every month (a month past its end is not a month of 0)."""
-        note = self.query_one("#wards-note", Static)
-        table = self.query_one("#wards-table", DataTable)
-        span = session.ward_months(self.borough)
+        self._windows_of(
+            session,
+            "wards",
+            session.ward_months(self.borough),
+            "Ward data",
+            lambda as_of: drill.ward_breakdown(
+                session.dataset.wards,
+                session.config,
+                self.borough,
+                self.ref.measure,
+                self.ref.level,
+                self.ref.category,
+                as_of,
+            ),
+            ["Ward"],
+            "no ward data loaded",
+        )
+
+    def _windows_of(
+        self,
+        session: Session,
+        tab: str,
+        span: tuple[date, date] | None,
+        what: str,
+        frame_for: Callable[[date], pl.DataFrame],
+        name_columns: list[str],
+        empty: str,
+    ) -> None:
+        """A month and the 12-month windows before it, like with like: to the last month of
+        the data when it ends before the scan month (a month past its end is not a month of
+        0), and each 12-month window only when the data covers all of it; a note says so."""
+        note = self.query_one(f"#{tab}-note", Static)
+        table = self.query_one(f"#{tab}-table", DataTable)
+        what = what[:1].upper() + what[1:]
         if span is None:
             note.display = False
-            self._window_table(table, pl.DataFrame(), ["Ward"], "no ward data loaded")
+            self._window_table(table, pl.DataFrame(), name_columns, empty)
             return
         first, last = span
         as_of = min(session.scan_month, last)
         if as_of < first:
             note.update(
                 plain(
-                    f"Ward data starts {month_name(first)}, after {month_name(as_of)}: no wards "
-                    "to show for this month."
+                    f"{what} starts {month_name(first)}, after {month_name(as_of)}: nothing to "
+                    "show for this month."
                 )
             )
             note.display = True
-            self._window_table(table, pl.DataFrame(), ["Ward"], "no ward data for this month")
+            self._window_table(table, pl.DataFrame(), name_columns, "no data for this month")
             return
-        # each window is shown only when the ward data covers all of it
         with_last_12 = first <= month_add(as_of, -11)
         with_previous = first <= month_add(as_of, -23)
-        frame = drill.ward_breakdown(
-            session.dataset.wards,
-            session.config,
-            self.borough,
-            self.ref.measure,
-            self.ref.level,
-            self.ref.category,
-            as_of,
-        )
         notes = []
         if as_of < session.scan_month:
             notes.append(
-                f"Ward data ends {month_name(as_of)}: wards are shown to {month_name(as_of)} "
+                f"{what} ends {month_name(as_of)}: shown to {month_name(as_of)} "
                 f"(the scan month is {month_name(session.scan_month)})."
             )
         if not with_previous:
             shown = "12 months with the 12 before" if with_last_12 else "12-month totals"
-            notes.append(f"Ward data starts {month_name(first)}: too short for {shown}.")
+            notes.append(f"{what} starts {month_name(first)}: too short for {shown}.")
         note.update(plain(" ".join(notes)))
         note.display = bool(notes)
         label = "This month" if as_of == session.scan_month else f"{as_of:%b %Y}"
         self._window_table(
             table,
-            frame,
-            ["Ward"],
-            "no ward data for this series",
+            frame_for(as_of),
+            name_columns,
+            f"no {what.lower()} for this series",
             label,
             with_last_12,
             with_previous,
