@@ -71,12 +71,29 @@ async def test_overview_lists_every_borough_with_concerns_and_improvements(sessi
         lambeth = next(r for r in shown if r[1] == "Lambeth")
         counts = session.result.counts().filter(pl.col("borough") == "Lambeth").row(0, named=True)
         assert (int(lambeth[2]), int(lambeth[3])) == (counts["concerns"], counts["improvements"])
-        # Recorded crime has data; ASB is not in this file and says so with a symbol, not a colour.
-        assert lambeth[4] in {"·", "!↑", "!↓", "✓↑", "✓↓", "◆↑", "◆↓"}
+        # Recorded crime (TNO) in June 2026: Lambeth above its upper process limit, a concern;
+        # Camden 7 months below its mean, an improvement; ASB is not in this file and says so:
+        # each with a symbol, not a colour alone.
+        by_name = {r[1]: r for r in shown}
+        assert (lambeth[4], by_name["Camden"][4], by_name["Westminster"][4]) == ("!↑", "✓↓", "·")
         assert lambeth[5] == "–"
+        tno = session.result.status.filter(
+            (pl.col("area_type") == "borough")
+            & (pl.col("measure") == "recorded_crime")
+            & (pl.col("level") == "total")
+        )
+        symbol = {"concern": "!", "improvement": "✓", "neutral": "◆", "common cause": "·"}
+        for r in tno.iter_rows(named=True):
+            arrow = ""
+            if r["state"] != "common cause":
+                above = any(w in r["special_cause_type"] for w in ("Above", "Increasing"))
+                arrow = "↑" if above else "↓"
+            assert by_name[r["area"]][4] == symbol[r["state"]] + arrow, r["area"]
 
 
-async def test_s_cycles_the_overview_sort_through_borough_concerns_and_improvements(session, tmp_path):
+async def test_s_cycles_the_overview_sort_through_borough_concerns_and_improvements(
+    session, tmp_path
+):
     app = CrimefightersApp(preloaded=session, export_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

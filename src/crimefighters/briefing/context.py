@@ -15,6 +15,8 @@ import polars as pl
 
 from crimefighters.briefing.charts import SYMBOLS, ChartPoint, sparkline, spc_chart
 from crimefighters.config.models import Config
+from crimefighters.data.synthetic import LABEL as SYNTHETIC_LABEL
+from crimefighters.data.synthetic import NOTE as SYNTHETIC_NOTE
 from crimefighters.errors import BriefingError, ConfigError
 from crimefighters.present import (
     fmt_change,
@@ -547,6 +549,10 @@ def _common(
         "configuration": loaded.description,
         "notes": list(result.notes),
         "symbols": SYMBOLS,
+        # Every page of a briefing made from the synthetic sample says so (data/synthetic.py).
+        "synthetic": dataset.synthetic,
+        "synthetic_label": SYNTHETIC_LABEL,
+        "synthetic_note": SYNTHETIC_NOTE,
     }
 
 

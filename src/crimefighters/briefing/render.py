@@ -8,13 +8,13 @@ autoescaped; Markdown has its own escaping filter (``md``).
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
 from crimefighters.errors import BriefingError
+from crimefighters.text_safety import clean_lines, markdown_text
 
 FORMATS = ("html", "pdf", "md")
 PDF_MISSING = "PDF needs WeasyPrint: pip install 'crimefighters[pdf]'"
@@ -22,12 +22,18 @@ TEMPLATES = {"borough": "briefing", "london": "london"}
 
 
 def _md(value: object) -> str:
-    """Escape text for a Markdown paragraph or table cell."""
-    text = str(value if value is not None else "")
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-    # '<' only where it could open an HTML tag: 'p < 0.001' stays readable in plain text.
-    text = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text).replace("`", "\\`")
-    return " ".join(text.split())
+    """Text for a Markdown paragraph or table cell: never a link, an image or HTML."""
+    return markdown_text(value)
+
+
+def _finalize(value: object) -> object:
+    """Every value a template prints, cleaned of control characters (inline SVG included:
+    removing them cannot create markup)."""
+    if isinstance(value, Markup):
+        return Markup(clean_lines(value))
+    if isinstance(value, str):
+        return clean_lines(value)
+    return value
 
 
 def _mdchange(change: dict | None) -> str:
@@ -53,6 +59,7 @@ def environment(template_dir: str | None = None) -> jinja2.Environment:
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.filters["md"] = _md
     env.filters["mdchange"] = _mdchange

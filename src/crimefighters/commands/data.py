@@ -37,6 +37,11 @@ def info(*, options: Options) -> int:
         print(
             f"  {file.path.name:70} {file.format:20} {span:17} {file.rows:>9,} rows{' (cached)' if file.cached else ''}"
         )
+    if dataset.synthetic:
+        from crimefighters.data.synthetic import LABEL
+
+        names = ", ".join(p.name for p in dataset.synthetic_files)
+        print(f"{LABEL}: {names} (made by the crimefighters sample command)")
     if obs.height == 0:
         print("No observations loaded.")
     else:

@@ -62,19 +62,20 @@ def scan(
         spc_inputs=options.spc_inputs(loaded),
     )  # fmt: skip
     mine = pl.lit(True) if boroughs else pl.col("area_type") == "borough"
+    synthetic = dataset.synthetic
     if detail:
         tests = result.tests.filter(mine)
-        text = _detail_table(tests, result.scan_month) if fmt == "table" else _write(tests.select(DETAIL_FIELDS), fmt)
+        text = _detail_table(tests, result.scan_month) if fmt == "table" else _write(tests.select(DETAIL_FIELDS), fmt, synthetic)
     elif fmt == "table":
         text = _table(result.findings.filter(mine), result.resolved.filter(mine), result.scan_month, config.scan.findings.lookback_months)
     else:
-        text = _write(result.findings.filter(mine).select(CSV_FIELDS), fmt)
-    _emit(text, output)
+        text = _write(result.findings.filter(mine).select(CSV_FIELDS), fmt, synthetic)
+    _emit(text, output, synthetic, fmt)
     return 0
 
 
-def _write(frame, fmt: str) -> str:
-    return _csv(frame) if fmt == "csv" else _json(frame)
+def _write(frame, fmt: str, synthetic: bool) -> str:
+    return _csv(frame, synthetic) if fmt == "csv" else _json(frame, synthetic)
 
 
 def compare(
@@ -113,12 +114,12 @@ def compare(
         dataset.observations, config, parse_month_arg(month), window, boroughs, level
     )
     if fmt == "csv":
-        text = _csv(table)
+        text = _csv(table, dataset.synthetic)
     elif fmt == "json":
-        text = _json(table)
+        text = _json(table, dataset.synthetic)
     else:
         text = _compare_table(table)
-    _emit(text, output)
+    _emit(text, output, dataset.synthetic, fmt)
     return 0
 
 
@@ -126,13 +127,21 @@ def resolve_boroughs(names: list[str] | None, config) -> list[str] | None:
     return [config.resolve_borough(name) for name in names] if names else None
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, synthetic: bool = False, fmt: str = "table") -> None:
+    from crimefighters.errors import CrimefightersError
+    from crimefighters.exports import synthetic_note
+    from crimefighters.files import atomic_write_text
+    from crimefighters.text_safety import clean_lines
+
+    # Data text never reaches the terminal or a file with its control characters.
+    text = clean_lines(text)
+    if synthetic:
+        print(synthetic_note(), file=sys.stderr)
+        if fmt == "table":
+            text = f"{synthetic_note().removeprefix('note: ')}\n\n{text}"
     if output is None:
         sys.stdout.write(text)
         return
-    from crimefighters.errors import CrimefightersError
-    from crimefighters.files import atomic_write_text
-
     try:
         atomic_write_text(output, text)
     except OSError as exc:
@@ -140,20 +149,16 @@ def _emit(text: str, output: Path | None) -> None:
     print(f"wrote {output}", file=sys.stderr)
 
 
-def _csv(frame) -> str:
-    import polars as pl
+def _csv(frame, synthetic: bool) -> str:
+    from crimefighters.exports import csv_text
 
-    frame = frame.with_columns(
-        [pl.col(c).round(6) for c, t in frame.schema.items() if t == pl.Float64 and c != "p_value"]
-    )
-    return frame.write_csv(float_precision=None)
+    return csv_text(frame, synthetic=synthetic)
 
 
-def _json(frame) -> str:
-    import json
+def _json(frame, synthetic: bool) -> str:
+    from crimefighters.exports import json_text
 
-    rows = frame.to_dicts()
-    return json.dumps(rows, indent=2, default=str) + "\n"
+    return json_text(frame, synthetic=synthetic)
 
 
 def _table(findings, resolved, scan_month, looked_back: int) -> str:

@@ -30,6 +30,7 @@ from datetime import date
 from pathlib import Path
 from statistics import NormalDist
 
+from crimefighters.data.synthetic import LABEL, MANIFEST_NAME, manifest_text
 from crimefighters.files import atomic_write_bytes
 
 DEFAULT_SEED = 2017
@@ -907,6 +908,7 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, bytes]:
         "pas_confidence.csv": _pas_csv(seed),
     }
     files["README.md"] = readme(seed, files).encode()
+    files[MANIFEST_NAME] = manifest_text(files, seed).encode()
     return files
 
 
@@ -937,6 +939,10 @@ def readme(seed: int, files: dict[str, bytes]) -> str:
         f"(seed {seed}) from `src/crimefighters/data/sample.py`; regenerate them with that "
         "command rather than editing them. A test checks that these files are exactly what the "
         "generator produces, so this README and the planted patterns below stay true.",
+        "",
+        f"`{MANIFEST_NAME}` lists every file with its size and SHA-256. The loader marks a "
+        "file listed there (or with the same content, wherever it is copied) as synthetic, and "
+        f"every TUI screen, briefing page and export made from it says **{LABEL}**.",
         "",
         f"- 32 London boroughs, {N_MONTHS} months: {MONTHS[0]:%Y-%m} to {LATEST:%Y-%m} "
         f"(PAS: {len(QUARTER_ENDS)} quarters, {_quarter_end_day(QUARTER_ENDS[0]):%d/%m/%Y} to "

@@ -33,6 +33,7 @@ from crimefighters.data.schema import (
     ParsedFile,
     conform,
 )
+from crimefighters.data.synthetic import synthetic_files
 from crimefighters.data.text import decode_text, first_line, meta_sidecar, read_bytes
 from crimefighters.errors import DataError
 from crimefighters.files import atomic_write
@@ -69,6 +70,12 @@ class Dataset:
     wards: pl.DataFrame  # WARD_SCHEMA, sorted (empty when no ward file was loaded)
     report: LoadReport
     key: str = ""  # identifies the inputs and loading configuration (cache key for scans)
+    # The loaded files that are the synthetic sample (data/synthetic.py); set on every load.
+    synthetic_files: list[Path] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.synthetic_files)
 
     def latest_month(self, measure: str | None = None) -> date | None:
         frame = self.observations
@@ -299,11 +306,13 @@ def load_dataset(paths: list[str | Path], config: Config, use_cache: bool = True
     if use_cache:
         cached_dataset = _read_dataset(dataset_key)
         if cached_dataset is not None:
+            cached_dataset.synthetic_files = synthetic_files(files)
             return cached_dataset
     dataset = _build_dataset(files, keyed, config, use_cache)
     dataset.key = dataset_key
     if use_cache:
         _write_dataset(dataset)
+    dataset.synthetic_files = synthetic_files(files)
     return dataset
 
 

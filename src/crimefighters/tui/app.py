@@ -19,9 +19,14 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
+from crimefighters.data.synthetic import LABEL as SYNTHETIC_LABEL
 from crimefighters.errors import CrimefightersError
+from crimefighters.exports import csv_text
 from crimefighters.files import atomic_write
+from crimefighters.present import month_name
+from crimefighters.text_safety import clean_lines, clean_text
 from crimefighters.tui.commands import CrimefightersCommands
+from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.screens.borough import BoroughScreen, Filters, SeriesRef
 from crimefighters.tui.screens.dialogs import ErrorDialog, PickerDialog
 from crimefighters.tui.screens.drill import DrillScreen
@@ -51,14 +56,20 @@ ErrorDialog, PickerDialog { align: center middle; }
 PickerDialog #dialog { border: thick $primary; }
 #picker-list { height: auto; max-height: 20; }
 #dialog-message { margin: 1 0; }
+/* invented numbers: the header says so in words, and in a colour no real data gets */
+CrimefightersApp.-synthetic Header { background: $error-darken-2; color: $text; }
 """
 
 
 class SessionReady(Message):
-    def __init__(self, session: Session, note: str) -> None:
+    """A new session from a worker; ``generation`` says which request it answers (a thread
+    cannot be stopped, so a superseded scan may still report: it is then ignored)."""
+
+    def __init__(self, session: Session, note: str, generation: int = 0) -> None:
         super().__init__()
         self.session = session
         self.note = note
+        self.generation = generation
 
 
 class Progress(Message):
@@ -121,6 +132,8 @@ class CrimefightersApp(App):
         self.filters = Filters()
         self._preloaded = preloaded
         self.last_export: list[Path] = []
+        self._generation = 0  # of the latest session request; older answers are dropped
+        self.busy = ""  # what a session job is doing, shown in the header at once
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -146,24 +159,49 @@ class CrimefightersApp(App):
     def _progress(self, text: str, fraction: float) -> None:
         self.post_message(Progress(text, fraction))
 
-    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def _next_generation(self) -> int:
+        self._generation += 1
+        return self._generation
+
     def load(self) -> None:
-        session = load_session(self.config_path, self.data_paths, self.start_month, self._progress)
-        self.post_message(SessionReady(session, "loaded"))
+        self._load(self._next_generation())
 
     @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def _load(self, generation: int) -> None:
+        session = load_session(self.config_path, self.data_paths, self.start_month, self._progress)
+        self.post_message(SessionReady(session, "loaded", generation))
+
     def rescan_month(self, session: Session, month: date) -> None:
+        self._set_busy(f"Scanning {month_name(month)}…")
+        self.notify(f"Scanning {month_name(month)}…", timeout=2)
+        self._rescan(session, month, self._next_generation())
+
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def _rescan(self, session: Session, month: date, generation: int) -> None:
         self.post_message(
-            SessionReady(rescan(session, month, self._progress), f"scanned {month:%B %Y}")
+            SessionReady(rescan(session, month), f"scanned {month:%B %Y}", generation)
         )
 
-    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
     def reload(self, session: Session, data_paths: list[Path] | None = None) -> None:
+        self._set_busy("Reloading…")
+        self._reload(session, data_paths, self._next_generation())
+
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def _reload(self, session: Session, data_paths: list[Path] | None, generation: int) -> None:
         if data_paths is not None:
             session = replace(session, data_paths=tuple(data_paths))
         self.post_message(
-            SessionReady(reload_config(session, self._progress), "configuration and data reloaded")
+            SessionReady(
+                reload_config(session, self._progress),
+                "configuration and data reloaded",
+                generation,
+            )
         )
+
+    def _set_busy(self, text: str) -> None:
+        self.busy = text
+        if isinstance(self.screen, SessionScreen):
+            self.screen.set_busy(text)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export_briefing(self, session: Session, borough: str) -> None:
@@ -193,6 +231,7 @@ class CrimefightersApp(App):
             return
         error = event.worker.error
         self._progress("", 1.0)
+        self._set_busy("")
         if isinstance(error, CrimefightersError):
             self.show_error("Could not complete that", str(error))
         else:
@@ -207,32 +246,41 @@ class CrimefightersApp(App):
         overview = self.overview
         if overview is not None and self.session is None:
             overview.set_progress(message.text, message.fraction)
-        self.sub_title = message.text if message.fraction < 1.0 else ""
+        elif self.busy:
+            self._set_busy(message.text if message.fraction < 1.0 else self.busy)
 
     def on_session_ready(self, message: SessionReady) -> None:
+        if message.generation < self._generation:
+            return  # answers a request that a newer one replaced
         first = self.session is None
         self.session = message.session
-        self.sub_title = ""
-        # the header names a configuration other than the bundled defaults
+        # the header names synthetic data and a configuration other than the bundled defaults
         loaded = message.session.loaded
-        self.title = self.TITLE if loaded.bundled else f"{self.TITLE} · config {loaded.label}"
-        for screen in self.screen_stack:
-            if hasattr(screen, "show_session") and screen.is_mounted:
-                screen.show_session()
+        title = self.TITLE if loaded.bundled else f"{self.TITLE} · config {loaded.label}"
+        self.title = f"{title} · {SYNTHETIC_LABEL}" if message.session.synthetic else title
+        self.set_class(message.session.synthetic, "-synthetic")
+        self._set_busy("")
+        # The screen in view first: the screens under it are redrawn when they resume.
+        current = self.screen
+        if isinstance(current, SessionScreen) and current.is_mounted:
+            current.show_session()
         if first and self.start_borough:
             borough = self._resolve_borough(self.start_borough)
             if borough:
                 self.open_borough(borough)
         elif not first:
-            self.notify(message.note.capitalize(), timeout=3)
+            # not str.capitalize(): it lowercased the month ("Scanned june 2025")
+            self.notify(message.note[:1].upper() + message.note[1:], timeout=3)
 
     def on_export_done(self, message: ExportDone) -> None:
         self.last_export = message.paths
         where = ", ".join(str(p) for p in message.paths)
-        self.notify(f"{message.how}: {where}", title="Exported", timeout=10)
+        self.notify(
+            clean_text(f"{message.how}: {where}"), title="Exported", timeout=10, markup=False
+        )
 
     def on_fetch_done(self, message: FetchDone) -> None:
-        self.notify(message.summary, title="Fetch", timeout=10)
+        self.notify(clean_lines(message.summary), title="Fetch", timeout=10, markup=False)
         if message.data_dir is not None and self.session is not None:
             paths = list(self.session.data_paths)
             if message.data_dir not in paths:
@@ -249,30 +297,45 @@ class CrimefightersApp(App):
 
     # --- navigation -------------------------------------------------------------------------
 
+    def _pop_to(self, kind: type) -> bool:
+        """Pop the screens above the first screen of ``kind``; False if there is none."""
+        if not any(isinstance(s, kind) for s in self.screen_stack):
+            return False
+        while not isinstance(self.screen, kind):
+            self.pop_screen()
+        return True
+
     def _pop_to_overview(self) -> None:
         while len(self.screen_stack) > 2 and not isinstance(self.screen, OverviewScreen):
             self.pop_screen()
 
     def open_borough(self, borough: str) -> None:
+        """The borough view: the one on the stack re-aimed, or a new one over the overview
+        (never two: a second screen while the first was still being removed crashed)."""
         if self.session is None:
+            return
+        if self._pop_to(BoroughScreen):
+            self.screen.retarget(borough)
             return
         self._pop_to_overview()
         self.push_screen(BoroughScreen(borough))
 
     def open_drill(self, borough: str, ref: SeriesRef) -> None:
         # One drill-down screen, re-aimed at each series: composing a new one (chart, four
-        # tables, footer) cost most of a drill-down's time.
-        # Installed, so popping it keeps it mounted for the next drill-down.
+        # tables, footer) cost most of a drill-down's time. Installed, so popping it keeps it
+        # mounted for the next drill-down; a second Enter before it is on screen re-aims it.
         screen = getattr(self, "_drill_screen", None)
         if screen is None:
             screen = self._drill_screen = DrillScreen(borough, ref)
             self.install_screen(screen, name="drill")
-        elif screen in self.screen_stack:
-            self.push_screen(DrillScreen(borough, ref))
+            self.push_screen(screen)
             return
+        screen.retarget(borough, ref)
+        if self._pop_to(DrillScreen):
+            if screen.is_mounted:  # else it shows the new series when it mounts
+                screen.show_session()
         else:
-            screen.retarget(borough, ref)
-        self.push_screen("drill")
+            self.push_screen(screen)
 
     def open_thresholds(self, measure: str) -> None:
         if self.session is not None:
@@ -361,7 +424,7 @@ class CrimefightersApp(App):
         if self.session is None or borough is None:
             self.notify("Open a borough first (Enter on the overview, or b)", severity="warning")
             return
-        self.notify(f"Exporting {borough}…", timeout=2)
+        self.notify(clean_text(f"Exporting {borough}…"), timeout=2, markup=False)
         self.export_briefing(self.session, borough)
 
     def action_fetch(self) -> None:
@@ -433,8 +496,8 @@ def write_export(session: Session, borough: str, output_dir: Path) -> tuple[list
             return [Path(p) for p in paths], f"Briefing (HTML only; PDF failed: {exc})"
     slug = borough.lower().replace(" ", "-")
     target = output_dir / f"{slug}-{session.scan_month:%Y-%m}-exceptions.csv"
-    frame = session.result.for_borough(borough)
-    atomic_write(target, frame.write_csv)
+    text = csv_text(session.result.for_borough(borough), synthetic=session.synthetic)
+    atomic_write(target, lambda path: path.write_text(text, encoding="utf-8"))
     return [target], "Exceptions as CSV (the briefing layer is not available yet)"
 
 
@@ -444,6 +507,10 @@ def run(
     month: date | None,
     borough: str | None,
     export_dir: Path | None = None,
+    headless: bool = False,
 ) -> int:
-    CrimefightersApp(config_path, data_paths, month, borough, export_dir).run()
-    return 0
+    """Run the app; its exit code: non-zero when it stopped on an unhandled error (Textual
+    prints the traceback and sets the return code; it used to be dropped for 0)."""
+    app = CrimefightersApp(config_path, data_paths, month, borough, export_dir)
+    app.run(headless=headless)
+    return 1 if app.return_code is None else app.return_code

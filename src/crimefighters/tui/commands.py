@@ -7,6 +7,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from crimefighters.text_safety import clean_text
 
 if TYPE_CHECKING:
     from crimefighters.tui.app import CrimefightersApp
@@ -44,6 +48,11 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def is_plain(text: str) -> bool:
+    """Text that reads the same as markup (no square brackets)."""
+    return "[" not in text and "]" not in text
+
+
 class CrimefightersCommands(Provider):
     @property
     def cf_app(self) -> CrimefightersApp:
@@ -57,7 +66,7 @@ class CrimefightersCommands(Provider):
         if session is not None:
             for borough in session.config.borough_names():
                 yield (
-                    f"Open borough: {borough}",
+                    clean_text(f"Open borough: {borough}"),
                     f"{session.config.bcu_of(borough)} BCU",
                     partial(app.open_borough, borough),
                 )
@@ -71,11 +80,14 @@ class CrimefightersCommands(Provider):
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
             if not name.startswith(("Open borough", "Scan month")):
-                yield DiscoveryHit(name, callback, help=help_text)
+                yield DiscoveryHit(Content(name), callback, text=name, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                # highlight() reads its argument as markup: names from configuration may not
+                display = matcher.highlight(name) if is_plain(name) else Content(name)
+                # the palette reads help as markup too
+                yield Hit(score, display, callback, text=name, help=escape(clean_text(help_text)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -40,6 +41,32 @@ class Session:
 
     def months(self) -> list[date]:
         return self.dataset.months()
+
+    @cached_property
+    def boroughs_with_data(self) -> frozenset[str]:
+        """Boroughs with any observation loaded (a borough without is 'no data', not 'no
+        exceptions')."""
+        return frozenset(self.dataset.boroughs())
+
+    @property
+    def synthetic(self) -> bool:
+        return self.dataset.synthetic
+
+    def data_months(self, borough: str, measure: str) -> tuple[date, date] | None:
+        """First and last month of a measure's data for a borough (None: none loaded)."""
+        obs = self.dataset.observations
+        months = obs.filter((pl.col("borough") == borough) & (pl.col("measure") == measure))[
+            "month"
+        ]
+        return (months.min(), months.max()) if months.len() else None
+
+    def ward_months(self, borough: str) -> tuple[date, date] | None:
+        """First and last month of the ward data loaded for a borough (None: no ward data)."""
+        wards = self.dataset.wards
+        if wards.height == 0:
+            return None
+        months = wards.filter(pl.col("borough") == borough)["month"]
+        return (months.min(), months.max()) if months.len() else None
 
     def data_label(self) -> str:
         return ", ".join(p.name or str(p) for p in self.data_paths)

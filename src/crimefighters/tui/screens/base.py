@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
+from crimefighters.text_safety import clean_text
+
 if TYPE_CHECKING:
     from crimefighters.tui.app import CrimefightersApp
     from crimefighters.tui.session import Session
@@ -13,6 +15,9 @@ if TYPE_CHECKING:
 
 class SessionScreen(Screen):
     """A screen that shows part of the session; ``show`` is called on every new session."""
+
+    _subtitle = ""
+    _busy = ""
 
     @property
     def cf_app(self) -> CrimefightersApp:
@@ -25,6 +30,7 @@ class SessionScreen(Screen):
     def on_screen_resume(self) -> None:
         if self.session is not None and getattr(self, "_shown", None) is not self.session:
             self.show_session()
+        self.set_busy(self.cf_app.busy)
 
     def show_session(self) -> None:
         self._shown = self.session
@@ -32,3 +38,16 @@ class SessionScreen(Screen):
 
     def show(self, session: Session) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def set_subtitle(self, text: str) -> None:
+        """What the header says after the title (data text: cleaned, shown as plain text)."""
+        self._subtitle = clean_text(text)
+        self._apply_subtitle()
+
+    def set_busy(self, text: str) -> None:
+        """A job in progress (a month being scanned), shown in the header at once."""
+        self._busy = clean_text(text)
+        self._apply_subtitle()
+
+    def _apply_subtitle(self) -> None:
+        self.sub_title = f"{self._subtitle} · {self._busy}" if self._busy else self._subtitle

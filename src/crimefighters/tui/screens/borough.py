@@ -9,19 +9,23 @@ import polars as pl
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from crimefighters.present import month_name
+from crimefighters.text_safety import clean_text
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session, headline_series
 from crimefighters.tui.widgets.cells import (
     LEGEND,
     assessment_cell,
     change_text,
+    fill_table,
+    plain,
     sparkline,
     state_cell,
     value_text,
 )
+from crimefighters.tui.widgets.footer import SteadyFooter
 
 KEY_PROCESS_FAMILIES = ("response_times", "positive_outcomes", "victim_care", "public_confidence")
 KEY_PROCESS_MEASURES = (
@@ -64,6 +68,36 @@ class Filters:
         return ", ".join(parts) or "none"
 
 
+EXCEPTION_COLUMNS = (
+    "State",
+    "Measure",
+    "Test",
+    "Value",
+    "Baseline",
+    "Change",
+    "Score",
+    "Level",
+    "Reason",
+)
+PRIORITY_COLUMNS = (
+    "Group",
+    "Priority",
+    "Latest",
+    "Month vs LY",
+    "12m vs LY",
+    "Trend (12m)",
+    "State",
+    "Exc.",
+)
+PROCESS_COLUMNS = (
+    "Key process",
+    "Latest",
+    "Target",
+    "12m vs LY",
+    "Trend (12m)",
+    "State",
+    "Assurance",
+)
 WINDOWS = {"1": "month", "3": "3m", "12": "12m", "fytd": "FYTD"}
 RULE_LABELS = {
     "outside_limits": "SPC limits",
@@ -124,10 +158,17 @@ class BoroughScreen(SessionScreen):
     ]
 
     def __init__(self, borough: str) -> None:
-        super().__init__(id="borough")
+        super().__init__()
         self.borough = borough
         self.refs: dict[str, SeriesRef] = {}
         self.evidence: dict[str, str] = {}
+
+    def retarget(self, borough: str) -> None:
+        """Show another borough on this screen (no second borough screen on the stack)."""
+        self.borough = borough
+        self._shown = None
+        if self.session is not None and self.is_mounted:
+            self.show_session()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -142,7 +183,7 @@ class BoroughScreen(SessionScreen):
             with TabPane("Key processes", id="processes"):
                 yield DataTable(id="processes-table", cursor_type="row", zebra_stripes=True)
         yield Static(LEGEND, classes="legend")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
@@ -156,6 +197,12 @@ class BoroughScreen(SessionScreen):
         self.evidence.clear()
         filters: Filters = self.cf_app.filters
         result = session.result
+        bcu = session.config.bcu_of(self.borough) or ""
+        heading = (plain(self.borough, "bold"), f" ({bcu} BCU), {month_name(session.scan_month)}: ")
+        self.set_subtitle(f"{self.borough} · {month_name(session.scan_month)}")
+        if self.borough not in session.boroughs_with_data:
+            self._no_data(session, heading)
+            return
         families = {m.id: m.family for m in session.config.measures}
         everything = result.for_borough(self.borough)
         shown = filter_exceptions(everything, filters, families)
@@ -164,66 +211,79 @@ class BoroughScreen(SessionScreen):
         self._processes(session)
         concerns = (everything["assessment"] == "concern").sum()
         improvements = (everything["assessment"] == "improvement").sum()
-        bcu = session.config.bcu_of(self.borough) or ""
         self.query_one("#borough-title", Static).update(
             Text.assemble(
-                (f"{self.borough}", "bold"),
-                f" ({bcu} BCU), {month_name(session.scan_month)}: ",
+                *heading,
                 (f"{concerns} concerns", "bold #e8710a"),
                 ", ",
                 (f"{improvements} improvements", "bold #3b82f6"),
-                f" · showing {shown.height} of {everything.height} · filters: {filters.describe()}",
+                f" · showing {shown.height} of {everything.height} · filters: ",
+                plain(filters.describe()),
             )
         )
-        self.sub_title = f"{self.borough} · {month_name(session.scan_month)}"
+
+    def _no_data(self, session: Session, heading: tuple) -> None:
+        """Nothing loaded for this borough: say so, never '0 concerns, no exceptions'."""
+        loaded = len(session.boroughs_with_data)
+        self.query_one("#borough-title", Static).update(
+            Text.assemble(
+                *heading,
+                (f"no data loaded for {clean_text(self.borough)}", "bold"),
+                f" (the data loaded covers {loaded} borough{'s' if loaded != 1 else ''})",
+            )
+        )
+        for table_id, columns in (
+            ("#exceptions-table", EXCEPTION_COLUMNS),
+            ("#priorities-table", PRIORITY_COLUMNS),
+            ("#processes-table", PROCESS_COLUMNS),
+        ):
+            fill_table(
+                self.query_one(table_id, DataTable),
+                columns,
+                [["no data loaded", *[""] * (len(columns) - 1)]],
+            )
+        self.query_one("#evidence", Static).update(
+            plain(f"No data loaded for {self.borough}: there is nothing to scan.")
+        )
 
     def _exceptions(self, frame: pl.DataFrame) -> None:
-        table = self.query_one("#exceptions-table", DataTable)
-        table.clear(columns=True)
-        # What fired comes straight after the name, so an 80-column screen shows it.
-        for label in (
-            "State",
-            "Measure",
-            "Test",
-            "Value",
-            "Baseline",
-            "Change",
-            "Score",
-            "Level",
-            "Reason",
-        ):
-            table.add_column(label, key=label)
+        rows, keys = [], []
         for i, r in enumerate(frame.iter_rows(named=True)):
             key = f"x{i}"
             if r["measure"] == "recorded_crime":
                 name = r["category"]
             elif r["category"] in ("All", ""):
                 name = r["measure_label"]
-            else:
-                name = f"{r['measure_label']}: {r['category']}"
+            else:  # the category first: a long measure label cut it off at 30 columns
+                name = f"{r['category']} ({r['measure_label']})"
+            name = clean_text(name)
             self.refs[key] = SeriesRef(r["measure"], r["level"], r["category"], name)
             self.evidence[key] = r["evidence"]
-            table.add_row(
-                assessment_cell(r["assessment"], r["direction"]),
-                name if len(name) <= 30 else name[:29] + "…",
-                test_label(r["method"], r["rule"], r["window"]),
-                value_text(r["value"], r["kind"]),
-                value_text(r["baseline"], r["kind"])
-                if r["method"] != "peer"
-                else f"{r['baseline']:.2f}",
-                change_text(r["change"], r["change_pct"], r["kind"])
-                if r["method"] != "peer"
-                else "",
-                f"{r['score']:.1f}",
-                r["level"],
-                r["evidence"],
-                key=key,
+            keys.append(key)
+            rows.append(
+                (
+                    assessment_cell(r["assessment"], r["direction"]),
+                    name if len(name) <= 30 else name[:29] + "…",
+                    test_label(r["method"], r["rule"], r["window"]),
+                    value_text(r["value"], r["kind"]),
+                    value_text(r["baseline"], r["kind"])
+                    if r["method"] != "peer"
+                    else f"{r['baseline']:.2f}",
+                    change_text(r["change"], r["change_pct"], r["kind"])
+                    if r["method"] != "peer"
+                    else "",
+                    f"{r['score']:.1f}",
+                    r["level"],
+                    r["evidence"],
+                )
             )
+        # What fired comes straight after the name, so an 80-column screen shows it.
+        fill_table(self.query_one("#exceptions-table", DataTable), EXCEPTION_COLUMNS, rows, keys)
         evidence = self.query_one("#evidence", Static)
         if frame.height == 0:
             evidence.update("No exceptions this month with these filters.")
         else:
-            evidence.update(f"Why: {self.evidence['x0']}")
+            evidence.update(Text.assemble("Why: ", plain(self.evidence["x0"])))
 
     def _trend(self, session: Session, measure: str, level: str, category: str) -> str:
         points = session.result.points
@@ -242,75 +302,57 @@ class BoroughScreen(SessionScreen):
         return (label[:40], "no data loaded", "", "", "", state_cell(None, available=False), "")
 
     def _priorities(self, session: Session) -> None:
-        table = self.query_one("#priorities-table", DataTable)
-        table.clear(columns=True)
-        for label in (
-            "Group",
-            "Priority",
-            "Latest",
-            "Month vs LY",
-            "12m vs LY",
-            "Trend (12m)",
-            "State",
-            "Exc.",
-        ):
-            table.add_column(label, key=label)
         frame = session.result.priorities.filter(pl.col("borough") == self.borough).sort("order")
         if self.cf_app.filters.concerns_only:
             frame = frame.filter(pl.col("state") == "concern")
         groups = {"local": "Local", "high_harm": "High harm", "theme": "Theme"}
+        rows, keys = [], []
         for i, r in enumerate(frame.iter_rows(named=True)):
             key = f"p{i}"
-            self.refs[key] = SeriesRef(r["measure"], r["level"], r["category"], r["label"])
+            keys.append(key)
+            self.refs[key] = SeriesRef(
+                r["measure"], r["level"], r["category"], clean_text(r["label"])
+            )
             if not r["available"]:
-                table.add_row(
-                    groups.get(r["group"], r["group"]),
-                    r["label"][:30],
-                    "no data loaded",
-                    "",
-                    "",
-                    "",
-                    state_cell(None, available=False),
-                    "",
-                    key=key,
+                rows.append(
+                    (
+                        groups.get(r["group"], r["group"]),
+                        r["label"][:30],
+                        "no data loaded",
+                        "",
+                        "",
+                        "",
+                        state_cell(None, available=False),
+                        "",
+                    )
                 )
                 continue
-            table.add_row(
-                groups.get(r["group"], r["group"]),
-                r["label"][:30],
-                value_text(r["value"], r["kind"]),
-                change_text(r["change_1"], r["change_pct_1"], r["kind"]),
-                change_text(r["change_12"], r["change_pct_12"], r["kind"]),
-                self._trend(session, r["measure"], r["level"], r["category"]),
-                state_cell(r["state"], r["special_cause_type"], words=True),
-                str(r["exceptions"]),
-                key=key,
+            rows.append(
+                (
+                    groups.get(r["group"], r["group"]),
+                    r["label"][:30],
+                    value_text(r["value"], r["kind"]),
+                    change_text(r["change_1"], r["change_pct_1"], r["kind"]),
+                    change_text(r["change_12"], r["change_pct_12"], r["kind"]),
+                    self._trend(session, r["measure"], r["level"], r["category"]),
+                    state_cell(r["state"], r["special_cause_type"], words=True),
+                    str(r["exceptions"]),
+                )
             )
+        fill_table(self.query_one("#priorities-table", DataTable), PRIORITY_COLUMNS, rows, keys)
 
     def _processes(self, session: Session) -> None:
-        table = self.query_one("#processes-table", DataTable)
-        table.clear(columns=True)
-        for label in (
-            "Key process",
-            "Latest",
-            "Target",
-            "12m vs LY",
-            "Trend (12m)",
-            "State",
-            "Assurance",
-        ):
-            table.add_column(label, key=label)
         result = session.result
         known = {m.id: m for m in session.config.measures}
+        rows, keys = [], []
         for i, measure_id in enumerate(m for m in KEY_PROCESS_MEASURES if m in known):
             measure = known[measure_id]
-            key = f"k{i}"
+            keys.append(f"k{i}")
             series = headline_series(result, measure_id)
             if series is None:
-                table.add_row(*self._no_data_row(measure.label), key=key)
+                rows.append(self._no_data_row(measure.label))
                 continue
             level, category = series
-            self.refs[key] = SeriesRef(measure_id, level, category, measure.label)
             match = (
                 (pl.col("area") == self.borough)
                 & (pl.col("measure") == measure_id)
@@ -319,8 +361,9 @@ class BoroughScreen(SessionScreen):
             )
             status = result.status.filter(match)
             if status.height == 0:
-                table.add_row(*self._no_data_row(measure.label), key=key)
+                rows.append(self._no_data_row(measure.label))
                 continue
+            self.refs[f"k{i}"] = SeriesRef(measure_id, level, category, clean_text(measure.label))
             s = status.row(0, named=True)
             twelve = (
                 result.comparisons.filter(match & (pl.col("window") == "12"))
@@ -335,23 +378,27 @@ class BoroughScreen(SessionScreen):
             target = (
                 value_text(s["target"], s["kind"], measure.unit) if s["target"] is not None else ""
             )
-            table.add_row(
-                measure.label[:40],
-                value_text(s["value"], s["kind"], measure.unit),
-                target,
-                change,
-                self._trend(session, measure_id, level, category),
-                state_cell(s["state"], s["special_cause_type"], words=True),
-                (s["assurance"] or "").replace("_", " "),
-                key=key,
+            rows.append(
+                (
+                    measure.label[:40],
+                    value_text(s["value"], s["kind"], measure.unit),
+                    target,
+                    change,
+                    self._trend(session, measure_id, level, category),
+                    state_cell(s["state"], s["special_cause_type"], words=True),
+                    (s["assurance"] or "").replace("_", " "),
+                )
             )
+        fill_table(self.query_one("#processes-table", DataTable), PROCESS_COLUMNS, rows, keys)
 
     # --- actions ------------------------------------------------------------------------
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key is not None else None
         if key in self.evidence:
-            self.query_one("#evidence", Static).update(f"Why: {self.evidence[key]}")
+            self.query_one("#evidence", Static).update(
+                Text.assemble("Why: ", plain(self.evidence[key]))
+            )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self._drill_key(event.row_key.value)
@@ -407,7 +454,9 @@ class BoroughScreen(SessionScreen):
         )
         self.cf_app.filters.family = options[(current + 1) % len(options)]
         self._refilter()
-        self.notify(f"Measure family: {self.cf_app.filters.family or 'all'}")
+        self.notify(
+            clean_text(f"Measure family: {self.cf_app.filters.family or 'all'}"), markup=False
+        )
 
     def action_clear_filters(self) -> None:
         self.cf_app.filters = Filters()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -12,19 +13,23 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from crimefighters.text_safety import clean_lines
+from crimefighters.tui.widgets.cells import plain
+
 
 class ErrorDialog(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "dismiss_dialog", "Close")]
 
     def __init__(self, title: str, message: str) -> None:
-        super().__init__(id="error-dialog")
+        super().__init__()
         self.title_text = title
         self.message = message
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(f"[b]{self.title_text}[/b]", id="dialog-title", markup=True)
-            yield Static(self.message, id="dialog-message", markup=False)
+            yield Static(plain(self.title_text, "bold"), id="dialog-title")
+            # messages quote data (a file name, a bad cell): text, one problem a line
+            yield Static(Text(clean_lines(self.message)), id="dialog-message")
             yield Static(
                 "The app keeps showing the last good data and configuration.", classes="muted"
             )
@@ -53,7 +58,7 @@ class PickerDialog(ModalScreen[str | None]):
         current: str | None = None,
         resolve: Callable[[str], str] | None = None,
     ) -> None:
-        super().__init__(id="picker")
+        super().__init__()
         self.title_text = title
         self.choices = choices
         self.current = current
@@ -62,9 +67,9 @@ class PickerDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(f"[b]{self.title_text}[/b]", markup=True)
+            yield Static(plain(self.title_text, "bold"))
             yield Input(placeholder="type to narrow", id="picker-filter")
-            yield OptionList(*[Option(c, id=c) for c in self.choices], id="picker-list")
+            yield OptionList(*[Option(plain(c), id=c) for c in self.choices], id="picker-list")
             yield Static("", id="picker-message", markup=False)
 
     def on_mount(self) -> None:
@@ -83,7 +88,7 @@ class PickerDialog(ModalScreen[str | None]):
         needle = event.value.lower()
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options([Option(c, id=c) for c in self.choices if needle in c.lower()])
+        options.add_options([Option(plain(c), id=c) for c in self.choices if needle in c.lower()])
         if options.option_count:
             options.highlighted = 0
 

@@ -4,20 +4,33 @@ the same measure for the other boroughs of the BCU and London. All frames come f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import ClassVar
 
 import polars as pl
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from crimefighters.present import month_name
 from crimefighters.scan import drill
+from crimefighters.scan.series import month_add
+from crimefighters.text_safety import clean_text
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.screens.borough import SeriesRef
 from crimefighters.tui.session import Session
-from crimefighters.tui.widgets.cells import change_text, p_text, state_cell, value_text
+from crimefighters.tui.widgets.cells import (
+    change_text,
+    fill_table,
+    p_text,
+    plain,
+    state_cell,
+    value_text,
+)
+from crimefighters.tui.widgets.footer import SteadyFooter
 from crimefighters.tui.widgets.spc_chart import SpcChart
 
 WINDOW_LABELS = {"1": "Month", "3": "3 months", "12": "12 months", "fytd": "FYTD"}
@@ -35,11 +48,19 @@ class DrillScreen(SessionScreen):
     ]
 
     def __init__(self, borough: str, ref: SeriesRef) -> None:
-        super().__init__(id="drill")
+        super().__init__()
         self.borough = borough
         self.ref = ref
         # Tabs filled lazily: only the visible one is built when the series changes.
         self._stale: set[str] = set()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen it pushes; this installed screen keeps its
+        # styles while away, unless the theme changed (then Screen's handler, run after this
+        # one, restyles it). That restyle was a third of a drill-down's time.
+        if getattr(self, "_styled_theme", None) == self.app.theme:
+            event.refresh_styles = False
+        self._styled_theme = self.app.theme
 
     def retarget(self, borough: str, ref: SeriesRef) -> None:
         """Show another series on this (already mounted) screen: cheaper than a new screen."""
@@ -55,12 +76,14 @@ class DrillScreen(SessionScreen):
             with TabPane("Windows vs last year", id="windows"):
                 yield DataTable(id="windows-table", cursor_type="row")
             with TabPane("Breakdown", id="breakdown"):
+                yield Static("", id="breakdown-note", classes="muted")
                 yield DataTable(id="breakdown-table", cursor_type="row")
             with TabPane("Wards", id="wards"):
+                yield Static("", id="wards-note", classes="muted")
                 yield DataTable(id="wards-table", cursor_type="row")
             with TabPane("BCU and London", id="areas"):
                 yield DataTable(id="areas-table", cursor_type="row")
-        yield Footer()
+        yield SteadyFooter()
 
     def _points(self) -> pl.DataFrame:
         session = self.session
@@ -71,7 +94,10 @@ class DrillScreen(SessionScreen):
         )
 
     def _chart_title(self) -> str:
-        return f"{self.ref.label}, {self.borough}: X = concern, O = improvement, N = neutral"
+        # plotext draws the title into ANSI text: nothing from the data may act as a code
+        return clean_text(
+            f"{self.ref.label}, {self.borough}: X = concern, O = improvement, N = neutral"
+        )
 
     def on_mount(self) -> None:
         if self.session is not None:
@@ -109,40 +135,41 @@ class DrillScreen(SessionScreen):
             headline, state = "no data loaded for this series", state_cell(None, available=False)
         self.query_one("#drill-title", Static).update(
             Text.assemble(
-                (self.ref.label, "bold"),
-                f" ({self.ref.level}) · {self.borough} · ",
+                plain(self.ref.label, "bold"),
+                f" ({self.ref.level}) · ",
+                plain(self.borough),
+                " · ",
                 state,
                 f" · {headline}",
             )
         )
         self._stale = {"windows", "breakdown", "wards", "areas"}
         self._fill(self.query_one("#drill-tabs", TabbedContent).active or "windows")
-        self.sub_title = f"{self.borough} · {self.ref.label}"
+        self.set_subtitle(f"{self.borough} · {self.ref.label}")
 
     def _fill(self, tab: str) -> None:
         session = self.session
         if session is None or tab not in self._stale:
             return
         self._stale.discard(tab)
-        {"windows": self._windows, "breakdown": self._breakdown, "wards": self._wards, "areas": self._areas}[tab](session)
+        {
+            "windows": self._windows,
+            "breakdown": self._breakdown,
+            "wards": self._wards,
+            "areas": self._areas,
+        }[tab](session)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
             self._fill(event.pane.id)
 
     def _windows(self, session: Session) -> None:
-        table = self.query_one("#windows-table", DataTable)
-        table.clear(columns=True)
-        for label in ("Window", "This year", "Last year", "Change", "p-value", "Flagged", "Note"):
-            table.add_column(label, key=label)
+        columns = ("Window", "This year", "Last year", "Change", "p-value", "Flagged", "Note")
         frame = drill.comparison_windows(
             session.result, self.borough, self.ref.measure, self.ref.level, self.ref.category
         )
-        if frame.height == 0:
-            table.add_row("no comparison for this series", "", "", "", "", "", "")
-            return
-        for r in frame.iter_rows(named=True):
-            table.add_row(
+        rows = [
+            (
                 WINDOW_LABELS.get(r["window"], r["window"]),
                 value_text(r["current"], r["kind"]),
                 value_text(r["previous"], r["kind"]),
@@ -151,62 +178,130 @@ class DrillScreen(SessionScreen):
                 "! flagged" if r["flagged"] else "",
                 r["break_note"] or ("provisional month included" if r["provisional"] else ""),
             )
+            for r in frame.iter_rows(named=True)
+        ] or [("no comparison for this series", "", "", "", "", "", "")]
+        fill_table(self.query_one("#windows-table", DataTable), columns, rows)
 
     def _window_table(
-        self, table: DataTable, frame: pl.DataFrame, name_columns: list[str], empty: str
+        self,
+        table: DataTable,
+        frame: pl.DataFrame,
+        name_columns: list[str],
+        empty: str,
+        month_label: str = "This month",
+        with_last_12: bool = True,
+        with_previous: bool = True,
     ) -> None:
-        table.clear(columns=True)
-        for label in (*name_columns, "This month", "Last 12m", "Previous 12m", "Change"):
-            table.add_column(label, key=label)
-        if frame.height == 0:
-            table.add_row(empty, *[""] * (len(name_columns) + 3))
-            return
-        for r in frame.iter_rows(named=True):
-            names = [str(r.get(c.lower().replace(" ", "_")) or "") for c in name_columns]
-            table.add_row(
-                *names,
+        """Windows the data does not cover in full are left blank, never summed short."""
+        columns = (*name_columns, month_label, "Last 12m", "Previous 12m", "Change")
+        rows = [
+            (
+                *[str(r.get(c.lower().replace(" ", "_")) or "") for c in name_columns],
                 value_text(r["this_month"], "count"),
-                value_text(r["last_12"], "count"),
-                value_text(r["previous_12"], "count"),
-                change_text(r["change"], r["change_pct"], "count"),
+                value_text(r["last_12"], "count") if with_last_12 else "",
+                value_text(r["previous_12"], "count") if with_previous else "",
+                change_text(r["change"], r["change_pct"], "count") if with_previous else "",
             )
+            for r in frame.iter_rows(named=True)
+        ] or [(empty, *[""] * (len(name_columns) + 3))]
+        fill_table(table, columns, rows)
 
     def _breakdown(self, session: Session) -> None:
-        frame = drill.breakdown(
-            session.dataset.observations,
-            session.config,
-            self.borough,
-            self.ref.measure,
-            self.ref.level,
-            self.ref.category,
-            session.scan_month,
-        )
-        self._window_table(
-            self.query_one("#breakdown-table", DataTable),
-            frame,
+        self._windows_of(
+            session,
+            "breakdown",
+            session.data_months(self.borough, self.ref.measure),
+            "data",
+            lambda as_of: drill.breakdown(
+                session.dataset.observations,
+                session.config,
+                self.borough,
+                self.ref.measure,
+                self.ref.level,
+                self.ref.category,
+                as_of,
+            ),
             ["Category_group", "Category"],
             "no breakdown: no data loaded",
         )
 
     def _wards(self, session: Session) -> None:
-        frame = drill.ward_breakdown(
-            session.dataset.wards,
-            session.config,
-            self.borough,
-            self.ref.measure,
-            self.ref.level,
-            self.ref.category,
-            session.scan_month,
+        self._windows_of(
+            session,
+            "wards",
+            session.ward_months(self.borough),
+            "Ward data",
+            lambda as_of: drill.ward_breakdown(
+                session.dataset.wards,
+                session.config,
+                self.borough,
+                self.ref.measure,
+                self.ref.level,
+                self.ref.category,
+                as_of,
+            ),
+            ["Ward"],
+            "no ward data loaded",
         )
+
+    def _windows_of(
+        self,
+        session: Session,
+        tab: str,
+        span: tuple[date, date] | None,
+        what: str,
+        frame_for: Callable[[date], pl.DataFrame],
+        name_columns: list[str],
+        empty: str,
+    ) -> None:
+        """A month and the 12-month windows before it, like with like: to the last month of
+        the data when it ends before the scan month (a month past its end is not a month of
+        0), and each 12-month window only when the data covers all of it; a note says so."""
+        note = self.query_one(f"#{tab}-note", Static)
+        table = self.query_one(f"#{tab}-table", DataTable)
+        what = what[:1].upper() + what[1:]
+        if span is None:
+            note.display = False
+            self._window_table(table, pl.DataFrame(), name_columns, empty)
+            return
+        first, last = span
+        as_of = min(session.scan_month, last)
+        if as_of < first:
+            note.update(
+                plain(
+                    f"{what} starts {month_name(first)}, after {month_name(as_of)}: nothing to "
+                    "show for this month."
+                )
+            )
+            note.display = True
+            self._window_table(table, pl.DataFrame(), name_columns, "no data for this month")
+            return
+        with_last_12 = first <= month_add(as_of, -11)
+        with_previous = first <= month_add(as_of, -23)
+        notes = []
+        if as_of < session.scan_month:
+            notes.append(
+                f"{what} ends {month_name(as_of)}: shown to {month_name(as_of)} "
+                f"(the scan month is {month_name(session.scan_month)})."
+            )
+        if not with_previous:
+            shown = "12 months with the 12 before" if with_last_12 else "12-month totals"
+            notes.append(f"{what} starts {month_name(first)}: too short for {shown}.")
+        note.update(plain(" ".join(notes)))
+        note.display = bool(notes)
+        label = "This month" if as_of == session.scan_month else f"{as_of:%b %Y}"
         self._window_table(
-            self.query_one("#wards-table", DataTable), frame, ["Ward"], "no ward data loaded"
+            table,
+            frame_for(as_of),
+            name_columns,
+            f"no {what.lower()} for this series",
+            label,
+            with_last_12,
+            with_previous,
         )
 
     def _areas(self, session: Session) -> None:
-        table = self.query_one("#areas-table", DataTable)
-        table.clear(columns=True)
-        for label in ("Area", "Latest", "State", "Last 12m", "12m change", "p-value"):
-            table.add_column(label, key=label)
+        columns = ("Area", "Latest", "State", "Last 12m", "12m change", "p-value")
         frame = drill.area_comparison(
             session.result,
             session.config,
@@ -215,19 +310,18 @@ class DrillScreen(SessionScreen):
             self.ref.level,
             self.ref.category,
         )
-        if frame.height == 0:
-            table.add_row("no data loaded", "", "", "", "", "")
-            return
-        for r in frame.iter_rows(named=True):
-            name = r["area"] + (" (this borough)" if r["area"] == self.borough else "")
-            table.add_row(
-                name,
+        rows = [
+            (
+                r["area"] + (" (this borough)" if r["area"] == self.borough else ""),
                 value_text(r["value"], r["kind"]),
                 state_cell(r["state"], None, words=True),
                 value_text(r.get("last_12"), r["kind"]),
                 change_text(r.get("change_12"), r.get("change_pct_12"), r["kind"]),
                 p_text(r.get("p_value_12")),
             )
+            for r in frame.iter_rows(named=True)
+        ] or [("no data loaded", "", "", "", "", "")]
+        fill_table(self.query_one("#areas-table", DataTable), columns, rows)
 
     def action_back(self) -> None:
         self.cf_app.go_back()

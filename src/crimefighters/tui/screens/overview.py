@@ -10,13 +10,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, LoadingIndicator, ProgressBar, Static
+from textual.widgets import DataTable, Header, LoadingIndicator, ProgressBar, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from crimefighters.present import month_name
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session, headline_series
-from crimefighters.tui.widgets.cells import LEGEND, state_cell
+from crimefighters.tui.widgets.cells import LEGEND, fill_table, plain, state_cell
+from crimefighters.tui.widgets.footer import SteadyFooter
 
 SHORT_LABELS = {
     "recorded_crime": "Crime (TNO)",
@@ -39,7 +40,7 @@ class OverviewScreen(SessionScreen):
     ]
 
     def __init__(self) -> None:
-        super().__init__(id="overview")
+        super().__init__()
         self.sort_index = 0
         self.sort_column: str | None = None
 
@@ -52,10 +53,10 @@ class OverviewScreen(SessionScreen):
         yield Static("", id="overview-title", classes="title")
         yield DataTable(id="overview-table", cursor_type="row", zebra_stripes=True)
         yield Static(LEGEND, id="legend", classes="legend")
-        yield Footer()
+        yield SteadyFooter()
 
     def set_progress(self, text: str, fraction: float) -> None:
-        self.query_one("#loading-text", Static).update(text)
+        self.query_one("#loading-text", Static).update(plain(text))  # names files
         self.query_one("#loading-bar", ProgressBar).update(progress=fraction)
         self.query_one("#loading").display = fraction < 1.0
 
@@ -66,15 +67,9 @@ class OverviewScreen(SessionScreen):
         counts = {r["borough"]: r for r in result.counts().iter_rows(named=True)}
         table = self.query_one("#overview-table", DataTable)
         cursor_key = self._current_borough(table)
-        table.clear(columns=True)
-        table.add_column("BCU", key="BCU")
-        table.add_column("Borough", key="borough")
-        table.add_column("!", key="concerns")
-        table.add_column("✓", key="improvements")
         status = result.status.filter(pl.col("area_type") == "borough")
         cells: dict[str, dict[str, Text]] = {}
         for m in key_measures:
-            table.add_column(SHORT_LABELS.get(m.id, m.label[:12]), key=m.id)
             series = headline_series(result, m.id)
             if series is None:
                 continue
@@ -87,27 +82,48 @@ class OverviewScreen(SessionScreen):
                 cells.setdefault(r["area"], {})[m.id] = state_cell(
                     r["state"], r["special_cause_type"]
                 )
+        rows, keys = [], []
         for borough in config.geography.boroughs:
             c = counts.get(borough.name, {})
-            row = [
-                borough.bcu,
-                borough.name,
-                Text(str(c.get("concerns", 0)), style="#e8710a"),
-                Text(str(c.get("improvements", 0)), style="#3b82f6"),
-                *[
-                    cells.get(borough.name, {}).get(m.id, state_cell(None, available=False))
-                    for m in key_measures
-                ],
-            ]
-            table.add_row(*row, key=borough.name)
+            # a borough with nothing loaded has no count of concerns, not 0
+            has_data = borough.name in session.boroughs_with_data
+            rows.append(
+                (
+                    borough.bcu,
+                    borough.name,
+                    Text(str(c.get("concerns", 0)) if has_data else "–", style="#e8710a"),
+                    Text(str(c.get("improvements", 0)) if has_data else "–", style="#3b82f6"),
+                    *[
+                        cells.get(borough.name, {}).get(m.id, state_cell(None, available=False))
+                        for m in key_measures
+                    ],
+                )
+            )
+            keys.append(borough.name)
+        fill_table(
+            table,
+            ["BCU", "borough", "concerns", "improvements", *(m.id for m in key_measures)],
+            rows,
+            keys,
+            labels=[
+                "BCU",
+                "Borough",
+                "!",
+                "✓",
+                *(SHORT_LABELS.get(m.id, m.label[:12]) for m in key_measures),
+            ],
+        )
         self._apply_sort()
         if cursor_key is not None:
             self._move_to(cursor_key)
         self.query_one("#overview-title", Static).update(
-            f"London, {month_name(session.scan_month)}: {result.exceptions.height} exceptions across "
-            f"{len(config.geography.boroughs)} boroughs · sorted by {SORTS[self.sort_index]} (s)"
+            plain(
+                f"London, {month_name(session.scan_month)}: {result.exceptions.height} exceptions "
+                f"across {len(config.geography.boroughs)} boroughs · sorted by "
+                f"{SORTS[self.sort_index]} (s)"
+            )
         )
-        self.sub_title = f"London overview · {month_name(session.scan_month)}"
+        self.set_subtitle(f"London overview · {month_name(session.scan_month)}")
 
     def _current_borough(self, table: DataTable) -> str | None:
         if table.row_count == 0:
@@ -126,12 +142,20 @@ class OverviewScreen(SessionScreen):
         table = self.query_one("#overview-table", DataTable)
         name = SORTS[self.sort_index]
         if name in ("concerns", "improvements"):
-            # DataTable passes the two cells as one tuple: (count Text, borough name)
-            table.sort(name, "borough", key=lambda cells: (-int(cells[0].plain), cells[1]))
+            # DataTable passes the two cells as one tuple: (count Text, borough name Text);
+            # boroughs without data ("–") go last
+            table.sort(
+                name,
+                "borough",
+                key=lambda cells: (
+                    -int(cells[0].plain) if cells[0].plain.isdigit() else 1,
+                    cells[1].plain,
+                ),
+            )
         elif name == "borough":
-            table.sort("borough")
+            table.sort("borough", key=lambda name: name.plain)
         else:
-            table.sort("BCU", "borough")
+            table.sort("BCU", "borough", key=lambda cells: (cells[0].plain, cells[1].plain))
 
     def action_cycle_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)

@@ -7,13 +7,16 @@ import os
 from typing import ClassVar
 
 import polars as pl
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from crimefighters.present import month_name
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session
+from crimefighters.tui.widgets.cells import fill_table, plain
+from crimefighters.tui.widgets.footer import SteadyFooter
 
 SECTIONS = ("spc", "yoy", "seasonal", "rate", "peer", "provisional")
 
@@ -39,7 +42,7 @@ class ThresholdScreen(SessionScreen):
     ]
 
     def __init__(self, measure: str) -> None:
-        super().__init__(id="thresholds")
+        super().__init__()
         self.measure = measure
 
     def compose(self) -> ComposeResult:
@@ -48,7 +51,7 @@ class ThresholdScreen(SessionScreen):
         yield DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
         yield Static("Effect this month", classes="subtitle")
         yield DataTable(id="effect-table", cursor_type="row")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         if self.session is not None:
@@ -63,23 +66,28 @@ class ThresholdScreen(SessionScreen):
         settings = config.settings_for(self.measure)
         methods = measure.methods or "kind default"
         self.query_one("#thresholds-title", Static).update(
-            f"[b]{measure.label}[/b] ({measure.id}) · {measure.kind}, better when {measure.direction} · methods: "
-            f"{methods if isinstance(methods, str) else ', '.join(methods)} · "
-            f"{len(loaded.files)} configuration files in {_short(str(loaded.files[0].parent))}"
+            Text.assemble(
+                plain(measure.label, "bold"),
+                plain(
+                    f" ({measure.id}) · {measure.kind}, better when {measure.direction} · "
+                    f"methods: {methods if isinstance(methods, str) else ', '.join(methods)} · "
+                    f"{len(loaded.files)} configuration files in "
+                    f"{_short(str(loaded.files[0].parent))}"
+                ),
+            )
         )
-        table = self.query_one("#settings-table", DataTable)
-        table.clear(columns=True)
-        for label in ("Setting", "Value", "From"):
-            table.add_column(label, key=label)
+        rows = []
         index = ids.index(self.measure)
         if measure.target is not None:
-            table.add_row(
-                "target",
-                f"{measure.target.comparison} {measure.target.value:g} {measure.target.label}".strip(),
-                _short(loaded.where("measures", index, "target")),
+            rows.append(
+                (
+                    "target",
+                    f"{measure.target.comparison} {measure.target.value:g} {measure.target.label}".strip(),
+                    _short(loaded.where("measures", index, "target")),
+                )
             )
-        table.add_row(
-            "direction", measure.direction, _short(loaded.where("measures", index, "direction"))
+        rows.append(
+            ("direction", measure.direction, _short(loaded.where("measures", index, "direction")))
         )
         overrides = config.scan.overrides.get(self.measure)
         for section in SECTIONS:
@@ -94,25 +102,18 @@ class ThresholdScreen(SessionScreen):
                 else:
                     where = loaded.where("scan", section, key)
                     shown = str(value)
-                table.add_row(f"{section}.{key}", shown, _short(where))
+                rows.append((f"{section}.{key}", shown, _short(where)))
+        fill_table(self.query_one("#settings-table", DataTable), ("Setting", "Value", "From"), rows)
         self._effect(session)
-        self.sub_title = f"Thresholds · {measure.label}"
+        self.set_subtitle(f"Thresholds · {measure.label}")
 
     def _effect(self, session: Session) -> None:
         table = self.query_one("#effect-table", DataTable)
-        table.clear(columns=True)
-        for label in ("Method", "Rule", "Exceptions", "Concerns", "Improvements", "Boroughs"):
-            table.add_column(label, key=label)
+        columns = ("Method", "Rule", "Exceptions", "Concerns", "Improvements", "Boroughs")
         exceptions = session.result.exceptions.filter(pl.col("measure") == self.measure)
         if exceptions.height == 0:
-            table.add_row(
-                f"no exceptions for this measure in {month_name(session.scan_month)}",
-                "",
-                "",
-                "",
-                "",
-                "",
-            )
+            empty = f"no exceptions for this measure in {month_name(session.scan_month)}"
+            fill_table(table, columns, [(empty, "", "", "", "", "")])
             return
         counts = (
             exceptions.group_by("method", "rule")
@@ -124,8 +125,8 @@ class ThresholdScreen(SessionScreen):
             )
             .sort("n", "method", "rule", descending=[True, False, False])
         )
-        for r in counts.iter_rows(named=True):
-            table.add_row(
+        rows = [
+            (
                 r["method"],
                 r["rule"],
                 str(r["n"]),
@@ -133,6 +134,9 @@ class ThresholdScreen(SessionScreen):
                 str(r["improvements"]),
                 str(r["boroughs"]),
             )
+            for r in counts.iter_rows(named=True)
+        ]
+        fill_table(table, columns, rows)
 
     def _step(self, delta: int) -> None:
         if self.session is None:

@@ -6,11 +6,18 @@ Colours follow methods.md: improvement blue, concern orange, common cause grey, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from crimefighters.present import fmt_change, fmt_p, fmt_value
+from crimefighters.text_safety import clean_text
+
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
+
+Cell = str | Text | None
 
 STATE_STYLE = {
     "concern": ("▲!", "bold #e8710a", "concern"),
@@ -28,6 +35,39 @@ POINT_STATE = {
     "common_cause": "common cause",
 }
 SPARK = "▁▂▃▄▅▆▇█"
+
+
+def plain(value: object, style: str = "") -> Text:
+    """Text from data as it is: never read as markup (a DataTable, a Static or a notification
+    would read a str as markup), control characters replaced (text_safety.clean_text)."""
+    if isinstance(value, Text):
+        return value
+    return Text(clean_text(value), style=style, end="")
+
+
+def fill_table(
+    table: DataTable,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    keys: Sequence[str] | None = None,
+    labels: Sequence[Cell] | None = None,
+) -> None:
+    """Replace a table's columns (keyed ``columns``, headed ``labels``, by default the same)
+    and rows; every cell shown as text (``plain``).
+
+    Column widths are set from the content here rather than left to the table: it measures
+    them on its next idle, and a paint before that cached rows cut to the header widths (the
+    columns 'collapsed' after a month change in some runs)."""
+    labels = [plain(c) for c in (columns if labels is None else labels)]
+    texts = [[plain(c) for c in row] for row in rows]
+    widths = [
+        max([label.cell_len, *(row[i].cell_len for row in texts)]) for i, label in enumerate(labels)
+    ]
+    table.clear(columns=True)
+    for name, label, width in zip(columns, labels, widths, strict=True):
+        table.add_column(label, key=name, width=width)
+    for i, row in enumerate(texts):
+        table.add_row(*row, key=keys[i] if keys is not None else None)
 
 
 def state_of(state: str | None, available: bool = True) -> str:
