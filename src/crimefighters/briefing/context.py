@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from crimefighters.briefing.charts import SYMBOLS, ChartPoint, sparkline, spc_chart
+from crimefighters.briefing.meeting import MeetingView, meeting_section
 from crimefighters.config.models import Config
 from crimefighters.data.synthetic import LABEL as SYNTHETIC_LABEL
 from crimefighters.data.synthetic import NOTE as SYNTHETIC_NOTE
@@ -51,6 +52,7 @@ STATE_SYMBOL = {
     "common cause": SYMBOLS["common"],
 }
 MAX_CHARTS = 4  # findings shown with their SPC chart; the rest are one line each
+CHART_HEIGHT = 68  # a finding card's chart, in the chart's units (330 wide): two sides of A4
 MAX_ROWS_PER_PROCESS = 3
 MAX_PEERS = 4  # standing against London: the furthest from London
 
@@ -235,6 +237,7 @@ def _finding_cards(result: ScanResult, config: Config, look: _Lookup, area: str,
                 "symbol": STATE_SYMBOL.get(f["assessment"], ""),
                 "status": status_text(f["status"], f["months_running"], config.scan.findings.lookback_months),
                 "is_new": f["status"] in ("new", "returned"),
+                "enduring": bool(f["enduring"]),
                 "method": method_label(f["method"], f["window"]),
                 "evidence": f["evidence"],
                 "covers": f["related"] or "",
@@ -261,6 +264,7 @@ def _finding_cards(result: ScanResult, config: Config, look: _Lookup, area: str,
                 clamp_zero=c["kind"] == "count",
                 target=c["target"],
                 fmt=_value_fmt(c["kind"], config.measure(c["measure"]).unit),
+                height=CHART_HEIGHT,
             )
     charted_ids = {c["id"] for c in charted}
     resolved = result.resolved.filter(pl.col("borough") == area)
@@ -346,6 +350,12 @@ def _process_rows(
                     if points
                     else "",
                     "provisional": bool(s["provisional"]),
+                    # a row earns its line when it is a key measure, in a finding, special
+                    # cause or missing its target; the rest are named in one line
+                    "shown": measure.key
+                    or bool(s.get("finding_id"))
+                    or s["state"] in ("concern", "improvement", "neutral")
+                    or (target is not None and not (s["value"] >= target.value if target.comparison == ">=" else s["value"] <= target.value)),
                 }
             )
     return rows, missing
@@ -439,27 +449,20 @@ def definitions(loaded: LoadedConfig) -> list[dict]:
     items.append(
         {
             "name": "Findings",
-            "text": f"The tests on one change are one finding (a category with the categories and priorities that contain it, moving "
-            f"the same way); {control}. New, continuing and returned are judged against the previous {f.lookback_months} months.",
+            "text": f"The tests on one change are one finding (a category with those containing it, moving the same way); "
+            f"{control}. New, continuing and returned against the previous {f.lookback_months} months.",
             "where": _where(loaded, "scan", "findings"),
         }
     )
     overridden = sorted(scan.overrides)
     if overridden:
-        items.append(
-            {
-                "name": "Per-measure settings",
-                "text": "Overridden for " + ", ".join(config.measure(m).label for m in overridden) + ".",
-                "where": _where(loaded, "scan", "overrides"),
-            }
-        )
+        items[-1]["text"] += " Settings differ for " + ", ".join(config.measure(m).label for m in overridden) + "."
     pr = scan.provisional
     items.append(
         {
             "name": "Provisional months",
-            "text": f"The newest {pr.latest_months} month(s) of a release are provisional (usually revised up by about {pr.expected_shortfall_pct:g}%)"
-            + ("; a fall must survive adding that back before it counts." if pr.suppress_drops else ".")
-            + f" Positive outcomes are provisional for {config.outcomes.provisional_months} months, and falls in them are not tested.",
+            "text": f"The newest month of a release runs low: a fall must survive adding back {pr.expected_shortfall_pct:g}%"
+            + f"; positive outcomes are provisional for {config.outcomes.provisional_months} months and their falls not tested.",
             "where": _where(loaded, "scan", "provisional"),
         }
     )
@@ -563,8 +566,13 @@ def build_context(
     borough: str,
     *,
     max_charts: int = MAX_CHARTS,
+    meeting: MeetingView | None = None,
 ) -> dict:
-    """Everything one borough's briefing shows, as plain values and ready-made SVG."""
+    """Everything one borough's briefing shows, as plain values and ready-made SVG.
+
+    ``meeting``: what the meeting store says about the borough this month
+    (``briefing.meeting.read_meeting_views``); without it the actions section says none are
+    recorded."""
     config = loaded_config.config
     borough = resolve_borough(config, borough)
     bcu = config.bcu_of(borough)
@@ -573,6 +581,8 @@ def build_context(
     high_harm = _priority_rows(result, config, look, borough, "high_harm")
     themes = _priority_rows(result, config, look, borough, "theme")
     processes, missing_processes = _process_rows(result, config, look, borough)
+    quiet_processes = [p["label"] for p in processes if not p["shown"]]
+    processes = [p for p in processes if p["shown"]]
     frame = result.priorities.filter(
         (pl.col("borough") == borough) & pl.col("group").is_in(["local"])
     ).sort("order")
@@ -592,7 +602,9 @@ def build_context(
         high_harm=high_harm,
         priorities_without_data=no_data,
         findings=_finding_cards(result, config, look, borough, max_charts),
+        meeting=meeting_section(result, config, borough, meeting),
         key_processes=processes,
+        quiet_processes=quiet_processes,
         missing_processes=missing_processes,
         comparison=_comparison_rows(config, look, borough, bcu, priority_keys),
     )

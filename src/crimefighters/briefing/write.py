@@ -108,6 +108,7 @@ def write_all(
     workers: int = 2,
     executor: str = "process",
     progress: Progress | None = None,
+    meetings: dict | None = None,
 ) -> list[Path]:
     """Every borough's briefing and the London summary page, rendered in parallel.
 
@@ -118,7 +119,8 @@ def write_all(
     formats = _check_formats(formats)
     config = loaded_config.config
     names = [resolve_borough(config, b) for b in (boroughs or config.borough_names())]
-    contexts = [build_context(result, dataset, loaded_config, b) for b in names]
+    meetings = meetings or {}
+    contexts = [build_context(result, dataset, loaded_config, b, meeting=meetings.get(b)) for b in names]
     contexts.append(build_london_context(result, dataset, loaded_config))
     jobs = [
         (c, formats, Path(output_dir), None if template_dir is None else str(template_dir))

@@ -80,8 +80,11 @@ def brief(
         dataset, loaded.config, scan_month, boroughs=[name] if name else None, spc_inputs=options.spc_inputs(loaded)
     )
     folder = output_dir or Path(".")
+    from crimefighters.briefing.meeting import read_meeting_views
+
+    meetings = read_meeting_views([name] if name else loaded.config.borough_names(), result.scan_month, options.store, loaded)
     if name:
-        context = build_context(result, dataset, loaded, name)
+        context = build_context(result, dataset, loaded, name, meeting=meetings.get(name))
         if output is not None:
             try:
                 atomic_write(output, render(context, chosen[0], _text(template)))
@@ -91,7 +94,7 @@ def brief(
         else:
             written = write_context(context, chosen, folder, _text(template))
     else:
-        written = _write_all(result, dataset, loaded, chosen, folder, _text(template), workers)
+        written = _write_all(result, dataset, loaded, chosen, folder, _text(template), workers, meetings)
     for path in written:
         print(path)
     return 0
@@ -116,12 +119,12 @@ def _formats(formats: list[str] | None, output: Path | None) -> tuple[str, ...]:
 
 
 def _write_all(
-    result, dataset, loaded, formats, output_dir: Path, template: str | None, workers: int
+    result, dataset, loaded, formats, output_dir: Path, template: str | None, workers: int, meetings: dict
 ) -> list[Path]:
     from crimefighters.briefing import write_all
 
     if not sys.stderr.isatty():
-        return write_all(result, dataset, loaded, formats, output_dir, template, workers=workers)
+        return write_all(result, dataset, loaded, formats, output_dir, template, workers=workers, meetings=meetings)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -147,4 +150,5 @@ def _write_all(
             template,
             workers=workers,
             progress=advance,
+            meetings=meetings,
         )

@@ -246,8 +246,13 @@ def run_scan(
     tests = findings.with_significance(tests, settings)
     found = findings.group_findings(tests, keys, membership(obs, config), config)
     current, resolved = findings.with_status(found, scan_month, months)
-    history = found.select("finding_id", "area", "measure", "direction", month="asof").sort(
-        "month", "finding_id"
+    # which findings were open in each month tested, with the series each was named by
+    history = (
+        found.select("finding_id", "area", "measure", "direction", "headline_sid", month="asof")
+        .join(keys.select(headline_sid="sid", level="level", category="category"), on="headline_sid")
+        .join(grid.select(headline_sid="sid", month="month", value="value"), on=["headline_sid", "month"], how="left")
+        .drop("headline_sid")
+        .sort("month", "finding_id")
     )
 
     this_month = tests.filter(pl.col("asof") == scan_month)

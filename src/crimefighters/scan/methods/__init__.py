@@ -77,46 +77,40 @@ METHODS: dict[str, MethodInfo] = {
     "spc": MethodInfo(
         "spc",
         "SPC",
-        "An XmR chart of the last {spc_window} months (NHS Making Data Count rules, as "
-        "NHSRplotthedots 0.2.2): the month outside the process limits (mean +/- {spc_limit_factor} "
-        "x mean moving range), or the end of {spc_trend_length} months each rising or falling. "
-        "Two of three months near the limits, or {spc_shift_length} on one side of the mean, "
-        "support a finding but never make one alone.",
+        "XmR chart of the last {spc_window} months (Making Data Count, as NHSRplotthedots 0.2.2): "
+        "the month outside the limits (mean +/- {spc_limit_factor} x mean moving range) or ending "
+        "{spc_trend_length} rises or falls; 2 of 3 near the limits or {spc_shift_length} on one side "
+        "of the mean only support a finding.",
     ),
     "seasonal": MethodInfo(
         "seasonal",
         "vs previous years",
-        "The month, and the 3 months to it, against the same months in up to {seasonal_years} "
-        "previous years, by the exact conditional test for counts, allowing for the extra "
-        "variation the series shows in its own history.",
+        "The month, and the 3 months to it, against the same months of up to {seasonal_years} "
+        "previous years: exact conditional test, allowing for the series' own extra variation.",
     ),
     "yoy": MethodInfo(
         "yoy",
         "vs last year",
-        "The rolling 12 months and the financial year to date against the same window a year "
-        "earlier (the exact conditional test, allowing for extra variation), when the change is "
-        "at least {yoy_min_pct:g}% on at least {yoy_min_volume:g} offences.",
+        "Rolling 12 months and financial year to date against a year earlier: exact conditional "
+        "test allowing for extra variation; at least {yoy_min_pct:g}% on {yoy_min_volume:g} or more.",
     ),
     "rate": MethodInfo(
         "rate",
         "rate vs last year",
-        "A rate against the same window a year earlier: two proportions where numerator and "
-        "denominator are known (an exact test on low bases), the survey samples where the "
-        "sample size is known, a {rate_pp_threshold:g}-point threshold otherwise; the change "
-        "must be at least {rate_min_points:g} points or {rate_min_relative_pct:g}% of the rate.",
+        "Rates against a year earlier: two proportions (exact on low bases), survey samples where "
+        "known, else {rate_pp_threshold:g} points; at least {rate_min_points:g} points or "
+        "{rate_min_relative_pct:g}% of the rate.",
     ),
     "target": MethodInfo(
         "target",
         "target",
-        "The month against the measure's target: missing it is a concern, meeting it again after "
-        "missing it an improvement.",
+        "The month against the measure's target: a miss is a concern, meeting it again an improvement.",
     ),
     "peer": MethodInfo(
         "peer",
         "vs London",
-        "The rolling 12-month rate against London's, with funnel limits at 95% and 99.8% "
-        "(widened for the usual spread between boroughs). Standing is context; a change of "
-        "standing this month is a finding.",
+        "Rolling 12-month rate against London's, funnel limits at 95% and 99.8% widened for the "
+        "usual spread: standing is context, a change of standing a finding.",
     ),
 }
 
