@@ -361,6 +361,38 @@ def _process_rows(
     return rows, missing
 
 
+def _view(result: ScanResult, dataset: Dataset, config: Config, area: str, view) -> dict[str, Any] | None:
+    """A configured view (serious violence): its series for the area, found or not."""
+    if view is None:
+        return None
+    from crimefighters.scan.views import view_rows
+
+    frame = view_rows(view, area, result.status, result.comparisons, dataset.observations, config)
+    rows = []
+    for r in frame.iter_rows(named=True):
+        unit = config.measure(r["measure"]).unit
+        kind = r["kind"] or config.measure(r["measure"]).kind
+        change = None
+        if r["change_12"] is not None:
+            change = {"text": fmt_change(r["change_12"], r["change_pct_12"], kind), "significant": bool(r["flagged_12"])}
+        rows.append(
+            {
+                "label": r["label"],
+                "available": bool(r["available"]),
+                "value": fmt_value(r["value"], kind, unit) if r["available"] else "",
+                "twelve": fmt_value(r["current_12"], kind, unit) if r["current_12"] is not None else "",
+                "change": change,
+                "state": r["state"] or "",
+                "symbol": STATE_SYMBOL.get(r["state"] or "", ""),
+                "in_finding": r["finding_id"] is not None,
+                "note": r["note"] or "",
+            }
+        )
+    shown = [r for r in rows if r["available"]]
+    missing = [r["label"] + (f" ({r['note']})" if r["note"].startswith("data ends") else "") for r in rows if not r["available"]]
+    return {"label": view.label, "note": view.note, "rows": shown, "missing": missing, "any": bool(shown)}
+
+
 def _process_label(label: str, category: str) -> str:
     """'Public confidence (MOPAC Public Attitude Survey)' + 'Trust MPS' -> 'Public confidence: Trust MPS'."""
     if category in ("All", ""):
@@ -602,6 +634,7 @@ def build_context(
         high_harm=high_harm,
         priorities_without_data=no_data,
         findings=_finding_cards(result, config, look, borough, max_charts),
+        serious_violence=_view(result, dataset, config, borough, config.views.serious_violence),
         meeting=meeting_section(result, config, borough, meeting),
         key_processes=processes,
         quiet_processes=quiet_processes,

@@ -767,6 +767,25 @@ class MeetingSettings(Strict):
 # --- the whole configuration -----------------------------------------------------------------
 
 
+class ViewSeries(Strict):
+    label: str
+    measure: str
+    category: str = Field(description="the series' category as the scan names it (All for a whole measure)")
+    level: Literal["minor", "major", "total", "priority"] = "minor"
+
+
+class View(Strict):
+    """A fixed set of series shown together (a thematic CrimeFighters, e.g. serious violence)."""
+
+    label: str
+    note: str = ""
+    series: list[ViewSeries] = Field(min_length=1)
+
+
+class Views(Strict):
+    serious_violence: View | None = None
+
+
 class Config(Strict):
     geography: Geography
     measures: list[Measure]
@@ -777,6 +796,7 @@ class Config(Strict):
     scan: ScanSettings = ScanSettings()
     sources: Sources = Sources()
     meeting: MeetingSettings = MeetingSettings()
+    views: Views = Views()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
@@ -843,6 +863,12 @@ class Config(Strict):
                             f"theme {theme!r} ({block.start}..{block.end}) is neither a priority "
                             "nor a measure",
                         )
+                    )
+        for name, view in self.views:
+            for j, series in enumerate(view.series if view else []):
+                if series.measure not in measure_ids:
+                    problems.append(
+                        (("views", name, "series", j, "measure"), f"expected a measure id defined in measures; got {series.measure!r}")
                     )
         for measure_id in self.scan.overrides:
             if measure_id not in measure_ids:

@@ -67,18 +67,20 @@ def index_series(series: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def monthly_grid(values: pl.DataFrame, keys: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
-    """Each series from its first month (not before ``start``) to ``end``, one row a month.
+    """Each series from its first to its last month with data (within ``start`` to ``end``),
+    one row a month.
 
-    ``present``: the month has data. Counts missing inside the span are 0 (``numerator`` and
-    ``value``); other kinds stay null.
+    ``present``: the month has data. Counts missing inside that span are 0 (``numerator`` and
+    ``value``); other kinds stay null. After a series' last month there are no rows: a series
+    whose data stops (homicide victims to 2023, a discontinued category) is not zero after it.
     """
     values = values.filter(pl.col("month").is_between(start, end))
-    first = values.group_by("sid").agg(first=pl.col("month").min())
+    span = values.group_by("sid").agg(first=pl.col("month").min(), last=pl.col("month").max())
     months = pl.date_range(start, end, "1mo", eager=True).alias("month").to_frame()
     grid = (
-        first.join(months, how="cross")
-        .filter(pl.col("month") >= pl.col("first"))
-        .drop("first")
+        span.join(months, how="cross")
+        .filter(pl.col("month").is_between(pl.col("first"), pl.col("last")))
+        .drop("first", "last")
         .join(values, on=["sid", "month"], how="left")
         .join(keys.select("sid", "kind"), on="sid", how="left")
     )
