@@ -13,8 +13,9 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.errors import ScanError
-from crimefighters.scan import yoy
-from crimefighters.scan.series import TOTAL_LABEL, build_series, month_add
+from crimefighters.present import TOTAL_LABEL, WINDOW_LABELS
+from crimefighters.scan.grid import window_bounds
+from crimefighters.scan.runner import comparison_frame
 
 COMPARE_COLUMNS = [
     "area",
@@ -46,12 +47,12 @@ def comparison_table(
     """
     if level not in LEVELS:
         raise ScanError(f"--level: expected one of {', '.join(LEVELS)}; got {level!r}")
-    if window not in yoy.WINDOW_LABELS:
+    if window not in WINDOW_LABELS:
         raise ScanError(f"--window: expected one of 1, 3, 12, fytd; got {window!r}")
     data_months = observations.filter(pl.col("measure") == measure)["month"]
     if data_months.len() == 0:
         raise ScanError(f"no {measure} data loaded")
-    current_start, current_end, previous_start, previous_end = yoy.window_bounds(window, scan_month)
+    current_start, current_end, previous_start, previous_end = window_bounds(window, scan_month)
     if previous_start < data_months.min() or scan_month > data_months.max():
         raise ScanError(
             f"the comparison needs {previous_start:%Y-%m} to {scan_month:%Y-%m}; the loaded {measure} "
@@ -60,17 +61,16 @@ def comparison_table(
     scoped = config.model_copy(
         update={"scan": config.scan.model_copy(update={"levels": LEVELS[level]})}
     )
-    series = build_series(
-        observations.filter(pl.col("measure") == measure),
-        scoped,
-        scan_month,
-        start=month_add(previous_start, -1),
-    )
+    frame = comparison_frame(observations.filter(pl.col("measure") == measure), scoped, scan_month)
     area_type = "london" if areas is None else "borough"
     wanted = ["London"] if areas is None else areas
-    series = series.filter((pl.col("area_type") == area_type) & pl.col("area").is_in(wanted))
-    sums = yoy.window_sums(series, scan_month, [window])
-    table = yoy.compare_counts(sums, 1.0, 0.0, 0.0, 0.0, False) if sums.height else sums
+    if frame.height:
+        frame = frame.filter(
+            (pl.col("window") == window)
+            & (pl.col("area_type") == area_type)
+            & pl.col("area").is_in(wanted)
+        )
+    table = frame
     if table.height == 0:
         return pl.DataFrame(schema={c: pl.String for c in COMPARE_COLUMNS})
     if level == "priority":

@@ -168,35 +168,10 @@ def run_scan(
             )
     settings = config.scan.findings
     months = [month_add(scan_month, -i) for i in range(settings.lookback_months, -1, -1)]
-    start = month_add(months[0], -longest_history(config))
-
     obs = observations.filter(pl.col("measure").is_in(measures or list(known_measures)))
     obs = _outcome_months_provisional(obs, config)
-    series = build_series(obs, config, scan_month, start=start)
-    keys, values = index_series(series)
-    keys = _with_family_keys(keys, obs, config)
-    per_measure = measure_settings(config, methods)
+    keys, grid, per_measure = prepare(obs, config, months, methods)
     max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
-
-    grid = monthly_grid(values, keys, start, scan_month)
-    grid = with_window_sums(grid, max_years)
-    grid = grid.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
-        phi=pl.col("phi").fill_null(1.0) if settings.dispersion == "series" else pl.lit(1.0),
-        seasonal=pl.col("seasonal").fill_null(False),
-    )
-    grid = grid.drop("kind").join(
-        keys.select(
-            "sid", "area", "area_type", "measure", "level", "category", "kind", "direction"
-        ),
-        on="sid",
-    )
-    grid = grid.join(per_measure, on="measure", how="left").with_columns(
-        outcomes_family=pl.col("measure").is_in(
-            [m.id for m in config.measures if m.family == "positive_outcomes"]
-        )
-    )
-    grid = _with_lags(grid)
-    grid = _with_targets(grid, config)
     breaks = _break_table(keys, config)
 
     chartable = _chartable(grid, breaks, config, scan_month, (spc_inputs or SPCInputs()).flags(keys))
@@ -305,6 +280,43 @@ def run_scan(
 
 
 # --- preparing the grid ----------------------------------------------------------------------------
+
+
+def prepare(obs: pl.DataFrame, config: Config, months: list[date], methods: list[str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(keys, grid, per-measure settings): every series of ``obs`` on the monthly grid up to
+    the last of ``months``, with window sums, dispersion as of each of ``months``, its keys
+    and its measure's settings. The scan tests it; ``compare`` reads its comparisons."""
+    scan_month = months[-1]
+    start = month_add(months[0], -longest_history(config))
+    series = build_series(obs, config, scan_month, start=start)
+    keys, values = index_series(series)
+    keys = _with_family_keys(keys, obs, config)
+    per_measure = measure_settings(config, methods)
+    max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
+    grid = monthly_grid(values, keys, start, scan_month)
+    grid = with_window_sums(grid, max_years)
+    grid = grid.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
+        phi=pl.col("phi").fill_null(1.0) if config.scan.findings.dispersion == "series" else pl.lit(1.0),
+        seasonal=pl.col("seasonal").fill_null(False),
+    )
+    grid = grid.drop("kind").join(
+        keys.select("sid", "area", "area_type", "measure", "level", "category", "kind", "direction"), on="sid"
+    )
+    grid = grid.join(per_measure, on="measure", how="left").with_columns(
+        outcomes_family=pl.col("measure").is_in([m.id for m in config.measures if m.family == "positive_outcomes"])
+    )
+    return keys, _with_targets(_with_lags(grid), config), per_measure
+
+
+def comparison_frame(obs: pl.DataFrame, config: Config, month: date) -> pl.DataFrame:
+    """Every series of ``obs`` against the same window a year earlier, for the four published
+    windows, exactly as the scan computes them (for the published comparison tables)."""
+    keys, grid, _ = prepare(obs, config, [month])
+    return _comparisons(grid.filter(pl.col("month") == month), _break_table(keys, config), month, _no_tests())
+
+
+def _no_tests() -> pl.DataFrame:
+    return pl.DataFrame(schema={"sid": pl.UInt32, "window": pl.String, "significant": pl.Boolean, "method": pl.String})
 
 
 def _outcome_months_provisional(obs: pl.DataFrame, config: Config) -> pl.DataFrame:
