@@ -33,7 +33,7 @@ from crimefighters.scan.methods import METHODS, method_definition
 if TYPE_CHECKING:
     from crimefighters.config import LoadedConfig
     from crimefighters.data import Dataset
-    from crimefighters.scan.runner import ScanResult
+    from crimefighters.scan.result import ScanResult
 
 SERIES = ("measure", "level", "category")
 PROCESS_FAMILIES = (

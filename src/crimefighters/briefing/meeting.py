@@ -15,7 +15,7 @@ from crimefighters.present import fmt_change, fmt_value, month_name, status_text
 if TYPE_CHECKING:
     from crimefighters.config.models import Config
     from crimefighters.meeting import GoldTasking, SinceLastMeeting
-    from crimefighters.scan.runner import ScanResult
+    from crimefighters.scan.result import ScanResult
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from crimefighters.files import atomic_write_bytes
 if TYPE_CHECKING:
     from crimefighters.config import LoadedConfig
     from crimefighters.data import Dataset
-    from crimefighters.scan.runner import ScanResult
+    from crimefighters.scan.result import ScanResult
 
 PREFIX = "crimefighters-briefing"
 Progress = Callable[[int, int, str], None]

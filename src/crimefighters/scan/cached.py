@@ -11,15 +11,18 @@ method do not depend on the others (tests/test_scan_cache.py checks this).
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from crimefighters.cache import code_fingerprint, key_of, load_frames, store_frames
-from crimefighters.config.models import Config
-from crimefighters.data.store import Dataset
 from crimefighters.errors import ScanError
-from crimefighters.scan.adjustments import SPCInputs
-from crimefighters.scan.runner import ScanResult, default_scan_month, run_scan
+from crimefighters.scan.result import ScanResult, default_scan_month
+
+if TYPE_CHECKING:
+    from crimefighters.config.models import Config
+    from crimefighters.data.store import Dataset
+    from crimefighters.scan.adjustments import SPCInputs
 
 FRAMES = (
     "findings",
@@ -59,11 +62,14 @@ def scan_dataset(
         dataset.key,
         config.model_dump(mode="json"),
         f"{scan_month:%Y-%m}",
-        code_fingerprint("scan", "data"),
+        spc_inputs.key if spc_inputs else "",
+        code_fingerprint("scan", "data", "present", "months"),
     )
     if use_cache and dataset.key:
         result = _read(key, scan_month)
     if result is None:
+        from crimefighters.scan.runner import run_scan
+
         result = run_scan(dataset.observations, config, scan_month, spc_inputs=spc_inputs)
         if use_cache and dataset.key:
             _write(key, result)

@@ -12,7 +12,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.categories import is_non_notifiable
-from crimefighters.scan.runner import ScanResult
+from crimefighters.scan.result import ScanResult
 from crimefighters.scan.series import month_add, priority_rows
 
 

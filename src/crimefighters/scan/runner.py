@@ -21,7 +21,6 @@ status (``findings``) -> sentences for what is shown (``evidence``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -44,103 +43,10 @@ from crimefighters.scan.methods.control import spc_tests
 from crimefighters.scan.methods.counts import seasonal_tests, yoy_tests
 from crimefighters.scan.methods.peers import funnel, peer_tests
 from crimefighters.scan.methods.rates import rate_tests, target_tests
+from crimefighters.scan.result import CSV_FIELDS, FINDING_COLUMNS, ScanResult, default_scan_month
 from crimefighters.scan.series import SERIES_KEYS, build_series, membership
 from crimefighters.scan.settings import longest_history, measure_settings
 from crimefighters.scan.stats import conditional_poisson_p
-
-FINDING_COLUMNS: dict[str, pl.DataType] = {
-    "finding_id": pl.String(),
-    "status": pl.String(),
-    "months_running": pl.Int32(),
-    "enduring": pl.Boolean(),  # running meeting.enduring_months or more: offered for Gold Group tasking
-    "borough": pl.String(),  # the area (a borough, a BCU or London): the column name is the contract's
-    "area_type": pl.String(),
-    "bcu": pl.String(),
-    "measure": pl.String(),
-    "measure_label": pl.String(),
-    "name": pl.String(),
-    "level": pl.String(),
-    "category": pl.String(),
-    "priority_id": pl.String(),
-    "period": pl.String(),
-    "window": pl.String(),
-    "value": pl.Float64(),
-    "baseline": pl.Float64(),
-    "change": pl.Float64(),
-    "change_pct": pl.Float64(),
-    "method": pl.String(),
-    "rule": pl.String(),
-    "direction": pl.String(),
-    "assessment": pl.String(),
-    "score": pl.Float64(),
-    "p_value": pl.Float64(),
-    "provisional": pl.Boolean(),
-    "lower_limit": pl.Float64(),
-    "upper_limit": pl.Float64(),
-    "target": pl.Float64(),
-    "kind": pl.String(),
-    "evidence": pl.String(),
-    "related": pl.String(),
-    "tests": pl.String(),
-    "n_tests": pl.Int32(),
-    "context": pl.String(),
-}
-# What `scan --format csv/json` writes: today's columns for the headline test, then the finding's.
-CSV_FIELDS = [
-    "borough", "bcu", "measure", "category", "period", "window", "value", "baseline", "change", "change_pct",
-    "method", "rule", "direction", "assessment", "score", "p_value", "provisional", "evidence", "level",
-    "priority_id", "measure_label", "lower_limit", "upper_limit", "target",
-    "finding_id", "status", "months_running", "related", "tests",
-]  # fmt: skip
-
-
-@dataclass
-class ScanResult:
-    scan_month: date
-    findings: pl.DataFrame
-    resolved: pl.DataFrame
-    tests: pl.DataFrame
-    peers: pl.DataFrame
-    points: pl.DataFrame
-    comparisons: pl.DataFrame
-    status: pl.DataFrame
-    priorities: pl.DataFrame
-    history: pl.DataFrame
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def exceptions(self) -> pl.DataFrame:
-        """The findings under their old name (front-ends being moved to ``findings``)."""
-        return self.findings
-
-    def for_area(self, area: str) -> pl.DataFrame:
-        return self.findings.filter(pl.col("borough") == area)
-
-    for_borough = for_area
-
-    def counts(self) -> pl.DataFrame:
-        """Findings per borough: concerns, improvements, neutral and how many are new."""
-        return (
-            self.findings.filter(pl.col("area_type") == "borough")
-            .group_by("borough")
-            .agg(
-                concerns=(pl.col("assessment") == "concern").sum(),
-                improvements=(pl.col("assessment") == "improvement").sum(),
-                neutral=(pl.col("assessment") == "neutral").sum(),
-                new=(pl.col("status") == "new").sum(),
-            )
-            .sort("borough")
-        )
-
-
-def default_scan_month(observations: pl.DataFrame) -> date:
-    """The month a meeting looks at: the newest month of recorded crime where it is loaded
-    (a newer release of one other measure, such as the knife crime dashboard, must not move
-    the whole scan to a month where nothing else has data), else the newest month loaded."""
-    if observations.height == 0:
-        raise ScanError("no data loaded: nothing to scan")
-    crime = observations.filter(pl.col("measure") == "recorded_crime")
-    return (crime if crime.height else observations)["month"].max()
 
 
 def run_scan(

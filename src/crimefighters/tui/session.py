@@ -17,7 +17,7 @@ import polars as pl
 from crimefighters.config import LoadedConfig, load_config
 from crimefighters.data import Dataset, load_dataset
 from crimefighters.scan.cached import scan_dataset
-from crimefighters.scan.runner import ScanResult
+from crimefighters.scan.result import ScanResult
 from crimefighters.scan.series import TOTAL_LABEL
 
 Progress = Callable[[str, float], None]
