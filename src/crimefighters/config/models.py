@@ -485,6 +485,13 @@ class FindingsSettings(Strict):
         "in its own history; poisson: assume none",
     )
     area_types: list[Literal["borough", "bcu", "london"]] = ["borough", "bcu", "london"]
+    learn_from: int = Field(
+        default=3,
+        ge=0,
+        le=32,
+        description="for each concern, name this many peers (boroughs, or BCUs for a BCU) whose "
+        "same series improved significantly over the same window; 0: none",
+    )
 
 
 class MeasureOverride(Strict):

@@ -31,6 +31,8 @@ FRAMES = (
     "status",
     "priorities",
     "history",
+    "standing",
+    "improvers",
 )
 
 
@@ -101,6 +103,8 @@ def narrow(
         status=result.status,
         history=result.history,
         notes=list(result.notes),
+        standing=result.standing,
+        improvers=result.improvers,
         **frames,
     )
 

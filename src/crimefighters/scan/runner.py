@@ -11,7 +11,11 @@
 - ``comparisons``: every series against last year for the month, 3 and 12 months and FYTD;
 - ``status``: the latest state of every series (value, SPC state, limits, assurance, target);
 - ``priorities``: each borough's local, high-harm and theme priorities with their state;
-- ``history``: which findings were open in each month tested (for status and follow-up).
+- ``history``: which findings were open in each month tested (for status and follow-up);
+- ``standing``: every borough and BCU series' 12-month rate, its rank among its kind, London's
+  and its family's (``scan.standing``);
+- ``improvers``: for each concern, the peers whose same series improved significantly over the
+  same window (``scan.learning``); the findings' ``learn_from`` says it in words.
 
 The pipeline: observations -> series (every area, level and category) -> one monthly grid
 with window sums and each series' dispersion (``grid``) -> tests as of the scan month and the
@@ -45,7 +49,9 @@ from crimefighters.scan.methods.counts import seasonal_tests, yoy_tests
 from crimefighters.scan.methods.peers import funnel, peer_tests
 from crimefighters.scan.methods.rates import rate_tests, target_tests
 from crimefighters.scan.series import SERIES_KEYS, build_series, membership
+from crimefighters.scan.learning import LEARN_COLUMNS, learn_from
 from crimefighters.scan.settings import longest_history, measure_settings
+from crimefighters.scan.standing import STANDING_COLUMNS, area_standing
 from crimefighters.scan.stats import conditional_poisson_p
 
 FINDING_COLUMNS: dict[str, pl.DataType] = {
@@ -84,13 +90,14 @@ FINDING_COLUMNS: dict[str, pl.DataType] = {
     "tests": pl.String(),
     "n_tests": pl.Int32(),
     "context": pl.String(),
+    "learn_from": pl.String(),
 }
 # What `scan --format csv/json` writes: today's columns for the headline test, then the finding's.
 CSV_FIELDS = [
     "borough", "bcu", "measure", "category", "period", "window", "value", "baseline", "change", "change_pct",
     "method", "rule", "direction", "assessment", "score", "p_value", "provisional", "evidence", "level",
     "priority_id", "measure_label", "lower_limit", "upper_limit", "target",
-    "finding_id", "status", "months_running", "related", "tests",
+    "finding_id", "status", "months_running", "related", "tests", "learn_from",
 ]  # fmt: skip
 
 
@@ -107,6 +114,8 @@ class ScanResult:
     priorities: pl.DataFrame
     history: pl.DataFrame
     notes: list[str] = field(default_factory=list)
+    standing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STANDING_COLUMNS))
+    improvers: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LEARN_COLUMNS))
 
     @property
     def exceptions(self) -> pl.DataFrame:
@@ -248,6 +257,8 @@ def run_scan(
 
     this_month = tests.filter(pl.col("asof") == scan_month)
     finding_frame, tests_shown = _finding_rows(current, this_month, keys, config, scan_month)
+    improvers = learn_from(finding_frame, tests_shown, config)
+    finding_frame = _with_learn_from(finding_frame, improvers)
     resolved_frame = _resolved_rows(resolved, tests, keys, config)
     points = charts.join(keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid").drop(
         "sid", "rebase", "spc_window", strict=False
@@ -283,6 +294,8 @@ def run_scan(
         status=status,
         priorities=priorities,
         history=history,
+        standing=area_standing(grid.filter(pl.col("month") == scan_month), config),
+        improvers=improvers,
     )
 
 
@@ -774,6 +787,7 @@ def _finding_rows(
                 "tests": "; ".join(evidence.short(t, config) for t in supporting),
                 "n_tests": len(supporting),
                 "context": "; ".join(t["evidence"] for t in context),
+                "learn_from": None,
             }
         )
     frame = (
@@ -783,6 +797,20 @@ def _finding_rows(
         "score", "borough", "measure", "name", descending=[True, False, False, False]
     )
     return frame, test_rows
+
+
+def _with_learn_from(findings_frame: pl.DataFrame, improvers: pl.DataFrame) -> pl.DataFrame:
+    """Each concern's peers that improved, in words (``present.learn_from_text``)."""
+    from crimefighters.present import learn_from_text
+
+    peers: dict[str, list[dict]] = {}
+    for row in improvers.iter_rows(named=True):
+        peers.setdefault(row["finding_id"], []).append(row)
+    texts = [
+        learn_from_text(window, peers.get(fid, [])) or None
+        for fid, window in zip(findings_frame["finding_id"], findings_frame["window"], strict=True)
+    ]
+    return findings_frame.with_columns(learn_from=pl.Series(texts, dtype=pl.String))
 
 
 def _related(finding: dict, names: dict, duplicates: set) -> list[str]:
