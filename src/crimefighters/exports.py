@@ -46,11 +46,7 @@ COMPARE_WINDOWS = ("1", "3", "12", "fytd")
 def export_ready(frame: pl.DataFrame) -> pl.DataFrame:
     """Floats rounded to 6 decimals (p-values left whole), text made inert for spreadsheets."""
     return frame.with_columns(
-        [
-            pl.col(c).round(6)
-            for c, t in frame.schema.items()
-            if t == pl.Float64 and c != "p_value"
-        ]
+        [pl.col(c).round(6) for c, t in frame.schema.items() if t == pl.Float64 and c != "p_value"]
         + [
             pl.col(c).map_elements(csv_safe, return_dtype=pl.String)
             for c, t in frame.schema.items()

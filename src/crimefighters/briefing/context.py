@@ -17,7 +17,6 @@ from crimefighters.briefing.charts import SYMBOLS, ChartPoint, sparkline, spc_ch
 from crimefighters.config.models import Config
 from crimefighters.errors import BriefingError, ConfigError
 from crimefighters.present import (
-    AREA_TYPE_PLURALS,
     STANDING_BASIS,
     fmt_change,
     fmt_p,

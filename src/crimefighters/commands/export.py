@@ -87,6 +87,4 @@ def _suffix(output: Path, suffix: str, what: str) -> None:
     from crimefighters.errors import CrimefightersError
 
     if output.suffix.lower() != suffix:
-        raise CrimefightersError(
-            f"--output {output}: an {what} workbook must be named *{suffix}"
-        )
+        raise CrimefightersError(f"--output {output}: an {what} workbook must be named *{suffix}")

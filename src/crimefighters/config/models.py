@@ -1073,19 +1073,24 @@ class Config(Strict):
     def bcu_names(self) -> list[str]:
         return [b.name for b in self.geography.bcus]
 
-    def family_of(self, area: str) -> str | None:
+    def family_members(self) -> dict[str, str]:
+        """Borough (canonical name) -> the family of similar boroughs it is in."""
+        spellings = self.area_spellings(("borough",))
+        return {
+            spellings[normalise_name(b)]: f.name
+            for f in self.geography.families
+            for b in f.boroughs
+        }
+
+    def family_of(self, area: str, members: dict[str, str] | None = None) -> str | None:
         """The family of similar boroughs an area is in: a borough's own; a BCU's when all its
-        boroughs share one; None otherwise (and for London)."""
-        members = {b: f.name for f in self.geography.families for b in self._family_boroughs(f)}
-        kind = self.area_type(area)
-        if kind == "london":
+        boroughs share one; None otherwise (and for London). ``members``: ``family_members()``,
+        when asking for many areas."""
+        if self.area_type(area) == "london":
             return None
+        members = self.family_members() if members is None else members
         names = {members.get(b) for b in self.boroughs_of(area)}
         return names.pop() if len(names) == 1 else None
-
-    def _family_boroughs(self, family: Family) -> list[str]:
-        spellings = self.area_spellings(("borough",))
-        return [spellings[normalise_name(b)] for b in family.boroughs]
 
     def bcu_of(self, borough: str) -> str | None:
         for b in self.geography.boroughs:

@@ -69,7 +69,7 @@ def learn_from(findings: pl.DataFrame, tests: pl.DataFrame, config: Config) -> p
     limit = config.scan.findings.learn_from
     concerns = findings.filter(
         (pl.col("assessment") == "concern") & pl.col("area_type").is_in(["borough", "bcu"])
-    ).select("finding_id", concern_area="borough", area_type="area_type", *SERIES)
+    ).select("finding_id", *SERIES, concern_area="borough", area_type="area_type")
     if limit == 0 or concerns.height == 0 or tests.height == 0:
         return pl.DataFrame(schema=LEARN_COLUMNS)
     improved = (
@@ -114,9 +114,7 @@ def learn_from(findings: pl.DataFrame, tests: pl.DataFrame, config: Config) -> p
 def ranked_improvements(findings: pl.DataFrame, areas: list[str] | None = None) -> pl.DataFrame:
     """The month's improvement findings of ``areas`` (default: every borough), strongest
     evidence first, then the largest change, each with its ``rank``."""
-    chosen = (
-        pl.col("borough").is_in(areas) if areas else pl.col("area_type") == "borough"
-    )
+    chosen = pl.col("borough").is_in(areas) if areas else pl.col("area_type") == "borough"
     return (
         findings.filter(chosen & (pl.col("assessment") == "improvement"))
         .with_columns(_size=size_expr())

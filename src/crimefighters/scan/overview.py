@@ -100,11 +100,18 @@ def overview_matrix(findings: pl.DataFrame, status: pl.DataFrame, config: Config
         new=(pl.col("status") == "new").sum(),
     )
     rows = rows.join(counts, on="area", how="left").with_columns(
-        [pl.col(c).fill_null(0).cast(pl.Int32) for c in ("concerns", "improvements", "neutral", "new")]
+        [
+            pl.col(c).fill_null(0).cast(pl.Int32)
+            for c in ("concerns", "improvements", "neutral", "new")
+        ]
     )
     states = overview_states(status, config)
     no_data = state_cell_text("no data")
     for measure, heading in key_measures(config):
-        cells = states.filter(pl.col("measure") == measure).select("area", pl.col("cell").alias(heading))
-        rows = rows.join(cells, on="area", how="left").with_columns(pl.col(heading).fill_null(no_data))
+        cells = states.filter(pl.col("measure") == measure).select(
+            "area", pl.col("cell").alias(heading)
+        )
+        rows = rows.join(cells, on="area", how="left").with_columns(
+            pl.col(heading).fill_null(no_data)
+        )
     return rows.sort("order")

@@ -43,13 +43,13 @@ from crimefighters.scan.grid import (
     window_length,
     with_window_sums,
 )
+from crimefighters.scan.learning import LEARN_COLUMNS, learn_from
 from crimefighters.scan.methods import empty_tests, score_expr
 from crimefighters.scan.methods.control import spc_tests
 from crimefighters.scan.methods.counts import seasonal_tests, yoy_tests
 from crimefighters.scan.methods.peers import funnel, peer_tests
 from crimefighters.scan.methods.rates import rate_tests, target_tests
 from crimefighters.scan.series import SERIES_KEYS, build_series, membership
-from crimefighters.scan.learning import LEARN_COLUMNS, learn_from
 from crimefighters.scan.settings import longest_history, measure_settings
 from crimefighters.scan.standing import STANDING_COLUMNS, area_standing
 from crimefighters.scan.stats import conditional_poisson_p
@@ -264,11 +264,10 @@ def run_scan(
         "sid", "rebase", "spc_window", strict=False
     )
     points = points.with_columns(numerator_mean=pl.col("numerator").mean().over(SERIES_KEYS))
-    comparisons = _comparisons(
-        grid.filter(pl.col("month") == scan_month), breaks, scan_month, this_month
-    )
+    latest = grid.filter(pl.col("month") == scan_month)
+    comparisons = _comparisons(latest, breaks, scan_month, this_month)
     status = _status(
-        grid.filter(pl.col("month") == scan_month),
+        latest,
         points,
         finding_frame,
         tests_shown,
@@ -294,7 +293,7 @@ def run_scan(
         status=status,
         priorities=priorities,
         history=history,
-        standing=area_standing(grid.filter(pl.col("month") == scan_month), config),
+        standing=area_standing(latest, config),
         improvers=improvers,
     )
 

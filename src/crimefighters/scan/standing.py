@@ -62,7 +62,10 @@ def area_standing(latest: pl.DataFrame, config: Config) -> pl.DataFrame:
     if boroughs.height == 0:
         return pl.DataFrame(schema=STANDING_COLUMNS)
     bcu_of = {b.name: b.bcu for b in config.geography.boroughs}
-    family_of = {a: config.family_of(a) for a in [*config.borough_names(), *config.bcu_names()]}
+    members = config.family_members()
+    family_of = {
+        a: config.family_of(a, members) for a in [*config.borough_names(), *config.bcu_names()]
+    }
     boroughs = boroughs.with_columns(
         bcu=pl.col("area").replace_strict(bcu_of, default=None, return_dtype=pl.String),
         family=pl.col("area").replace_strict(family_of, default=None, return_dtype=pl.String),
@@ -99,9 +102,9 @@ def area_standing(latest: pl.DataFrame, config: Config) -> pl.DataFrame:
         .then(pl.lit("highest"))
         .otherwise(pl.lit("best")),
     )
-    return areas.select(
-        [pl.col(c).cast(t) for c, t in STANDING_COLUMNS.items()]
-    ).sort("area_type", *SERIES, "rank", "area")
+    return areas.select([pl.col(c).cast(t) for c, t in STANDING_COLUMNS.items()]).sort(
+        "area_type", *SERIES, "rank", "area"
+    )
 
 
 def _borough_figures(latest: pl.DataFrame, config: Config) -> pl.DataFrame:
