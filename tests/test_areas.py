@@ -419,3 +419,13 @@ def test_a_bcu_briefing_shows_its_boroughs_side_by_side(tmp_path, capsys):
     assert text.startswith("# Central South BCU CrimeFighters briefing, September 2026")
     assert "| Local priority | Central South BCU | Lambeth | Southwark |" in text
     assert "## Its boroughs' findings" in text and "**Lambeth**" in text and "**Southwark**" in text
+
+
+def test_the_exports_never_import_textual(tmp_path):
+    from tests.test_cli import _modules_after
+
+    for argv in (
+        ["export", "xlsx", "--output", str(tmp_path / "month.xlsx")],
+        ["export", "overview", "--output", str(tmp_path / "overview.html")],
+    ):
+        assert "textual" not in _modules_after(argv, tmp_path), argv
