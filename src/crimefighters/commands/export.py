@@ -8,7 +8,7 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
-from crimefighters.commands._shared import Options, format_for_output, parse_month_arg
+from crimefighters.commands._shared import Options, parse_month_arg
 
 MonthOption = Annotated[
     str | None, Parameter(help="the month, YYYY-MM (default: the latest in the data)")
@@ -63,7 +63,10 @@ def overview(
     measure's headline series in symbol and word (! concern, ✓ improvement, · common cause),
     with the month's findings counted per area.
     """
-    format_for_output(output, "html", ("html",), "html")
+    if output.suffix.lower() not in (".html", ".htm"):
+        from crimefighters.errors import CrimefightersError
+
+        raise CrimefightersError(f"--output {output}: the overview page must be named *.html")
     from crimefighters.briefing.context import build_overview_context
     from crimefighters.briefing.render import render_html
     from crimefighters.errors import CrimefightersError
