@@ -381,7 +381,7 @@ def test_cli_unknown_borough_is_one_line_and_exit_2(capsys):
 
     assert main(["brief", "--borough", "Atlantis"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("crimefighters: error: unknown borough 'Atlantis'")
+    assert err.startswith("crimefighters: error: unknown area 'Atlantis'")
     assert "\n" not in err
 
 

@@ -129,7 +129,7 @@ def test_no_command_opens_the_tui_with_its_own_options_and_the_global_ones(
     [
         (
             ["scna"],
-            "unknown command 'scna'; did you mean scan? (commands: scan, compare, brief, sample, fetch, tui, data, config, actions, annotate)",
+            "unknown command 'scna'; did you mean scan? (commands: scan, compare, brief, sample, fetch, tui, data, config, actions, export, annotate)",
         ),
         (
             ["scan", "--format", "xml"],
@@ -137,14 +137,23 @@ def test_no_command_opens_the_tui_with_its_own_options_and_the_global_ones(
         ),
         (["scan", "--bogus"], "Unknown option: --bogus."),
         (["scan", "--month", "September"], "--month: expected YYYY-MM; got 'September'"),
-        (["brief"], "brief: give --borough NAME or --all (one of them)"),
+        (["brief"], "brief: give --area NAME or --all (one of them)"),
         (
             ["brief", "--borough", "Lambeth", "--all"],
-            "brief: give --borough NAME or --all (one of them)",
+            "brief: give --area NAME or --all (one of them)",
+        ),
+        (
+            ["brief", "--area", "Lambeth", "--level", "bcu"],
+            "--level goes with --all (a BCU's briefing: --area NAME)",
         ),
         (
             ["compare", "--month", "2026-06", "--window", "12", "--london", "--borough", "Lambeth"],
-            "--london and --borough: choose one",
+            "--london and --area: choose one",
+        ),
+        (["scan", "--detail", "--improvements"], "--detail and --improvements: choose one"),
+        (
+            ["export", "xlsx", "--output", "month.csv"],
+            "--output month.csv: an xlsx workbook must be named *.xlsx",
         ),
     ],
 )
@@ -160,25 +169,30 @@ def test_help_and_version_exit_0(capsys):
         assert f" {command} " in out
     assert "--data" in out and "--config" in out and "--strict" in out
     assert main(["scan", "--help"]) == 0
-    assert "--borough" in capsys.readouterr().out
+    assert "--area --borough" in capsys.readouterr().out
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("crimefighters ")
 
 
-# --- the same borough wording everywhere -------------------------------------------------------
+# --- the same area wording everywhere ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "argv",
     [
         ["scan", "--borough", "Westminister"],
+        ["scan", "--area", "Westminister"],
         ["compare", "--month", "2026-06", "--window", "12", "--borough", "Westminister"],
         ["brief", "--borough", "Westminister"],
+        ["brief", "--area", "Westminister"],
+        ["export", "xlsx", "--output", "x.xlsx", "--area", "Westminister"],
     ],
 )
-def test_an_unknown_borough_reads_the_same_in_every_command(capsys, argv):
+def test_an_unknown_area_reads_the_same_in_every_command(capsys, argv):
     assert main(argv) == 2
-    assert one_line_error(capsys) == "unknown borough 'Westminister'; did you mean Westminster?"
+    assert one_line_error(capsys) == (
+        "unknown area 'Westminister' (a borough, BCU or London); did you mean Westminster?"
+    )
 
 
 def test_short_forms_are_accepted_by_the_commands(capsys):

@@ -57,8 +57,9 @@ def test_every_format_scans_its_latest_and_a_middle_month(datasets, config, name
             assert row["rule"] in RULES[row["method"]], row
             assert f"{month:%B %Y}" in row["evidence"] or f"{month:%B}" in row["evidence"]
             assert row["p_value"] is None or 0 <= row["p_value"] <= 1
-        # every borough has its priorities resolved, exception or not
-        assert result.priorities["borough"].n_unique() == 32
+        # every borough (and every BCU, and London) has its priorities resolved, exception or not
+        areas = result.priorities.group_by("area_type").agg(pl.col("borough").n_unique())
+        assert dict(areas.iter_rows()) == {"borough": 32, "bcu": 12, "london": 1}
 
 
 def _raw_series(path, borough, include) -> dict[str, int]:
@@ -169,6 +170,6 @@ def test_bad_scan_input_is_one_line_and_exit_2(real, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no data for 2030-01" in err[0]
     assert main(["scan", "--data", path, "--borough", "Gotham"]) == 2
-    assert "unknown borough" in capsys.readouterr().err
+    assert "unknown area 'Gotham'" in capsys.readouterr().err
     assert main(["compare", "--data", path, "--month", "2024-07", "--window", "12"]) == 2
     assert "needs" in capsys.readouterr().err

@@ -61,6 +61,13 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "export": "crimefighters.commands.actions:export",
         },
     ),
+    "export": (
+        "Exports for analysts: an XLSX workbook of the month, the London overview as HTML.",
+        {
+            "xlsx": "crimefighters.commands.export:xlsx",
+            "overview": "crimefighters.commands.export:overview",
+        },
+    ),
     "annotate": (
         "Notes on a month of a series, shown on its charts; can leave the point out of SPC limits.",
         {

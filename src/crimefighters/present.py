@@ -131,3 +131,82 @@ def fmt_p(p: float | None) -> str:
     if p < 0.001:
         return "p < 0.001"
     return f"p = {p:.3f}"
+
+
+# --- areas, standing and learning --------------------------------------------------------------
+
+AREA_TYPE_WORDS = {"borough": "borough", "bcu": "BCU", "london": "London"}
+AREA_TYPE_PLURALS = {"borough": "boroughs", "bcu": "BCUs", "london": "London"}
+# the key measures as a column heading (London overview, exports); the measure label otherwise
+MEASURE_SHORT_LABELS = {
+    "recorded_crime": "Crime (TNO)",
+    "asb_incidents": "ASB",
+    "positive_outcome_rate": "Outcome %",
+    "response_i_compliance": "I-grade",
+    "response_s_compliance": "S-grade",
+    "vcop_updated": "VCOP",
+    "victim_satisfaction": "Satisfaction",
+    "pas_confidence": "Confidence",
+    "cdi_compliance": "CDI",
+}
+
+
+def state_cell_text(state: str | None) -> str:
+    """'! concern', '✓ improvement', '· common cause', '– no data loaded'."""
+    symbol, word = STATES.get(state or "no data", STATES["no data"])
+    return f"{symbol} {word}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def rank_text(rank: int | None, ranked: int | None, order: str = "best") -> str:
+    """'3rd best of 32', '1st highest of 12'; '' without a rank."""
+    if rank is None or ranked is None:
+        return ""
+    return f"{ordinal(rank)} {order} of {ranked}"
+
+
+STANDING_BASIS = {
+    "per_residents": "per {per:,} residents, 12 months",
+    "pooled": "12 months",
+    "mean": "mean of the 12 months",
+}
+
+
+def fmt_rate(value: float | None, basis: str, kind: str, unit: str = "") -> str:
+    """A standing figure: '4.52' per residents, '23.4%' for proportions, '7.1 minutes'."""
+    if value is None:
+        return "n/a"
+    if basis == "per_residents":
+        return f"{value:,.2f}"
+    return fmt_value(value, kind, unit)
+
+
+LEARN_WINDOWS = {
+    "1": "in the month",
+    "3": "over 3 months",
+    "12": "over 12 months",
+    "fytd": "over the financial year to date",
+}
+
+
+def learn_from_text(window: str, peers: list[dict]) -> str:
+    """'over 12 months: Lambeth -25.6% (1,738 against 2,335; p < 0.001); Camden ...' or ''.
+
+    ``peers``: dicts with area, value, baseline, change, change_pct, kind, p_value, best first."""
+    if not peers:
+        return ""
+    parts = []
+    for p in peers:
+        kind = p["kind"] or "count"
+        if kind == "count" and p["change_pct"] is not None:
+            size = f"{p['change_pct']:+.1f}%"
+        else:
+            size = fmt_change(p["change"], p["change_pct"], kind)
+        numbers = f"{fmt_value(p['value'], kind)} against {fmt_value(p['baseline'], kind)}"
+        p_text = fmt_p(p["p_value"])
+        parts.append(f"{p['area']} {size} ({numbers}{'; ' + p_text if p_text else ''})")
+    return f"{LEARN_WINDOWS.get(window, window_label(window))}: " + "; ".join(parts)

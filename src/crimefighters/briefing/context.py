@@ -20,11 +20,15 @@ from crimefighters.data.synthetic import LABEL as SYNTHETIC_LABEL
 from crimefighters.data.synthetic import NOTE as SYNTHETIC_NOTE
 from crimefighters.errors import BriefingError, ConfigError
 from crimefighters.present import (
+    STANDING_BASIS,
     fmt_change,
     fmt_p,
+    fmt_rate,
     fmt_value,
     month_name,
+    rank_text,
     series_name,
+    state_cell_text,
     status_text,
     window_label,
 )
@@ -107,6 +111,11 @@ class _Lookup:
             frame = result.status.filter(pl.col("area").is_in(areas))
             for row in frame.iter_rows(named=True):
                 self.status[(row["area"], row["measure"], row["level"], row["category"])] = row
+        self.standing: dict[tuple, dict] = {}
+        if result.standing.height:
+            frame = result.standing.filter(pl.col("area").is_in(areas))
+            for row in frame.iter_rows(named=True):
+                self.standing[(row["area"], row["measure"], row["level"], row["category"])] = row
 
     def chart_points(self, area: str, key: tuple) -> list[ChartPoint]:
         return [
@@ -128,6 +137,10 @@ def _change(cmp: dict | None, unit: str = "") -> dict[str, Any]:
         "current": fmt_value(cmp["current"], cmp["kind"], unit),
         "previous": fmt_value(cmp["previous"], cmp["kind"], unit),
         "pct": "n/a" if cmp["change_pct"] is None else f"{cmp['change_pct']:+.1f}%",
+        # the change in few characters, for side-by-side tables: '-2.4%', '+0.3 pts'
+        "short": (f"{cmp['change_pct']:+.1f}%" if cmp["change_pct"] is not None else "n/a")
+        if cmp["kind"] == "count"
+        else text.replace(" points", " pts"),
         "break_note": cmp.get("break_note") or "",
     }
 
@@ -243,6 +256,7 @@ def _finding_cards(result: ScanResult, config: Config, look: _Lookup, area: str,
                 "covers": f["related"] or "",
                 "tests": [t for t in (f["tests"] or "").split("; ") if t],
                 "context": f["context"] or "",
+                "learn_from": f.get("learn_from") or "",
                 **_finding_numbers(f, config, measure.unit),
                 "provisional": bool(f["provisional"]),
                 "score": f["score"],
@@ -320,6 +334,7 @@ def _process_rows(
             target = measure.target
             rows.append(
                 {
+                    "key": key,
                     "label": _process_label(measure.label, s["category"]),
                     "family": measure.family.replace("_", " ").capitalize(),
                     "value": fmt_value(s["value"], s["kind"], measure.unit),
@@ -438,8 +453,36 @@ def _comparison_rows(
                     "change12": _change(cmp12, measure.unit),
                 }
             )
-        rows.append({"label": label, "borough": cells[0], "bcu": cells[1], "london": cells[2]})
+        rows.append(
+            {
+                "label": label,
+                "borough": cells[0],
+                "bcu": cells[1],
+                "london": cells[2],
+                "standing": _standing(look, borough, key, measure.unit),
+            }
+        )
     return rows
+
+
+def _standing(look: _Lookup, area: str, key: tuple, unit: str) -> dict[str, str]:
+    """An area's 12-month rate, its rank among its kind, London's and its family's, in words."""
+    s = look.standing.get((area, *key))
+    if s is None:
+        return {"rate": "n/a", "rank": "", "london": "", "family": "", "family_rank": "", "basis": ""}
+    rate = lambda x: fmt_rate(x, s["basis"], s["kind"], unit)  # noqa: E731
+    return {
+        "rate": rate(s["value"]),
+        "rank": rank_text(s["rank"], s["ranked"], s["rank_order"]),
+        "london": rate(s["london"]),
+        "family": f"{s['family']} {rate(s['family_value'])}" if s["family"] else "",
+        "family_name": s["family"] or "",
+        "family_rate": rate(s["family_value"]) if s["family"] else "",
+        "family_rank": rank_text(s["family_rank"], s["family_ranked"], s["rank_order"])
+        if s["family"]
+        else "",
+        "basis": STANDING_BASIS[s["basis"]].format(per=s["per"] or 1000),
+    }
 
 
 def _where(loaded: LoadedConfig, *key: str) -> str:
@@ -640,6 +683,8 @@ def build_context(
         quiet_processes=quiet_processes,
         missing_processes=missing_processes,
         comparison=_comparison_rows(config, look, borough, bcu, priority_keys),
+        family=config.family_of(borough) or "",
+        peers_of_kind=len(config.borough_names()),
     )
     return context
 
@@ -704,5 +749,197 @@ def build_london_context(result: ScanResult, dataset: Dataset, loaded_config: Lo
         borough="London",
         by_category=by_category,
         boroughs=sorted(boroughs, key=lambda b: b["borough"]),
+        improvements=_london_improvements(result, config),
+        n_improvements=result.findings.filter(
+            (pl.col("area_type") == "borough") & (pl.col("assessment") == "improvement")
+        ).height,
     )
     return context
+
+
+# --- a BCU: its own findings and its boroughs side by side ------------------------------------
+
+MAX_BCU_CHARTS = 2
+MAX_BOROUGH_LINES = 4  # each borough's findings listed in a BCU briefing
+
+
+def _area_cell(look: _Lookup, area: str, key: tuple, unit: str) -> dict[str, Any]:
+    """One area's value this month, 12-month change and state, for a side-by-side table."""
+    status = look.status.get((area, *key))
+    if status is None:
+        return {"available": False, "value": "n/a", "change12": _change(None), "state": "no data", "symbol": ""}
+    return {
+        "available": True,
+        "value": fmt_value(status["value"], status["kind"], unit),
+        "change12": _change(look.comparisons.get((area, *key, "12")), unit),
+        "state": status["state"],
+        "symbol": STATE_SYMBOL.get(status["state"], ""),
+    }
+
+
+def _side_by_side(rows: list[dict], look: _Lookup, config: Config, boroughs: list[str], holders: dict[str, list[str]]) -> None:
+    """Adds each borough's cell to the BCU's priority or process rows (in place)."""
+    for row in rows:
+        key = row.get("key")
+        if key is None:
+            row["boroughs"] = [{"available": False, "value": "", "change12": _change(None), "state": "no data", "symbol": ""} for _ in boroughs]
+            continue
+        unit = config.measure(key[0]).unit
+        row["boroughs"] = [
+            {**_area_cell(look, b, key, unit), "own": b in holders.get(row.get("priority_id") or "", [])}
+            for b in boroughs
+        ]
+
+
+def _bcu_priority_rows(result: ScanResult, config: Config, look: _Lookup, bcu: str, group: str) -> list[dict]:
+    frame = result.priorities.filter((pl.col("borough") == bcu) & (pl.col("group") == group)).sort("order")
+    rows = _priority_rows(result, config, look, bcu, group)
+    for row, p in zip(rows, frame.iter_rows(named=True), strict=True):
+        row["key"] = (p["measure"], p["level"], p["category"])
+        row["priority_id"] = p["priority_id"]
+        row["standing"] = _standing(look, bcu, row["key"], config.measure(p["measure"]).unit)
+        row["available_any"] = row["available"]
+    return rows
+
+
+def _borough_findings(result: ScanResult, config: Config, borough: str) -> dict[str, Any]:
+    frame = result.for_area(borough)
+    rows = sorted(frame.iter_rows(named=True), key=lambda f: (STATUS_ORDER.get(f["status"], 3), -f["score"]))
+    lines = [
+        {
+            "title": f["name"],
+            "assessment": f["assessment"],
+            "symbol": STATE_SYMBOL.get(f["assessment"], ""),
+            "status": status_text(f["status"], f["months_running"]),
+            "is_new": f["status"] in ("new", "returned"),
+            **_finding_numbers(f, config, config.measure(f["measure"]).unit),
+            "method": method_label(f["method"], f["window"]),
+            "learn_from": f.get("learn_from") or "",
+        }
+        for f in rows
+    ]
+    return {
+        "borough": borough,
+        "n_concerns": sum(f["assessment"] == "concern" for f in rows),
+        "n_improvements": sum(f["assessment"] == "improvement" for f in rows),
+        "n_new": sum(f["status"] == "new" for f in rows),
+        "lines": lines[:MAX_BOROUGH_LINES],
+        "more": max(len(lines) - MAX_BOROUGH_LINES, 0),
+    }
+
+
+def build_bcu_context(
+    result: ScanResult,
+    dataset: Dataset,
+    loaded_config: LoadedConfig,
+    bcu: str,
+    *,
+    max_charts: int = MAX_BCU_CHARTS,
+) -> dict:
+    """Everything one BCU's briefing shows: the BCU's own findings (its series are its
+    boroughs' summed), and its boroughs side by side in priorities, key processes and findings."""
+    from crimefighters.scan.priorities import local_priority_holders
+
+    config = loaded_config.config
+    boroughs = config.boroughs_in_bcu(bcu)
+    look = _Lookup(result, [bcu, *boroughs, "London"])
+    holders = local_priority_holders(config, bcu)
+    local = _bcu_priority_rows(result, config, look, bcu, "local")
+    high_harm = _bcu_priority_rows(result, config, look, bcu, "high_harm")
+    themes = _priority_rows(result, config, look, bcu, "theme")
+    for rows in (local, high_harm):
+        _side_by_side(rows, look, config, boroughs, holders)
+    processes, missing_processes = _process_rows(result, config, look, bcu)
+    _side_by_side(processes, look, config, boroughs, {})
+    for row in processes:
+        row["standing"] = _standing(look, bcu, row["key"], config.measure(row["key"][0]).unit)
+    priority_keys = [(r["label"], r["key"]) for r in local]
+    comparison = _comparison_rows(config, look, bcu, None, priority_keys)
+    context = _common(result, dataset, loaded_config, [bcu, *boroughs])
+    context.update(
+        kind="bcu",
+        title=f"{bcu} BCU CrimeFighters briefing, {context['month_name']}",
+        borough=bcu,
+        bcu=bcu,
+        boroughs=boroughs,
+        themes=themes,
+        theme_source=_theme_source(config, result.scan_month),
+        local_priorities=local,
+        high_harm=high_harm,
+        priorities_without_data=[r["label"] for r in [*local, *high_harm] if not r["available"]],
+        findings=_finding_cards(result, config, look, bcu, max_charts),
+        borough_findings=[_borough_findings(result, config, b) for b in boroughs],
+        key_processes=processes,
+        missing_processes=missing_processes,
+        comparison=comparison,
+        family=config.family_of(bcu) or "",
+        peers_of_kind=len(config.bcu_names()),
+    )
+    return context
+
+
+# --- the London overview page, and which context an area gets -----------------------------------
+
+
+def build_overview_context(result: ScanResult, dataset: Dataset, loaded_config: LoadedConfig) -> dict:
+    """The London overview matrix (``scan.overview``) as a page: areas x key measures."""
+    from crimefighters.scan.overview import key_measures, overview_matrix
+
+    config = loaded_config.config
+    matrix = overview_matrix(result.findings, result.status, config)
+    headings = [h for _, h in key_measures(config)]
+    context = _common(result, dataset, loaded_config, [*config.borough_names(), *config.bcu_names(), "London"])
+    context.update(
+        kind="overview",
+        title=f"London overview, {context['month_name']}",
+        borough="London",
+        headings=headings,
+        states=[state_cell_text(s) for s in ("concern", "improvement", "neutral", "common cause", "not charted", "no data")],
+        rows=[
+            {
+                "area": r["area"],
+                "area_type": r["area_type"],
+                "concerns": r["concerns"],
+                "improvements": r["improvements"],
+                "new": r["new"],
+                "cells": [{"text": r[h], "state": r[h].split(" ", 1)[1] if " " in r[h] else ""} for h in headings],
+            }
+            for r in matrix.iter_rows(named=True)
+        ],
+    )
+    return context
+
+
+def _london_improvements(result: ScanResult, config: Config, limit: int = 10) -> list[dict]:
+    """The month's improvements across the boroughs, ranked (``scan.learning``)."""
+    from crimefighters.scan.learning import ranked_improvements
+
+    ranked = ranked_improvements(result.findings)
+    return [
+        {
+            "rank": r["rank"],
+            "borough": r["borough"],
+            "title": r["name"],
+            "status": status_text(r["status"], r["months_running"]),
+            "method": method_label(r["method"], r["window"]),
+            **_finding_numbers(r, config, config.measure(r["measure"]).unit),
+        }
+        for r in ranked.head(limit).iter_rows(named=True)
+    ]
+
+
+def build_area_context(
+    result: ScanResult, dataset: Dataset, loaded_config: LoadedConfig, area: str, meeting: MeetingView | None = None
+) -> dict:
+    """The briefing of any area: a borough's, a BCU's, or the London summary."""
+    config = loaded_config.config
+    try:
+        name = config.resolve_area(area, ("borough", "bcu", "london"))
+    except ConfigError as exc:
+        raise BriefingError(str(exc)) from None
+    kind = config.area_type(name)
+    if kind == "london":
+        return build_london_context(result, dataset, loaded_config)
+    if kind == "bcu":
+        return build_bcu_context(result, dataset, loaded_config, name)
+    return build_context(result, dataset, loaded_config, name, meeting=meeting)

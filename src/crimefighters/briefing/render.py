@@ -18,7 +18,7 @@ from crimefighters.text_safety import clean_lines, markdown_text
 
 FORMATS = ("html", "pdf", "md")
 PDF_MISSING = "PDF needs WeasyPrint: pip install 'crimefighters[pdf]'"
-TEMPLATES = {"borough": "briefing", "london": "london"}
+TEMPLATES = {"borough": "briefing", "london": "london", "bcu": "bcu", "overview": "overview"}
 
 
 def _md(value: object) -> str:

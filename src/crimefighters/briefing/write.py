@@ -9,7 +9,12 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crimefighters.briefing.context import build_context, build_london_context, resolve_borough
+from crimefighters.briefing.context import (
+    build_area_context,
+    build_context,
+    build_london_context,
+    resolve_borough,
+)
 from crimefighters.briefing.render import FORMATS, render, render_html, render_pdf
 from crimefighters.errors import BriefingError
 from crimefighters.files import atomic_write_bytes
@@ -109,8 +114,10 @@ def write_all(
     executor: str = "process",
     progress: Progress | None = None,
     meetings: dict | None = None,
+    level: str = "borough",
 ) -> list[Path]:
-    """Every borough's briefing and the London summary page, rendered in parallel.
+    """Every borough's (``level="bcu"``: every BCU's) briefing and the London summary page,
+    rendered in parallel.
 
     Contexts are built here (they read the scan result, which stays in this process) and
     rendered and written by ``workers`` processes (WeasyPrint holds the GIL, so processes beat
@@ -118,9 +125,12 @@ def write_all(
     """
     formats = _check_formats(formats)
     config = loaded_config.config
-    names = [resolve_borough(config, b) for b in (boroughs or config.borough_names())]
     meetings = meetings or {}
-    contexts = [build_context(result, dataset, loaded_config, b, meeting=meetings.get(b)) for b in names]
+    if level == "bcu":
+        contexts = [build_area_context(result, dataset, loaded_config, b) for b in (boroughs or config.bcu_names())]
+    else:
+        names = [resolve_borough(config, b) for b in (boroughs or config.borough_names())]
+        contexts = [build_context(result, dataset, loaded_config, b, meeting=meetings.get(b)) for b in names]
     contexts.append(build_london_context(result, dataset, loaded_config))
     jobs = [
         (c, formats, Path(output_dir), None if template_dir is None else str(template_dir))

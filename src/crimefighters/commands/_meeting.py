@@ -39,20 +39,13 @@ def resolve_area(name: str | None, config: Config) -> str | None:
     """A borough (any configured spelling), a BCU or London -> its name in the scan."""
     if name is None:
         return None
-    from crimefighters.config.models import normalise_name
+    from crimefighters.config.models import AREA_KINDS
+    from crimefighters.errors import ConfigError
 
-    borough = config.find_borough(name)
-    if borough is not None:
-        return borough
-    wanted = normalise_name(name)
-    for bcu in config.geography.bcus:
-        if wanted in (normalise_name(bcu.name), normalise_name(bcu.code)):
-            return bcu.name
-    if wanted == "london":
-        return "London"
-    raise CrimefightersError(
-        f"--area: unknown area {name!r}; expected a borough (e.g. Lambeth), a BCU name or London"
-    )
+    try:
+        return config.resolve_area(name, AREA_KINDS)
+    except ConfigError as exc:
+        raise CrimefightersError(f"--area: {exc}") from None
 
 
 def month_text(text: str | None, option: str = "--month") -> str | None:

@@ -123,6 +123,7 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
     "html": (".html", ".htm"),
     "md": (".md", ".markdown"),
     "pdf": (".pdf",),
+    "xlsx": (".xlsx",),
 }
 
 

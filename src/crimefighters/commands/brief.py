@@ -1,10 +1,10 @@
-"""crimefighters brief (--borough NAME | --all) [--month YYYY-MM] [--format ...] [--output ...]"""
+"""crimefighters brief (--area NAME | --all [--level borough|bcu]) [--month YYYY-MM] [--format ...] [--output ...]"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from cyclopts import Parameter
 
@@ -16,10 +16,21 @@ FORMATS = ("html", "pdf", "md")
 
 def brief(
     *,
-    borough: Annotated[str | None, Parameter(help="a borough (any configured spelling)")] = None,
+    area: Annotated[
+        str | None,
+        Parameter(
+            name=["--area", "--borough"],
+            help="a borough (any configured spelling), a BCU or London (--borough is the same option)",
+        ),
+    ] = None,
     all_: Annotated[
-        bool, Parameter(name="--all", help="all 32 boroughs and the London summary")
+        bool,
+        Parameter(name="--all", help="every borough (or BCU, with --level bcu) and the London summary"),
     ] = False,
+    level: Annotated[
+        Literal["borough", "bcu"],
+        Parameter(help="with --all: a briefing per borough, or per BCU"),
+    ] = "borough",
     month: Annotated[
         str | None, Parameter(help="the month to brief, YYYY-MM (default: the latest loaded)")
     ] = None,
@@ -33,7 +44,7 @@ def brief(
     ] = None,
     output: Annotated[
         Path | None,
-        Parameter(help="one borough, one format: write exactly this file (.html, .pdf or .md)"),
+        Parameter(help="one area, one format: write exactly this file (.html, .pdf or .md)"),
     ] = None,
     output_dir: Annotated[
         Path | None,
@@ -47,19 +58,24 @@ def brief(
     workers: Annotated[int, Parameter(help="parallel workers for --all")] = 2,
     options: Options,
 ) -> int:
-    """Export the briefing sheet for one borough or all 32 (HTML, PDF, Markdown).
+    """Export the briefing sheet for one area or all of them (HTML, PDF, Markdown).
 
     The CrimeFighters briefing sheet: header and data sources, this month's themes,
-    local and high-harm priorities, findings with their reasons, status and SPC charts, key
-    processes, comparison with the BCU and London, and how findings are made. HTML is one
-    self-contained file (print it to A4); PDF needs the pdf extra (pip install
-    'crimefighters[pdf]'); Markdown suits email and Teams. --all also writes a London summary."""
-    from crimefighters.briefing import build_context, pdf_available, render, write_context
+    local and high-harm priorities, findings with their reasons, status, SPC charts and the
+    peers to learn from, key processes, comparison with the BCU and London with the standing
+    among peers, and how findings are made. A BCU's briefing shows the BCU's own findings and
+    its boroughs side by side; London's is the summary page. HTML is one self-contained file
+    (print it to A4); PDF needs the pdf extra (pip install 'crimefighters[pdf]'); Markdown suits
+    email and Teams. --all also writes a London summary."""
+    from crimefighters.briefing import pdf_available, render, write_context
+    from crimefighters.briefing.context import build_area_context
     from crimefighters.briefing.render import PDF_MISSING
     from crimefighters.briefing.write import atomic_write
 
-    if bool(borough) == all_:
-        raise BriefingError("brief: give --borough NAME or --all (one of them)")
+    if bool(area) == all_:
+        raise BriefingError("brief: give --area NAME or --all (one of them)")
+    if level != "borough" and not all_:
+        raise BriefingError("--level goes with --all (a BCU's briefing: --area NAME)")
     if output is not None and output_dir is not None:
         raise BriefingError("--output and --output-dir: choose one")
     chosen = _formats(formats, output)
@@ -70,21 +86,25 @@ def brief(
     if "pdf" in chosen and not pdf_available():
         raise BriefingError(PDF_MISSING)
     loaded = options.load_config()
-    name = loaded.config.resolve_borough(borough) if borough else None
+    from crimefighters.config.models import AREA_KINDS
+
+    name = loaded.config.resolve_area(area, AREA_KINDS) if area else None
     scan_month = parse_month_arg(month)
     loaded, dataset = options.load_data(loaded)
 
     from crimefighters.scan.cached import scan_dataset
 
+    # a BCU's briefing reads its boroughs' findings too; London's summary reads every area
+    wanted = None if not name or name == "London" else [name, *loaded.config.boroughs_in_bcu(name)]
     result = scan_dataset(
-        dataset, loaded.config, scan_month, boroughs=[name] if name else None, spc_inputs=options.spc_inputs(loaded)
+        dataset, loaded.config, scan_month, boroughs=wanted, spc_inputs=options.spc_inputs(loaded)
     )
     folder = output_dir or Path(".")
     from crimefighters.briefing.meeting import read_meeting_views
 
     meetings = read_meeting_views([name] if name else loaded.config.borough_names(), result.scan_month, options.store, loaded)
     if name:
-        context = build_context(result, dataset, loaded, name, meeting=meetings.get(name))
+        context = build_area_context(result, dataset, loaded, name, meeting=meetings.get(name))
         if output is not None:
             try:
                 atomic_write(output, render(context, chosen[0], _text(template)))
@@ -94,7 +114,7 @@ def brief(
         else:
             written = write_context(context, chosen, folder, _text(template))
     else:
-        written = _write_all(result, dataset, loaded, chosen, folder, _text(template), workers, meetings)
+        written = _write_all(result, dataset, loaded, chosen, folder, _text(template), workers, meetings, level)
     for path in written:
         print(path)
     return 0
@@ -119,12 +139,12 @@ def _formats(formats: list[str] | None, output: Path | None) -> tuple[str, ...]:
 
 
 def _write_all(
-    result, dataset, loaded, formats, output_dir: Path, template: str | None, workers: int, meetings: dict
+    result, dataset, loaded, formats, output_dir: Path, template: str | None, workers: int, meetings: dict, level: str = "borough"
 ) -> list[Path]:
     from crimefighters.briefing import write_all
 
     if not sys.stderr.isatty():
-        return write_all(result, dataset, loaded, formats, output_dir, template, workers=workers, meetings=meetings)
+        return write_all(result, dataset, loaded, formats, output_dir, template, workers=workers, meetings=meetings, level=level)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -136,7 +156,8 @@ def _write_all(
         TextColumn("{task.description}"),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("", total=len(loaded.config.borough_names()) + 1)
+        areas = loaded.config.bcu_names() if level == "bcu" else loaded.config.borough_names()
+        task = bar.add_task("", total=len(areas) + 1)
 
         def advance(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=name)
@@ -151,4 +172,5 @@ def _write_all(
             workers=workers,
             progress=advance,
             meetings=meetings,
+            level=level,
         )

@@ -31,13 +31,24 @@ OutputOption = Annotated[
 ]
 
 
+AreaOption = Annotated[
+    list[str] | None,
+    Parameter(
+        name=["--area", "--borough"],
+        help="only this area: a borough (any configured spelling), a BCU or London (repeatable; "
+        "--borough is the same option)",
+    ),
+]
+
+
 def scan(
     *,
     month: Annotated[str | None, Parameter(help="scan month YYYY-MM (default: the latest in the data)")] = None,
-    borough: Annotated[list[str] | None, Parameter(help="only this borough (repeatable; any spelling)")] = None,
+    area: AreaOption = None,
     measure: Annotated[list[str] | None, Parameter(help="only this measure id (repeatable)")] = None,
     method: Annotated[list[Method] | None, Parameter(help="only findings with a test of these methods (repeatable)")] = None,
     detail: Annotated[bool, Parameter(help="list every test that fired, each with its finding, instead of one row per finding")] = False,
+    improvements: Annotated[bool, Parameter(help="rank the month's improvements across the boroughs of --area (default London; a BCU: its boroughs), strongest evidence first")] = False,
     format: FormatOption = None,
     output: OutputOption = None,
     options: Options,
@@ -45,10 +56,17 @@ def scan(
     """Scan every borough, measure and category and list the findings.
 
     One line per event (a concern, an improvement or neutral), strongest evidence first, each
-    with its status (new, continuing for n months, returned), the series it covers and every
-    test that fired; then the findings resolved since last month. --detail lists the tests.
+    with its status (new, continuing for n months, returned), the series it covers, every test
+    that fired and, for a concern, the peers to learn from (the boroughs, or BCUs, whose same
+    series improved significantly over the same window); then the findings resolved since last
+    month. --area lists an area's own findings (a BCU's are those of its summed series).
+    --detail lists the tests; --improvements ranks the month's improvements across boroughs.
     """
     fmt = format_for_output(output, format, TEXT_FORMATS, "table")
+    if detail and improvements:
+        from crimefighters.errors import CrimefightersError
+
+        raise CrimefightersError("--detail and --improvements: choose one")
     import polars as pl
 
     from crimefighters.scan import CSV_FIELDS
@@ -56,12 +74,19 @@ def scan(
 
     loaded, dataset = options.load_data()
     config = loaded.config
-    boroughs = resolve_boroughs(borough, config)
+    areas = resolve_areas(area, config)
+    if improvements:
+        result = scan_dataset(
+            dataset, config, parse_month_arg(month), measures=measure, methods=method,
+            spc_inputs=options.spc_inputs(loaded),
+        )  # fmt: skip
+        _emit(_improvements(result, config, areas, fmt, dataset.synthetic), output, dataset.synthetic, fmt)
+        return 0
     result = scan_dataset(
-        dataset, config, parse_month_arg(month), boroughs=boroughs, measures=measure, methods=method,
+        dataset, config, parse_month_arg(month), boroughs=areas, measures=measure, methods=method,
         spc_inputs=options.spc_inputs(loaded),
     )  # fmt: skip
-    mine = pl.lit(True) if boroughs else pl.col("area_type") == "borough"
+    mine = pl.lit(True) if areas else pl.col("area_type") == "borough"
     synthetic = dataset.synthetic
     if detail:
         tests = result.tests.filter(mine)
@@ -72,6 +97,34 @@ def scan(
         text = _write(result.findings.filter(mine).select(CSV_FIELDS), fmt, synthetic)
     _emit(text, output, synthetic, fmt)
     return 0
+
+
+def _improvements(result, config, areas: list[str] | None, fmt: str, synthetic: bool) -> str:
+    """The month's improvements ranked across the boroughs of the areas asked for."""
+    from crimefighters.scan import CSV_FIELDS
+    from crimefighters.scan.learning import ranked_improvements
+
+    boroughs = sorted({b for a in (areas or ["London"]) for b in config.boroughs_of(a)})
+    ranked = ranked_improvements(result.findings, boroughs)
+    if fmt != "table":
+        return _write(ranked.select("rank", *CSV_FIELDS), fmt, synthetic)
+    from crimefighters.present import month_name, status_text
+
+    where = ", ".join(areas) if areas else "London"
+    if ranked.height == 0:
+        return f"No improvements in {where} in {month_name(result.scan_month)}.\n"
+    lines = [
+        f"Improvements in {where}, {month_name(result.scan_month)}: {ranked.height} across "
+        f"{ranked['borough'].n_unique()} boroughs, strongest evidence first, then the largest change",
+        "",
+    ]
+    for row in ranked.iter_rows(named=True):
+        lines.append(
+            f"{row['rank']:>3}  {row['borough']:<22} {row['name']:<36} "
+            f"{status_text(row['status'], row['months_running']):<24} score {row['score']:.1f}"
+        )
+        lines.append(f"       {row['evidence']}")
+    return "\n".join(lines) + "\n"
 
 
 def _write(frame, fmt: str, synthetic: bool) -> str:
@@ -85,8 +138,13 @@ def compare(
         Literal["1", "3", "12", "fytd"],
         Parameter(help="months in the window, or financial year to date"),
     ],
-    borough: Annotated[
-        list[str] | None, Parameter(help="a borough (repeatable; default: London as a whole)")
+    area: Annotated[
+        list[str] | None,
+        Parameter(
+            name=["--area", "--borough"],
+            help="a borough, a BCU or London (repeatable; --borough is the same option; default: "
+            "London as a whole)",
+        ),
     ] = None,
     london: Annotated[bool, Parameter(help="London as a whole (the default)")] = False,
     level: Literal["major", "minor", "priority"] = "major",
@@ -98,20 +156,21 @@ def compare(
 
     Each category's total in the window ending at --month against the same window a year
     earlier, as the Met and MOPAC publish them, with the exact conditional test allowing for
-    the extra variation each series shows in its own history.
+    the extra variation each series shows in its own history. A BCU's totals are its boroughs'
+    summed.
     """
     from crimefighters.errors import CrimefightersError
 
-    if borough and london:
-        raise CrimefightersError("--london and --borough: choose one")
+    if area and london:
+        raise CrimefightersError("--london and --area: choose one")
     fmt = format_for_output(output, format, TEXT_FORMATS, "table")
     from crimefighters.scan.compare import comparison_table
 
     loaded, dataset = options.load_data()
     config = loaded.config
-    boroughs = resolve_boroughs(borough, config)
+    areas = resolve_areas(area, config)
     table = comparison_table(
-        dataset.observations, config, parse_month_arg(month), window, boroughs, level
+        dataset.observations, config, parse_month_arg(month), window, areas, level
     )
     if fmt == "csv":
         text = _csv(table, dataset.synthetic)
@@ -123,8 +182,13 @@ def compare(
     return 0
 
 
-def resolve_boroughs(names: list[str] | None, config) -> list[str] | None:
-    return [config.resolve_borough(name) for name in names] if names else None
+def resolve_areas(names: list[str] | None, config) -> list[str] | None:
+    """Areas as typed (boroughs in any spelling, BCUs, London) -> their names in the scan."""
+    from crimefighters.config.models import AREA_KINDS
+
+    if not names:
+        return None
+    return list(dict.fromkeys(config.resolve_area(name, AREA_KINDS) for name in names))
 
 
 def _emit(text: str, output: Path | None, synthetic: bool = False, fmt: str = "table") -> None:

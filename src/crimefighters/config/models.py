@@ -89,35 +89,83 @@ class Placement(Strict):
     )
 
 
+class Family(Strict):
+    """A family of similar boroughs: a second comparison beside London (its rate, and the
+    area's rank within it). A BCU belongs to the family that holds all its boroughs."""
+
+    name: str
+    boroughs: list[str] = Field(min_length=2)
+    source: str = ""
+
+
 class Geography(Strict):
     bcus: list[BCU]
     boroughs: list[Borough]
     pseudo_boroughs: list[PseudoBorough] = []
     placement: Placement = Placement()
+    families: list[Family] = []
 
     @model_validator(mode="after")
     def _check(self) -> Geography:
         bcu_names = {b.name for b in self.bcus}
-        seen: dict[str, str] = {}
+        seen: dict[str, str] = {normalise_name(LONDON): LONDON}
         for borough in self.boroughs:
             if borough.bcu not in bcu_names:
                 raise ValueError(
                     f"borough {borough.name!r} is in BCU {borough.bcu!r}, which is not listed "
                     f"under bcus (expected one of {sorted(bcu_names)})"
                 )
-        for entry in [*self.boroughs, *self.pseudo_boroughs]:
-            for spelling in [entry.name, *entry.aliases]:
+        # one spelling, one area: borough and BCU names, aliases, BCU codes and London
+        for name, spellings in [
+            *((e.name, [e.name, *e.aliases]) for e in [*self.boroughs, *self.pseudo_boroughs]),
+            *((b.name, [b.name, b.code]) for b in self.bcus),
+        ]:
+            for spelling in spellings:
                 key = normalise_name(spelling)
-                if key in seen and seen[key] != entry.name:
+                if key in seen and seen[key] != name:
                     raise ValueError(
-                        f"spelling {spelling!r} is given for both {seen[key]!r} and {entry.name!r}"
+                        f"spelling {spelling!r} is given for both {seen[key]!r} and {name!r}"
                     )
-                seen[key] = entry.name
+                seen[key] = name
+        self._check_families(seen)
         return self
 
+    def _check_families(self, seen: dict[str, str]) -> None:
+        boroughs = {b.name for b in self.boroughs}
+        member: dict[str, str] = {}
+        problems: list[tuple[tuple, str]] = []
+        for i, family in enumerate(self.families):
+            for j, spelling in enumerate(family.boroughs):
+                name = seen.get(normalise_name(spelling))
+                if name not in boroughs:
+                    close = suggest(spelling, sorted(boroughs))
+                    hint = f"; did you mean {close!r}?" if close else ""
+                    problems.append(
+                        (("families", i, "boroughs", j), f"unknown borough {spelling!r}{hint}")
+                    )
+                elif name in member:
+                    problems.append(
+                        (
+                            ("families", i, "boroughs", j),
+                            f"{name} is already in the family {member[name]!r}; a borough "
+                            "belongs to one family",
+                        )
+                    )
+                else:
+                    member[name] = family.name
+        _check_located(problems)
 
-AreaKind = Literal["borough"]
-AREA_WORDS: dict[str, str] = {"borough": "borough"}
+
+LONDON = "London"  # the area name of London as a whole (the scan's ``area`` for area_type london)
+AreaKind = Literal["borough", "bcu", "london"]
+AREA_KINDS: tuple[AreaKind, ...] = ("borough", "bcu", "london")
+AREA_WORDS: dict[str, str] = {"borough": "borough", "bcu": "BCU", "london": "London"}
+
+
+def _area_words(kinds: tuple[AreaKind, ...]) -> str:
+    """'borough', 'borough or BCU', 'borough, BCU or London'."""
+    words = [AREA_WORDS[k] for k in kinds]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def suggest(name: str, candidates: list[str]) -> str | None:
@@ -437,6 +485,13 @@ class FindingsSettings(Strict):
         "in its own history; poisson: assume none",
     )
     area_types: list[Literal["borough", "bcu", "london"]] = ["borough", "bcu", "london"]
+    learn_from: int = Field(
+        default=3,
+        ge=0,
+        le=32,
+        description="for each concern, name this many peers (boroughs, or BCUs for a BCU) whose "
+        "same series improved significantly over the same window; 0: none",
+    )
 
 
 class MeasureOverride(Strict):
@@ -961,14 +1016,21 @@ class Config(Strict):
         """Normalised spelling -> canonical name, for the kinds of area asked for.
 
         Boroughs answer to their name and every alias in boroughs.yaml (short forms such as
-        Kensington or Richmond are aliases there). Add a kind here (BCUs, wards) to let
-        ``resolve_area`` accept it.
+        Kensington or Richmond are aliases there); BCUs to their name, their name with "BCU"
+        and their code; London to "London". ``Geography`` refuses a spelling given to two
+        areas, so one table serves every kind.
         """
         spellings: dict[str, str] = {}
         if "borough" in kinds:
             for borough in self.geography.boroughs:
                 for spelling in [borough.name, *borough.aliases]:
                     spellings[normalise_name(spelling)] = borough.name
+        if "bcu" in kinds:
+            for bcu in self.geography.bcus:
+                for spelling in (bcu.name, f"{bcu.name} BCU", bcu.code):
+                    spellings.setdefault(normalise_name(spelling), bcu.name)
+        if "london" in kinds:
+            spellings[normalise_name(LONDON)] = LONDON
         return spellings
 
     def resolve_borough(self, name: str) -> str:
@@ -977,13 +1039,16 @@ class Config(Strict):
         return self.resolve_area(name, ("borough",))
 
     def resolve_area(self, name: str, kinds: tuple[AreaKind, ...] = ("borough",)) -> str:
+        """An area (of the kinds asked for) as a user typed it -> its canonical name: the
+        borough, the BCU or "London" as the scan names it. A ConfigError otherwise, naming the
+        area probably meant."""
         from crimefighters.errors import ConfigError
 
         spellings = self.area_spellings(kinds)
         wanted = normalise_name(name or "")
         if wanted in spellings:
             return spellings[wanted]
-        what = " or ".join(AREA_WORDS[k] for k in kinds)
+        what = _area_words(kinds)
         shown = name if len(name) <= 60 else name[:57] + "..."
         for pseudo in self.geography.pseudo_boroughs:
             if wanted in {normalise_name(s) for s in [pseudo.name, *pseudo.aliases]}:
@@ -997,12 +1062,61 @@ class Config(Strict):
         if guesses:
             hint = f"did you mean {' or '.join(guesses)}?"
         else:
-            names = sorted(set(spellings.values()))
+            names = sorted({spellings[k] for k in spellings} - {LONDON})
+            counts = [
+                f"{n} {AREA_WORDS[k]} names"
+                for k, n in (
+                    ("borough", len(self.geography.boroughs)),
+                    ("bcu", len(self.geography.bcus)),
+                )
+                if k in kinds
+            ]
+            listed = " or ".join(counts) + (", or London" if "london" in kinds else "")
             hint = (
-                f"expected one of the {len(names)} {what} names, e.g. {', '.join(names[:3])}, or a "
+                f"expected one of the {listed}, e.g. {', '.join(names[:3])}, or a "
                 "short form such as Kensington or Hammersmith (see config/boroughs.yaml)"
             )
-        raise ConfigError([f"unknown {what} {shown!r}; {hint}"])
+        unknown = f"area {shown!r} (a {what})" if len(kinds) > 1 else f"{what} {shown!r}"
+        raise ConfigError([f"unknown {unknown}; {hint}"])
+
+    def area_type(self, area: str) -> AreaKind:
+        """'borough', 'bcu' or 'london' for a canonical area name (as ``resolve_area`` gives)."""
+        if area == LONDON:
+            return "london"
+        if any(b.name == area for b in self.geography.bcus):
+            return "bcu"
+        return "borough"
+
+    def boroughs_of(self, area: str) -> list[str]:
+        """The boroughs an area is made of: itself, a BCU's boroughs, or all of London's."""
+        kind = self.area_type(area)
+        if kind == "london":
+            return self.borough_names()
+        if kind == "bcu":
+            return self.boroughs_in_bcu(area)
+        return [area]
+
+    def bcu_names(self) -> list[str]:
+        return [b.name for b in self.geography.bcus]
+
+    def family_members(self) -> dict[str, str]:
+        """Borough (canonical name) -> the family of similar boroughs it is in."""
+        spellings = self.area_spellings(("borough",))
+        return {
+            spellings[normalise_name(b)]: f.name
+            for f in self.geography.families
+            for b in f.boroughs
+        }
+
+    def family_of(self, area: str, members: dict[str, str] | None = None) -> str | None:
+        """The family of similar boroughs an area is in: a borough's own; a BCU's when all its
+        boroughs share one; None otherwise (and for London). ``members``: ``family_members()``,
+        when asking for many areas."""
+        if self.area_type(area) == "london":
+            return None
+        members = self.family_members() if members is None else members
+        names = {members.get(b) for b in self.boroughs_of(area)}
+        return names.pop() if len(names) == 1 else None
 
     def bcu_of(self, borough: str) -> str | None:
         for b in self.geography.boroughs:

@@ -34,6 +34,8 @@ FRAMES = (
     "status",
     "priorities",
     "history",
+    "standing",
+    "improvers",
 )
 
 
@@ -107,6 +109,8 @@ def narrow(
         status=result.status,
         history=result.history,
         notes=list(result.notes),
+        standing=result.standing,
+        improvers=result.improvers,
         **frames,
     )
 

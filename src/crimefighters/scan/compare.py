@@ -11,7 +11,7 @@ from datetime import date
 
 import polars as pl
 
-from crimefighters.config.models import Config
+from crimefighters.config.models import LONDON, Config
 from crimefighters.errors import ScanError
 from crimefighters.present import TOTAL_LABEL, WINDOW_LABELS
 from crimefighters.scan.grid import window_bounds
@@ -42,8 +42,8 @@ def comparison_table(
 ) -> pl.DataFrame:
     """One row per area x category (plus a TNO total row), sorted as published.
 
-    ``areas``: borough names, or None for London. For ``priority`` each borough gets its own
-    local and high-harm priorities (London gets every priority).
+    ``areas``: borough, BCU or London names (None: London). For ``priority`` each area gets its
+    own local and high-harm priorities (a BCU its boroughs' local ones; London every priority).
     """
     if level not in LEVELS:
         raise ScanError(f"--level: expected one of {', '.join(LEVELS)}; got {level!r}")
@@ -62,14 +62,10 @@ def comparison_table(
         update={"scan": config.scan.model_copy(update={"levels": LEVELS[level]})}
     )
     frame = comparison_frame(observations.filter(pl.col("measure") == measure), scoped, scan_month)
-    area_type = "london" if areas is None else "borough"
-    wanted = ["London"] if areas is None else areas
+    # area names are unique across boroughs, BCUs and London (config.Geography checks)
+    wanted = [LONDON] if areas is None else areas
     if frame.height:
-        frame = frame.filter(
-            (pl.col("window") == window)
-            & (pl.col("area_type") == area_type)
-            & pl.col("area").is_in(wanted)
-        )
+        frame = frame.filter((pl.col("window") == window) & pl.col("area").is_in(wanted))
     table = frame
     if table.height == 0:
         return pl.DataFrame(schema={c: pl.String for c in COMPARE_COLUMNS})
@@ -90,9 +86,9 @@ def _only_own_priorities(
 ) -> pl.DataFrame:
     from crimefighters.scan.priorities import priority_rows
 
-    if areas is None:
+    if areas is None or areas == [LONDON]:
         return table
-    keep = []
+    keep = [(LONDON, c) for c in table.filter(pl.col("area") == LONDON)["category"]]
     for borough in areas:
         for row in priority_rows(config, borough, scan_month):
             if row["group"] in ("local", "high_harm") and row["level"] == "priority":

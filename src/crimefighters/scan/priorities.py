@@ -1,7 +1,9 @@
-"""Each borough's priorities and how they are doing, exception or not.
+"""Each area's priorities and how they are doing, exception or not.
 
 For every borough: ASB and its volume priorities (``local``), the pan-London ``high_harm``
-priorities, and this month's ``theme``s, in that order, each with the latest value, the change
+priorities, and this month's ``theme``s, in that order. A BCU holds its boroughs' local
+priorities (each once, in the order its boroughs list them; ``note`` says whose), London every
+borough's. Each priority comes each with the latest value, the change
 against last year for the month, 3 and 12 months (with p-values), the SPC state, and the number
 of this month's findings it is part of.
 """
@@ -12,7 +14,7 @@ from datetime import date
 
 import polars as pl
 
-from crimefighters.config.models import Config
+from crimefighters.config.models import LONDON, Config
 
 PRIORITY_COLUMNS: dict[str, pl.DataType] = {
     "borough": pl.String(),
@@ -49,14 +51,28 @@ PRIORITY_COLUMNS: dict[str, pl.DataType] = {
     "outcome_rate": pl.Float64(),
     "outcome_rate_state": pl.String(),
     "outcome_rate_provisional": pl.Boolean(),
+    "area_type": pl.String(),  # borough | bcu | london (``borough`` holds the area's name)
 }
 
 
+def local_priority_holders(config: Config, area: str) -> dict[str, list[str]]:
+    """The local priorities of an area -> the boroughs that chose them, in order: a borough's
+    own, a BCU's boroughs', London's every borough's (ASB, always local, first)."""
+    holders: dict[str, list[str]] = {}
+    for borough in config.boroughs_of(area):
+        for pid in config.local_priorities(borough):
+            holders.setdefault(pid, []).append(borough)
+    return holders
+
+
 def priority_rows(config: Config, borough: str, scan_month: date) -> list[dict]:
-    """What this borough's priority panel lists, in order, resolved to series keys."""
+    """What an area's priority panel lists, in order, resolved to series keys. ``borough``: a
+    borough, a BCU or London."""
     rows: list[dict] = []
     order = 0
     seen: set[tuple[str, str]] = set()
+    area_type = config.area_type(borough)
+    holders = local_priority_holders(config, borough)
 
     def add(group: str, item_id: str) -> None:
         nonlocal order
@@ -65,7 +81,7 @@ def priority_rows(config: Config, borough: str, scan_month: date) -> list[dict]:
         seen.add((group, item_id))
         try:
             p = config.priority(item_id)
-            rows.append({"group": group, "order": order, "priority_id": p.id, "label": p.label, "measure": p.measure, "level": "priority", "category": p.label, "note": p.note, "outcome_rate_measure": p.outcome_rate})
+            rows.append({"group": group, "order": order, "priority_id": p.id, "label": p.label, "measure": p.measure, "level": "priority", "category": p.label, "note": _note(p.note, group, holders.get(p.id), area_type), "outcome_rate_measure": p.outcome_rate})
         except KeyError:
             m = config.measure(item_id)
             level = "total" if m.id == "recorded_crime" else "minor"
@@ -73,13 +89,20 @@ def priority_rows(config: Config, borough: str, scan_month: date) -> list[dict]:
             rows.append({"group": group, "order": order, "priority_id": m.id, "label": m.label, "measure": m.id, "level": level, "category": category, "note": m.description, "outcome_rate_measure": None})
         order += 1
 
-    for pid in config.local_priorities(borough):
+    for pid in holders:
         add("local", pid)
     for pid in config.priorities.high_harm:
         add("high_harm", pid)
     for theme in config.themes_for(scan_month):
         add("theme", theme)
     return rows
+
+
+def _note(note: str, group: str, holders: list[str] | None, area_type: str) -> str:
+    """A BCU's or London's local priority says which boroughs chose it."""
+    if group != "local" or area_type == "borough" or not holders:
+        return note
+    return f"local priority of {', '.join(holders)}"
 
 
 def priority_status(
@@ -90,16 +113,21 @@ def priority_status(
     scan_month: date,
     boroughs: list[str] | None = None,
 ) -> pl.DataFrame:
-    names = boroughs or config.borough_names()
+    names = boroughs or [*config.borough_names(), *config.bcu_names(), LONDON]
     wanted = []
     for borough in names:
         for row in priority_rows(config, borough, scan_month):
             wanted.append({"borough": borough, **row})
     if not wanted:
         return pl.DataFrame(schema=PRIORITY_COLUMNS)
-    frame = pl.DataFrame(wanted).with_columns(pl.col("order").cast(pl.Int32))
+    frame = pl.DataFrame(wanted).with_columns(
+        pl.col("order").cast(pl.Int32),
+        area_type=pl.col("borough").replace_strict(
+            {n: config.area_type(n) for n in names}, return_dtype=pl.String
+        ),
+    )
     keys = ["borough", "measure", "level", "category"]
-    latest = status.filter(pl.col("area_type") == "borough").select(
+    latest = status.select(
         borough=pl.col("area"),
         measure=pl.col("measure"),
         level=pl.col("level"),
@@ -114,7 +142,7 @@ def priority_status(
         upl=pl.col("upl"),
     )
     frame = frame.join(latest, on=keys, how="left")
-    rates = status.filter((pl.col("area_type") == "borough") & (pl.col("level") == "priority")).select(
+    rates = status.filter(pl.col("level") == "priority").select(
         borough=pl.col("area"), outcome_rate_measure=pl.col("measure"), category=pl.col("category"),
         outcome_rate=pl.col("value"), outcome_rate_state=pl.col("state"), outcome_rate_provisional=pl.col("provisional"),
     )
@@ -122,7 +150,7 @@ def priority_status(
         rates, on=["borough", "outcome_rate_measure", "category"], how="left"
     )
     if comparisons.height:
-        boroughs_cmp = comparisons.filter(pl.col("area_type") == "borough")
+        boroughs_cmp = comparisons
         for window in ("1", "3", "12"):
             w = boroughs_cmp.filter(pl.col("window") == window).select(
                 borough=pl.col("area"),

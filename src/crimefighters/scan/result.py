@@ -12,6 +12,8 @@ from datetime import date
 import polars as pl
 
 from crimefighters.errors import ScanError
+from crimefighters.scan.learning import LEARN_COLUMNS
+from crimefighters.scan.standing import STANDING_COLUMNS
 
 FINDING_COLUMNS: dict[str, pl.DataType] = {
     "finding_id": pl.String(),
@@ -49,13 +51,14 @@ FINDING_COLUMNS: dict[str, pl.DataType] = {
     "tests": pl.String(),
     "n_tests": pl.Int32(),
     "context": pl.String(),
+    "learn_from": pl.String(),
 }
 # What `scan --format csv/json` writes: today's columns for the headline test, then the finding's.
 CSV_FIELDS = [
     "borough", "bcu", "measure", "category", "period", "window", "value", "baseline", "change", "change_pct",
     "method", "rule", "direction", "assessment", "score", "p_value", "provisional", "evidence", "level",
     "priority_id", "measure_label", "lower_limit", "upper_limit", "target",
-    "finding_id", "status", "months_running", "related", "tests",
+    "finding_id", "status", "months_running", "related", "tests", "learn_from",
 ]  # fmt: skip
 
 
@@ -72,6 +75,8 @@ class ScanResult:
     priorities: pl.DataFrame
     history: pl.DataFrame
     notes: list[str] = field(default_factory=list)
+    standing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STANDING_COLUMNS))
+    improvers: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LEARN_COLUMNS))
 
     @property
     def exceptions(self) -> pl.DataFrame:

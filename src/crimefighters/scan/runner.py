@@ -11,7 +11,11 @@
 - ``comparisons``: every series against last year for the month, 3 and 12 months and FYTD;
 - ``status``: the latest state of every series (value, SPC state, limits, assurance, target);
 - ``priorities``: each borough's local, high-harm and theme priorities with their state;
-- ``history``: which findings were open in each month tested (for status and follow-up).
+- ``history``: which findings were open in each month tested (for status and follow-up);
+- ``standing``: every borough and BCU series' 12-month rate, its rank among its kind, London's
+  and its family's (``scan.standing``);
+- ``improvers``: for each concern, the peers whose same series improved significantly over the
+  same window (``scan.learning``); the findings' ``learn_from`` says it in words.
 
 The pipeline: observations -> series (every area, level and category) -> one monthly grid
 with window sums and each series' dispersion (``grid``) -> tests as of the scan month and the
@@ -38,6 +42,7 @@ from crimefighters.scan.grid import (
     window_length,
     with_window_sums,
 )
+from crimefighters.scan.learning import learn_from
 from crimefighters.scan.methods import empty_tests, score_expr
 from crimefighters.scan.methods.control import spc_tests
 from crimefighters.scan.methods.counts import seasonal_tests, yoy_tests
@@ -46,6 +51,7 @@ from crimefighters.scan.methods.rates import rate_tests, target_tests
 from crimefighters.scan.result import CSV_FIELDS, FINDING_COLUMNS, ScanResult, default_scan_month
 from crimefighters.scan.series import SERIES_KEYS, build_series, membership
 from crimefighters.scan.settings import longest_history, measure_settings
+from crimefighters.scan.standing import area_standing
 from crimefighters.scan.stats import conditional_poisson_p
 
 
@@ -138,16 +144,17 @@ def run_scan(
 
     this_month = tests.filter(pl.col("asof") == scan_month)
     finding_frame, tests_shown = _finding_rows(current, this_month, keys, config, scan_month)
+    improvers = learn_from(finding_frame, tests_shown, config)
+    finding_frame = _with_learn_from(finding_frame, improvers)
     resolved_frame = _resolved_rows(resolved, tests, keys, config)
     points = charts.join(keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid").drop(
         "sid", "rebase", "spc_window", strict=False
     )
     points = points.with_columns(numerator_mean=pl.col("numerator").mean().over(SERIES_KEYS))
-    comparisons = _comparisons(
-        grid.filter(pl.col("month") == scan_month), breaks, scan_month, this_month
-    )
+    latest = grid.filter(pl.col("month") == scan_month)
+    comparisons = _comparisons(latest, breaks, scan_month, this_month)
     status = _status(
-        grid.filter(pl.col("month") == scan_month),
+        latest,
         points,
         finding_frame,
         tests_shown,
@@ -182,6 +189,8 @@ def run_scan(
         status=status,
         priorities=priorities,
         history=history,
+        standing=area_standing(latest, config),
+        improvers=improvers,
     )
 
 
@@ -718,6 +727,7 @@ def _finding_rows(
                 "tests": "; ".join(evidence.short(t, config) for t in supporting),
                 "n_tests": len(supporting),
                 "context": "; ".join(t["evidence"] for t in context),
+                "learn_from": None,
             }
         )
     frame = (
@@ -727,6 +737,20 @@ def _finding_rows(
         "score", "borough", "measure", "name", descending=[True, False, False, False]
     )
     return frame, test_rows
+
+
+def _with_learn_from(findings_frame: pl.DataFrame, improvers: pl.DataFrame) -> pl.DataFrame:
+    """Each concern's peers that improved, in words (``present.learn_from_text``)."""
+    from crimefighters.present import learn_from_text
+
+    peers: dict[str, list[dict]] = {}
+    for row in improvers.iter_rows(named=True):
+        peers.setdefault(row["finding_id"], []).append(row)
+    texts = [
+        learn_from_text(window, peers.get(fid, [])) or None
+        for fid, window in zip(findings_frame["finding_id"], findings_frame["window"], strict=True)
+    ]
+    return findings_frame.with_columns(learn_from=pl.Series(texts, dtype=pl.String))
 
 
 def _related(finding: dict, names: dict, duplicates: set) -> list[str]:

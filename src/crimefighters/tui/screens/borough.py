@@ -336,7 +336,7 @@ class BoroughScreen(SessionScreen):
                     change_text(r["change_12"], r["change_pct_12"], r["kind"]),
                     self._trend(session, r["measure"], r["level"], r["category"]),
                     state_cell(r["state"], r["special_cause_type"], words=True),
-                    str(r["exceptions"]),
+                    str(r["findings"]),
                 )
             )
         fill_table(self.query_one("#priorities-table", DataTable), PRIORITY_COLUMNS, rows, keys)
