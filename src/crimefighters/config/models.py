@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Direction = Literal["up", "down", "neutral"]
 MeasureKind = Literal["count", "rate", "proportion", "duration"]
 Method = Literal["spc", "yoy", "seasonal", "rate", "target", "peer"]
+# the methods that read a stock (a count at a moment) month by month, never summed over months
+STOCK_METHODS = ("spc", "target")
 Window = Literal["1", "3", "12", "fytd"]
 # the data-format families priority filters are written against (see data/schema.py)
 FormatFamily = Literal["mps_old", "mps_new", "police_uk", "mps_dashboard", "generic"]
@@ -273,10 +275,29 @@ class Measure(Strict):
         default=None, description="scan methods for this measure; default by kind"
     )
     key: bool = Field(default=False, description="show in the London overview and key processes")
+    stock: bool = Field(
+        default=False,
+        description="a count taken at a moment (people wanted at the month's end), not events in "
+        "the month: never added up over months, so only its monthly chart and target are tested",
+    )
     description: str = ""
     dashboard: DashboardSeries | None = Field(
         default=None, description="MPS Monthly Crime Dashboard series that supply this measure"
     )
+
+    @model_validator(mode="after")
+    def _stock(self) -> Measure:
+        if not self.stock:
+            return self
+        if self.kind != "count":
+            raise ValueError(f"stock: only a count can be a stock; {self.id!r} is a {self.kind}")
+        summed = sorted(set(self.methods or []) - set(STOCK_METHODS))
+        if summed:
+            raise ValueError(
+                f"methods: {', '.join(summed)} add a stock up over months; a stock ({self.id!r}) "
+                f"is tested with {' and '.join(STOCK_METHODS)} only"
+            )
+        return self
 
     @model_validator(mode="after")
     def _dashboard_kind(self) -> Measure:

@@ -822,6 +822,8 @@ def _comparisons(
         length = window_length(window, month)
         rows = latest.filter(
             (pl.col(f"obs_{window}") == length) & (pl.col(f"prev_obs_{window}") == length)
+            # a stock (people wanted at the month's end) is compared month by month, never summed
+            & (~pl.col("stock").fill_null(False) | (pl.lit(window) == "1"))
         )
         if rows.height == 0:
             continue

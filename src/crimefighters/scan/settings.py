@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from crimefighters.config.models import Config, Measure
+from crimefighters.config.models import STOCK_METHODS, Config, Measure
 
 # Which methods a measure kind uses unless the measure lists its own.
 METHOD_DEFAULTS = {
@@ -26,7 +26,7 @@ SECTIONS = ("spc", "yoy", "seasonal", "rate", "peer")
 
 
 def methods_for(measure: Measure, config: Config, requested: list[str] | None = None) -> list[str]:
-    methods = measure.methods or METHOD_DEFAULTS[measure.kind]
+    methods = measure.methods or (list(STOCK_METHODS) if measure.stock else METHOD_DEFAULTS[measure.kind])
     allowed = set(config.scan.methods) & set(requested or config.scan.methods)
     return [m for m in methods if m in allowed]
 
@@ -40,7 +40,7 @@ def measure_settings(config: Config, requested_methods: list[str] | None = None)
     for measure in config.measures:
         settings = config.settings_for(measure.id)
         chosen = methods_for(measure, config, requested_methods)
-        row: dict = {"measure": measure.id}
+        row: dict = {"measure": measure.id, "stock": measure.stock}
         row.update({f"do_{m}": m in chosen for m in METHOD_NAMES})
         for section in SECTIONS:
             for key, value in getattr(settings, section).model_dump().items():

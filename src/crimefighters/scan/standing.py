@@ -126,7 +126,10 @@ def _borough_figures(latest: pl.DataFrame, config: Config) -> pl.DataFrame:
         .otherwise(pl.col("obs_12") > 0)
     )
     rows = rows.filter(complete).with_columns(
-        numerator=pl.col("num_12"),
+        # a stock's figure is its average level over the 12 months, not their sum
+        numerator=pl.when(pl.col("stock").fill_null(False))
+        .then(pl.col("num_12") / pl.col("obs_12"))
+        .otherwise(pl.col("num_12")),
         denominator=pl.when(pl.col("basis") == "per_residents")
         .then(pl.col("population"))
         .when(pl.col("basis") == "pooled")
