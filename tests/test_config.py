@@ -628,3 +628,14 @@ def test_a_borough_with_no_close_name_lists_examples(config):
         "Dagenham, Barnet, Bexley, or a short form such as Kensington or Hammersmith (see "
         "config/boroughs.yaml)"
     )
+
+
+def test_an_enduring_run_longer_than_the_scan_looks_back_is_refused(tmp_path):
+    # months_running is counted over the scan month and scan.findings.lookback_months before it:
+    # with a lookback of 2, a run of 4 months could never be seen, so nothing would ever endure
+    write(tmp_path, "scan.yaml", "scan:\n  findings:\n    lookback_months: 2\n")
+    write(tmp_path, "meeting.yaml", "meeting:\n  enduring_months: 4\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path)
+    [problem] = error.value.problems
+    assert "meeting.yaml:2 meeting.enduring_months: expected at most 3" in problem and "got 4" in problem

@@ -954,6 +954,16 @@ class Config(Strict):
                         f"scan override for unknown measure {measure_id!r}",
                     )
                 )
+        lookback = self.scan.findings.lookback_months
+        if self.meeting.enduring_months > lookback + 1:
+            # a finding's run is counted over the scan month and the lookback before it
+            problems.append(
+                (
+                    ("meeting", "enduring_months"),
+                    f"expected at most {lookback + 1} (scan.findings.lookback_months + 1: a finding's "
+                    f"run is only counted that far back); got {self.meeting.enduring_months}",
+                )
+            )
         problems += self._unknown_categories(set(priority_ids))
         _check_located(problems)
         return self
