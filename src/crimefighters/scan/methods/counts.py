@@ -93,20 +93,7 @@ def seasonal_tests(frame: pl.DataFrame, shortfall_pct: float, max_years: int) ->
             fired=eligible & (pct.abs().fill_null(float("inf")) >= pl.col("yoy_min_pct")) & (pl.col("current") != pl.col("expected")),
         )
         rows = _test(rows, 1 / (1 + pl.col("years").cast(pl.Float64)), shortfall_pct, pl.col("outcomes_family"))
-        rows = rows.with_columns(
-            method=pl.lit("seasonal"),
-            rule=pl.lit("seasonal"),
-            window=pl.lit(window),
-            direction=_direction(pl.col("current"), pl.col("expected")),
-            value=pl.col("current"),
-            baseline=pl.col("expected"),
-            change=pl.col("current") - pl.col("expected"),
-            change_pct=pct,
-            alpha=pl.col("yoy_alpha"),
-            can_lead=pl.lit(True),
-            z=_wheeler(pl.col("current"), pl.col("expected")),
-        )
-        parts.append(conform_tests(rows))
+        parts.append(_as_tests(rows, "seasonal", "seasonal", window, pct))
     return pl.concat(parts) if parts else empty_tests()
 
 
@@ -135,21 +122,27 @@ def yoy_tests(frame: pl.DataFrame, shortfall_pct: float) -> pl.DataFrame:
             fired=eligible & (pct.abs().fill_null(float("inf")) >= pl.col("yoy_min_pct")) & (pl.col("current") != pl.col("expected")),
         )
         rows = _test(rows, pl.lit(0.5), shortfall_pct, pl.col("outcomes_family"))
-        rows = rows.with_columns(
-            method=pl.lit("yoy"),
-            rule=pl.lit("poisson_exact"),
+        parts.append(_as_tests(rows, "yoy", "poisson_exact", window, pct))
+    return pl.concat(parts) if parts else empty_tests()
+
+
+def _as_tests(rows: pl.DataFrame, method: str, rule: str, window: str, pct: pl.Expr) -> pl.DataFrame:
+    """A count comparison's rows in the tests' columns: this window against what was expected."""
+    return conform_tests(
+        rows.with_columns(
+            method=pl.lit(method),
+            rule=pl.lit(rule),
             window=pl.lit(window),
             direction=_direction(pl.col("current"), pl.col("expected")),
             value=pl.col("current"),
             baseline=pl.col("expected"),
             change=pl.col("current") - pl.col("expected"),
             change_pct=pct,
-            alpha=pl.col("yoy_alpha"),
+            alpha=pl.col("yoy_alpha"),  # seasonal shares yoy's significance level
             can_lead=pl.lit(True),
             z=_wheeler(pl.col("current"), pl.col("expected")),
         )
-        parts.append(conform_tests(rows))
-    return pl.concat(parts) if parts else empty_tests()
+    )
 
 
 def _wheeler(current: pl.Expr, previous: pl.Expr) -> pl.Expr:
