@@ -14,7 +14,7 @@ import pytest
 
 from crimefighters.errors import ConfigError, MeetingStoreError
 from crimefighters.meeting import STORE_ENV, Series, open_store, resolve_store_location
-from crimefighters.meeting.text import csv_safe, terminal_safe
+from crimefighters.text_safety import neutralise_formula, terminal_safe
 
 ROBBERY = "Lambeth|recorded_crime|robbery|up"
 BURGLARY = "Lambeth|recorded_crime|burglary|up"
@@ -287,8 +287,8 @@ def test_typed_text_cannot_act_on_a_terminal_or_a_spreadsheet():
     assert shown == "\\x1b[2J\\x1b]0;owned\\x07Patrols\\x0d\\u202eevil"
     assert terminal_safe("two\nlines") == "two lines"
     for formula in ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)"]:
-        assert csv_safe(formula) == "'" + formula
-    assert csv_safe("Patrols at Brixton") == "Patrols at Brixton"
+        assert neutralise_formula(formula) == "'" + formula
+    assert neutralise_formula("Patrols at Brixton") == "Patrols at Brixton"
 
 
 def test_the_store_is_found_by_path_then_environment_then_configuration_then_user_folder(

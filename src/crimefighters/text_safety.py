@@ -15,6 +15,9 @@ as markup: see ``crimefighters.tui.widgets.cells.plain``).
   as a formula (first character ``= + - @``, tab, CR or LF, or their full-width forms) prefixed
   with ``'`` (OWASP's advice). Numeric columns stay numbers.
 - ``json_safe``: every string cell cleaned (JSON is not opened by spreadsheets: no prefix).
+- ``terminal_safe``: for text people typed (actions, notes, annotations), kept exactly as typed
+  in the meeting store: every control or format character shown as a visible ``\\x1b`` or
+  ``\\u202e`` escape, so the author can see what they typed and it still cannot act.
 - ``markdown_text``: cleaned, on one line, with every character that could start Markdown or
   HTML syntax backslash-escaped and bare URLs, ``www.`` and e-mail addresses broken, so a
   briefing never carries a link, an image or HTML from the data.
@@ -23,6 +26,7 @@ as markup: see ``crimefighters.tui.widgets.cells.plain``).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -70,6 +74,27 @@ def clean_lines(text: str) -> str:
 
 def is_clean(text: str) -> bool:
     return _UNSAFE_RE.search(text) is None
+
+
+def _escape_char(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = False) -> str:
+    """Typed text with every control or format character shown as an escape (newlines as
+    spaces unless kept, tabs as spaces)."""
+    out = []
+    for char in text:
+        if char == "\n":
+            out.append("\n" if keep_newlines else " ")
+        elif char == "\t":
+            out.append(" ")
+        elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(_escape_char(char))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def neutralise_formula(value: str) -> str:

@@ -76,7 +76,7 @@ def to_csv(records: list[dict[str, Any]], fields: list[str]) -> str:
     import csv
     import io
 
-    from crimefighters.meeting.text import csv_safe
+    from crimefighters.text_safety import neutralise_formula, terminal_safe
 
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
@@ -84,7 +84,7 @@ def to_csv(records: list[dict[str, Any]], fields: list[str]) -> str:
     for record in records:
         writer.writerow(
             {
-                k: csv_safe(v) if isinstance(v, str) else ("" if v is None else v)
+                k: neutralise_formula(terminal_safe(v, keep_newlines=True)) if isinstance(v, str) else ("" if v is None else v)
                 for k, v in record.items()
             }
         )
@@ -93,7 +93,7 @@ def to_csv(records: list[dict[str, Any]], fields: list[str]) -> str:
 
 def to_table(rows: list[list[str]], headers: list[str]) -> str:
     """Aligned columns; every cell made terminal-safe; the last column runs free."""
-    from crimefighters.meeting.text import terminal_safe
+    from crimefighters.text_safety import terminal_safe
 
     cells = [[terminal_safe(str(c)) for c in row] for row in [headers, *rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers) - 1)]

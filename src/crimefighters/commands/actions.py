@@ -138,7 +138,7 @@ def run_add(args: SimpleNamespace) -> int:
 
 
 def run_done(args: SimpleNamespace) -> int:
-    from crimefighters.meeting.text import terminal_safe
+    from crimefighters.text_safety import terminal_safe
 
     status = "dropped" if args.dropped else "done"
     with open_store_from(args, create=False) as store:

@@ -88,7 +88,7 @@ def remove(
 
 def run_add(args: SimpleNamespace) -> int:
     from crimefighters.meeting import Series
-    from crimefighters.meeting.text import terminal_safe
+    from crimefighters.text_safety import terminal_safe
 
     loaded = load_config_from(args)
     area = resolve_area(args.area, loaded.config)
@@ -136,7 +136,7 @@ def run_list(args: SimpleNamespace) -> int:
 
 
 def run_remove(args: SimpleNamespace) -> int:
-    from crimefighters.meeting.text import terminal_safe
+    from crimefighters.text_safety import terminal_safe
 
     with open_store_from(args, create=False) as store:
         note = store.remove_annotation(args.id)
