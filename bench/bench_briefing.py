@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -66,7 +67,8 @@ def run_command(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
-def stages(args: argparse.Namespace) -> list[tuple[str, float, float]]:
+def stages(args: argparse.Namespace) -> Iterator[tuple[str, float, float]]:
+    """Each stage's (name, median wall, median CPU), as it is measured."""
     from crimefighters.briefing import (
         build_context,
         build_london_context,
@@ -124,22 +126,25 @@ def stages(args: argparse.Namespace) -> list[tuple[str, float, float]]:
                 ("2 processes", {"workers": 2, "executor": "process"}),
                 ("1 worker", {"workers": 1}),
             ):
-                rows.append(
-                    (
-                        f"write_all, html pdf md (typst), {label}",
-                        *median_times(
-                            lambda kw=kwargs: write_all(
-                                result, dataset, loaded, ("html", "pdf", "md"), Path(out), **kw
-                            ),
-                            max(runs // 2, 1),
+                yield (
+                    f"write_all, html pdf md (typst), {label}",
+                    *median_times(
+                        lambda kw=kwargs: write_all(
+                            result, dataset, loaded, ("html", "pdf", "md"), Path(out), **kw
                         ),
-                    )
+                        max(runs // 2, 1),
+                    ),
                 )
-    return rows
+
+
+def _render_module():
+    import importlib
+
+    return importlib.import_module("crimefighters.briefing.render")
 
 
 def _has_engine(engine: str) -> bool:
-    from crimefighters.briefing import render as render_module
+    render_module = _render_module()
 
     if hasattr(render_module, "PDF_ENGINES"):
         return engine in render_module.PDF_ENGINES and render_module.pdf_available(engine)
@@ -147,7 +152,7 @@ def _has_engine(engine: str) -> bool:
 
 
 def _pdf_renderer(engine: str):
-    from crimefighters.briefing import render as render_module
+    render_module = _render_module()
 
     if hasattr(render_module, "PDF_ENGINES"):
         return lambda context: render_module.render_pdf(context, engine=engine)

@@ -534,6 +534,40 @@ def test_write_all_writes_32_boroughs_and_the_london_summary(sample, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary files left"
 
 
+@pytest.mark.skipif(not pdf_available("typst"), reason="Typst cannot be imported")
+def test_worker_processes_finish_after_a_pdf_in_this_process():
+    """A forked worker hangs once its parent has compiled a Typst PDF; workers are spawned."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import tempfile
+        from pathlib import Path
+        from crimefighters.briefing import render_pdf, write_all, build_context
+        from crimefighters.config import load_config
+        from crimefighters.data import load_dataset
+        from crimefighters.paths import default_sample_dir
+        from crimefighters.scan.cached import scan_dataset
+
+        if __name__ == "__main__":
+            loaded = load_config()
+            dataset = load_dataset([default_sample_dir()], loaded.config)
+            result = scan_dataset(dataset, loaded.config, None)
+            render_pdf(build_context(result, dataset, loaded, "Lambeth"))
+            with tempfile.TemporaryDirectory() as out:
+                paths = write_all(result, dataset, loaded, ("pdf",), Path(out),
+                                  boroughs=["Lambeth", "Sutton"], executor="process")
+            print(len(paths))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True
+    )
+    assert done.stdout.strip() == "3"
+
+
 # --- command line ----------------------------------------------------------------------------
 
 

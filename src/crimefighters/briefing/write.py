@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -122,6 +123,13 @@ def default_executor(formats: Iterable[str], pdf_engine: str = DEFAULT_PDF_ENGIN
     return "process" if "pdf" in formats and pdf_engine == "weasyprint" else "thread"
 
 
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes started afresh ("spawn"), never forked: a forked worker inherits
+    Typst's and Polars' thread pools without their threads, and once this process has
+    compiled a Typst PDF, a forked worker compiling one waits for ever."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 def write_all(
     result: ScanResult,
     dataset: Dataset,
@@ -174,9 +182,7 @@ def write_all(
                 progress(done, total, job[0]["borough"])
         return sorted(written)
     kind = executor or default_executor(formats, pdf_engine)
-    pool: Executor = (
-        ProcessPoolExecutor(workers) if kind == "process" else ThreadPoolExecutor(workers)
-    )
+    pool: Executor = _process_pool(workers) if kind == "process" else ThreadPoolExecutor(workers)
     names_of: dict[Future, str] = {}
     pending: set[Future] = set()
 
