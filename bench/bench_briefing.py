@@ -96,29 +96,27 @@ def stages(args: argparse.Namespace) -> Iterator[tuple[str, float, float]]:
     london = build_london_context(result, dataset, loaded)
     engines = [e for e in args.engines if _has_engine(e)]
     runs = args.runs
-    rows = [
-        (
-            "one borough: context",
-            *median_times(lambda: build_context(result, dataset, loaded, args.borough), runs),
-        ),
-        (
-            f"all {len(names)} + London: contexts",
-            *median_times(
-                lambda: (
-                    [build_context(result, dataset, loaded, b) for b in names]
-                    + [build_london_context(result, dataset, loaded)]
-                ),
-                max(runs // 2, 1),
+    yield (
+        "one borough: context",
+        *median_times(lambda: build_context(result, dataset, loaded, args.borough), runs),
+    )
+    yield (
+        f"all {len(names)} + London: contexts",
+        *median_times(
+            lambda: (
+                [build_context(result, dataset, loaded, b) for b in names]
+                + [build_london_context(result, dataset, loaded)]
             ),
+            max(runs // 2, 1),
         ),
-        ("one borough: HTML", *median_times(lambda: render_html(context), runs)),
-        ("one borough: Markdown", *median_times(lambda: render_markdown(context), runs)),
-    ]
+    )
+    yield ("one borough: HTML", *median_times(lambda: render_html(context), runs))
+    yield ("one borough: Markdown", *median_times(lambda: render_markdown(context), runs))
     for engine in engines:
         pdf = _pdf_renderer(engine)
         pdf(context)  # warm the fonts (and Typst's compiler)
-        rows.append((f"one borough: PDF ({engine})", *median_times(lambda p=pdf: p(context), runs)))
-        rows.append((f"London page: PDF ({engine})", *median_times(lambda p=pdf: p(london), runs)))
+        yield (f"one borough: PDF ({engine})", *median_times(lambda p=pdf: p(context), runs))
+        yield (f"London page: PDF ({engine})", *median_times(lambda p=pdf: p(london), runs))
     if "typst" in engines:
         with tempfile.TemporaryDirectory() as out:
             for label, kwargs in (
