@@ -429,6 +429,19 @@ def test_the_london_pdf_shows_every_borough_and_category(sample, engine):
     assert not missing, f"in the HTML but not in the {engine} PDF: {missing}"
 
 
+def test_every_briefing_page_has_a_typst_template():
+    """A kind of page that comes as Markdown comes as PDF too: a new kind (say a BCU's
+    briefing) needs its .typ beside its .html.j2 and .md.j2, or its PDF cannot be made."""
+    from importlib.resources import files
+
+    from crimefighters.briefing.render import TEMPLATES
+
+    folder = files("crimefighters.briefing") / "templates"
+    pages = [name for name in TEMPLATES.values() if (folder / f"{name}.md.j2").is_file()]
+    assert pages, "the briefing pages are found"
+    assert [p for p in pages if not (folder / f"{p}.typ").is_file()] == []
+
+
 HOSTILE = [
     '#import "evil.typ": *',
     '#panic("typst code ran")',
