@@ -24,6 +24,7 @@ from crimefighters.briefing import (
     pdf_available,
     render_html,
     render_markdown,
+    render_pdf,
     slug,
     write_all,
     write_briefing,
@@ -279,7 +280,7 @@ def test_a_failed_render_writes_no_format(sample, tmp_path, monkeypatch):
     old = tmp_path / briefing_filename("Lambeth", "2026-09", "html")
     old.write_text("old")
 
-    def broken(html):
+    def broken(*args, **kwargs):
         raise BriefingError("renderer failed")
 
     monkeypatch.setattr(write_module, "render_pdf", broken)
@@ -326,30 +327,206 @@ def _pdf_pages(data: bytes) -> int:
     return 0
 
 
-@pytest.mark.skipif(
-    not pdf_available(),
-    reason="WeasyPrint cannot be imported (pip install 'crimefighters[pdf]' and the Pango libraries)",
-)
-def test_pdf_is_a_valid_pdf_of_one_or_two_pages(sample, tmp_path):
+def _pdf_text(data: bytes) -> str:
+    """The text of a PDF without its whitespace (text extraction puts spaces where glyphs are
+    kerned apart: "T otal"), typographic apostrophes made plain."""
+    import io
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(data)).pages
+    return _squeezed(" ".join(page.extract_text() for page in pages))
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.replace("’", "'").split())
+
+
+def _html_section_titles(page: str) -> list[str]:
+    """Each <h2>'s own words, without the grey explanation after them."""
+    return [
+        _text(found)
+        for found in re.findall(r'<h2>(.*?)(?:<span class="sub">|</h2>)', page, flags=re.S)
+    ]
+
+
+def _engine(name: str):
+    return pytest.param(
+        name,
+        marks=pytest.mark.skipif(
+            not pdf_available(name), reason=f"the {name} PDF engine cannot be imported"
+        ),
+    )
+
+
+ENGINES = pytest.mark.parametrize("engine", [_engine("typst"), _engine("weasyprint")])
+
+
+@ENGINES
+def test_pdf_is_a_valid_pdf_of_one_or_two_pages(sample, tmp_path, engine):
     result, dataset, loaded = sample
     (pdf,) = write_briefing(
-        result, dataset, loaded, "Lambeth", formats=("pdf",), output_dir=tmp_path
+        result,
+        dataset,
+        loaded,
+        "Lambeth",
+        formats=("pdf",),
+        output_dir=tmp_path,
+        pdf_engine=engine,
     )
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     assert 1 <= _pdf_pages(data) <= 2
 
 
-@pytest.mark.skipif(
-    not pdf_available(),
-    reason="WeasyPrint cannot be imported (pip install 'crimefighters[pdf]' and the Pango libraries)",
-)
-def test_pdf_on_real_data_is_one_or_two_pages(real_scan, tmp_path):
+@ENGINES
+def test_pdf_on_real_data_is_one_or_two_pages(real_scan, tmp_path, engine):
     result, dataset, loaded = real_scan
     (pdf,) = write_briefing(
-        result, dataset, loaded, "Westminster", formats=("pdf",), output_dir=tmp_path
+        result,
+        dataset,
+        loaded,
+        "Westminster",
+        formats=("pdf",),
+        output_dir=tmp_path,
+        pdf_engine=engine,
     )
     assert 1 <= _pdf_pages(pdf.read_bytes()) <= 2
+
+
+@ENGINES
+def test_the_pdf_shows_every_section_priority_and_finding_the_html_shows(lambeth, engine):
+    """The Typst template is a second template beside the HTML one: this keeps them in step.
+    A section added to briefing.html.j2 and not to briefing.typ fails here."""
+    text = _pdf_text(render_pdf(lambeth, engine=engine)).lower()
+    sections = _html_section_titles(render_html(lambeth))
+    assert len(sections) >= 6
+    expected = [
+        *sections,
+        "How findings are made",
+        *(d["name"] for d in lambeth["definitions"]),
+        *(r["label"] for r in lambeth["themes"] + lambeth["local_priorities"] + lambeth["high_harm"]),
+        *(c["title"] for c in lambeth["findings"]["all"]),
+        *(c["status"] for c in lambeth["findings"]["all"]),
+        *(r["title"] for r in lambeth["findings"]["resolved"]),
+        *(p["label"] for p in lambeth["key_processes"]),
+        *(c["label"] for c in lambeth["comparison"]),
+        *(c["evidence"] for c in lambeth["findings"]["charted"]),
+    ]
+    missing = [item for item in expected if _squeezed(item.lower()) not in text]
+    assert not missing, f"in the HTML but not in the {engine} PDF: {missing}"
+
+
+@ENGINES
+def test_the_london_pdf_shows_every_borough_and_category(sample, engine):
+    result, dataset, loaded = sample
+    context = build_london_context(result, dataset, loaded)
+    text = _pdf_text(render_pdf(context, engine=engine)).lower()
+    expected = [
+        *_html_section_titles(render_html(context)),
+        *(b["borough"] for b in context["boroughs"]),
+        *(r["label"] for r in context["by_category"]),
+        *(r["current"] for r in context["by_category"]),
+    ]
+    missing = [item for item in expected if _squeezed(item.lower()) not in text]
+    assert not missing, f"in the HTML but not in the {engine} PDF: {missing}"
+
+
+def test_every_briefing_page_has_a_typst_template():
+    """A kind of page that comes as Markdown comes as PDF too: a new kind (say a BCU's
+    briefing) needs its .typ beside its .html.j2 and .md.j2, or its PDF cannot be made."""
+    from importlib.resources import files
+
+    from crimefighters.briefing.render import TEMPLATES
+
+    folder = files("crimefighters.briefing") / "templates"
+    pages = [name for name in TEMPLATES.values() if (folder / f"{name}.md.j2").is_file()]
+    assert pages, "the briefing pages are found"
+    assert [p for p in pages if not (folder / f"{p}.typ").is_file()] == []
+
+
+HOSTILE = [
+    '#import "evil.typ": *',
+    '#panic("typst code ran")',
+    "*not bold* _not emphasis_ $x^2$ @not-a-reference <not-a-label>",
+    "back\\slash [brackets] // not a comment /* nor this */ `not raw` ~ -- ---",
+    "#{ 1 + 1 } #let x = 1 = not a heading",
+]
+
+
+@pytest.mark.skipif(not pdf_available("typst"), reason="Typst cannot be imported")
+def test_typst_shows_markup_characters_in_user_text_as_text(lambeth):
+    """Borough, category and evidence strings reach Typst as data, never as source."""
+    context = dict(
+        lambeth,
+        borough=HOSTILE[0],
+        bcu=HOSTILE[1],
+        sources_summary=HOSTILE[3],
+    )
+    context["local_priorities"] = [dict(lambeth["local_priorities"][0], label=HOSTILE[2])]
+    context["findings"] = dict(lambeth["findings"])
+    context["findings"]["charted"] = [
+        dict(lambeth["findings"]["charted"][0], title=HOSTILE[4], evidence=" ".join(HOSTILE))
+    ]
+    text = _pdf_text(render_pdf(context, engine="typst"))
+    for hostile in HOSTILE:
+        assert _squeezed(hostile) in text, hostile
+
+
+@pytest.mark.skipif(not pdf_available("typst"), reason="Typst cannot be imported")
+def test_typst_pdf_of_the_same_context_is_the_same_bytes(lambeth):
+    assert render_pdf(lambeth, engine="typst") == render_pdf(lambeth, engine="typst")
+
+
+@pytest.mark.skipif(not pdf_available("typst"), reason="Typst cannot be imported")
+def test_own_typst_template_is_used_before_the_bundled_one(lambeth, tmp_path):
+    (tmp_path / "briefing.typ").write_text(
+        "#show: page-setup.with(ctx.borough)\nOur own page for #ctx.borough.\n"
+    )
+    text = _pdf_text(render_pdf(lambeth, tmp_path, engine="typst"))
+    assert "OurownpageforLambeth." in text, "briefing.typ from the folder, _common.typ bundled"
+
+
+@pytest.mark.skipif(not pdf_available("typst"), reason="Typst cannot be imported")
+def test_a_broken_typst_template_is_one_line_naming_its_file_and_line(lambeth, tmp_path):
+    (tmp_path / "briefing.typ").write_text(
+        "#show: page-setup.with(ctx.borough)\n\n#ctx.no_such_field\n"
+    )
+    with pytest.raises(BriefingError) as caught:
+        render_pdf(lambeth, tmp_path, engine="typst")
+    message = str(caught.value)
+    assert re.search(r"briefing\.typ:3: Typst error: .*no_such_field", message), message
+    assert "\n" not in message
+
+
+def test_without_typst_the_pdf_is_refused_with_the_install_line(lambeth, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "typst", None)  # import typst raises ImportError
+    assert not pdf_available("typst")
+    with pytest.raises(BriefingError, match=re.escape("pip install 'crimefighters[pdf]'")):
+        render_pdf(lambeth, engine="typst")
+
+
+@pytest.mark.skipif(not pdf_available("typst"), reason="Typst cannot be imported")
+def test_write_all_writes_every_pdf_in_threads(sample, tmp_path):
+    result, dataset, loaded = sample
+    seen = []
+    paths = write_all(
+        result,
+        dataset,
+        loaded,
+        formats=("pdf",),
+        output_dir=tmp_path,
+        workers=2,
+        progress=lambda done, total, name: seen.append((done, total)),
+    )
+    assert len(paths) == 33 and seen[-1] == (33, 33)
+    assert sorted(done for done, _ in seen) == list(range(1, 34))
+    for path in paths:
+        pages = _pdf_pages(path.read_bytes())
+        assert 1 <= pages <= (2 if "london" not in path.name else 4), path.name
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary files left"
 
 
 def test_write_all_writes_32_boroughs_and_the_london_summary(sample, tmp_path):
@@ -373,6 +550,40 @@ def test_write_all_writes_32_boroughs_and_the_london_summary(sample, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary files left"
 
 
+@pytest.mark.skipif(not pdf_available("typst"), reason="Typst cannot be imported")
+def test_worker_processes_finish_after_a_pdf_in_this_process():
+    """A forked worker hangs once its parent has compiled a Typst PDF; workers are spawned."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import tempfile
+        from pathlib import Path
+        from crimefighters.briefing import render_pdf, write_all, build_context
+        from crimefighters.config import load_config
+        from crimefighters.data import load_dataset
+        from crimefighters.paths import default_sample_dir
+        from crimefighters.scan.cached import scan_dataset
+
+        if __name__ == "__main__":
+            loaded = load_config()
+            dataset = load_dataset([default_sample_dir()], loaded.config)
+            result = scan_dataset(dataset, loaded.config, None)
+            render_pdf(build_context(result, dataset, loaded, "Lambeth"))
+            with tempfile.TemporaryDirectory() as out:
+                paths = write_all(result, dataset, loaded, ("pdf",), Path(out),
+                                  boroughs=["Lambeth", "Sutton"], executor="process")
+            print(len(paths))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True
+    )
+    assert done.stdout.strip() == "3"
+
+
 # --- command line ----------------------------------------------------------------------------
 
 
@@ -383,6 +594,14 @@ def test_cli_unknown_borough_is_one_line_and_exit_2(capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("crimefighters: error: unknown area 'Atlantis'")
     assert "\n" not in err
+
+
+def test_cli_unknown_pdf_engine_is_one_line_and_exit_2(capsys):
+    from crimefighters.cli import main
+
+    assert main(["brief", "--borough", "Lambeth", "--format", "pdf", "--pdf-engine", "latex"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "crimefighters: error: --pdf-engine: expected typst or weasyprint; got 'latex'"
 
 
 def test_cli_writes_markdown_to_the_named_file(sample, tmp_path, capsys):

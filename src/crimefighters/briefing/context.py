@@ -74,18 +74,15 @@ def resolve_borough(config: Config, name: str) -> str:
 
 
 class _Lookup:
-    """The scan frames for a few areas, as dicts keyed by series, for quick reading."""
+    """The scan frames for a few areas, as dicts keyed by series, for quick reading.
+
+    SPC points are read per area on first use (only the borough's are charted): reading
+    every point of the borough, its BCU and London row by row was most of a context's cost.
+    """
 
     def __init__(self, result: ScanResult, areas: list[str]):
-        self.points: dict[tuple, list[dict]] = {}
-        if result.points.height:
-            frame = result.points.filter(pl.col("area").is_in(areas)).sort("area", *SERIES, "month")
-            for row in frame.select(
-                "area", *SERIES, "month", "value", "mean", "lpl", "upl", "point_type", "kind"
-            ).iter_rows(named=True):
-                self.points.setdefault(
-                    (row["area"], row["measure"], row["level"], row["category"]), []
-                ).append(row)
+        self._all_points = result.points
+        self._points: dict[str, dict[tuple, list[ChartPoint]]] = {}
         self.comparisons: dict[tuple, dict] = {}
         if result.comparisons.height:
             frame = result.comparisons.filter(pl.col("area").is_in(areas))
@@ -117,12 +114,26 @@ class _Lookup:
             for row in frame.iter_rows(named=True):
                 self.standing[(row["area"], row["measure"], row["level"], row["category"])] = row
 
+    def _points_of(self, area: str) -> dict[tuple, list[ChartPoint]]:
+        if area not in self._points:
+            by_series: dict[tuple, list[ChartPoint]] = {}
+            if self._all_points.height:
+                frame = (
+                    self._all_points.filter(
+                        (pl.col("area") == area) & pl.col("value").is_not_null()
+                    )
+                    .sort(*SERIES, "month")
+                    .select(*SERIES, "month", "value", "mean", "lpl", "upl", "point_type")
+                )
+                for measure, level, category, *point in zip(
+                    *(frame.get_column(c).to_list() for c in frame.columns), strict=True
+                ):
+                    by_series.setdefault((measure, level, category), []).append(ChartPoint(*point))
+            self._points[area] = by_series
+        return self._points[area]
+
     def chart_points(self, area: str, key: tuple) -> list[ChartPoint]:
-        return [
-            ChartPoint(r["month"], r["value"], r["mean"], r["lpl"], r["upl"], r["point_type"])
-            for r in self.points.get((area, *key), [])
-            if r["value"] is not None
-        ]
+        return list(self._points_of(area).get(tuple(key), []))
 
 
 def _change(cmp: dict | None, unit: str = "") -> dict[str, Any]:

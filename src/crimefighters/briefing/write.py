@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import (
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+)
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +22,14 @@ from crimefighters.briefing.context import (
     build_london_context,
     resolve_borough,
 )
-from crimefighters.briefing.render import FORMATS, render, render_html, render_pdf
+from crimefighters.briefing.render import (
+    DEFAULT_PDF_ENGINE,
+    FORMATS,
+    check_pdf_engine,
+    render_html,
+    render_markdown,
+    render_pdf,
+)
 from crimefighters.errors import BriefingError
 from crimefighters.files import atomic_write_bytes
 
@@ -58,18 +72,22 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
 
 
 def write_context(
-    context: dict, formats: Iterable[str], output_dir: Path, template_dir: str | Path | None = None
+    context: dict,
+    formats: Iterable[str],
+    output_dir: Path,
+    template_dir: str | Path | None = None,
+    pdf_engine: str = DEFAULT_PDF_ENGINE,
 ) -> list[Path]:
     """Render every format first, then write each atomically: a failure writes nothing."""
     output_dir = Path(output_dir)
     rendered: list[tuple[Path, bytes]] = []
-    html: str | None = None
     for fmt in _check_formats(formats):
-        if fmt in ("html", "pdf"):
-            html = html or render_html(context, template_dir)
-            data = html.encode("utf-8") if fmt == "html" else render_pdf(html)
+        if fmt == "html":
+            data = render_html(context, template_dir).encode("utf-8")
+        elif fmt == "md":
+            data = render_markdown(context, template_dir).encode("utf-8")
         else:
-            data = render(context, fmt, template_dir)
+            data = render_pdf(context, template_dir, pdf_engine)
         rendered.append(
             (output_dir / briefing_filename(context["borough"], context["month"], fmt), data)
         )
@@ -91,15 +109,30 @@ def write_briefing(
     formats: Iterable[str] = ("html", "pdf"),
     output_dir: Path = Path("."),
     template_dir: str | Path | None = None,
+    pdf_engine: str = DEFAULT_PDF_ENGINE,
 ) -> list[Path]:
     """One borough's briefing in each format; returns the paths written."""
     context = build_context(result, dataset, loaded_config, borough)
-    return write_context(context, formats, output_dir, template_dir)
+    return write_context(context, formats, output_dir, template_dir, pdf_engine)
 
 
 def _write_one(args: tuple) -> list[Path]:
-    context, formats, output_dir, template_dir = args
-    return write_context(context, formats, output_dir, template_dir)
+    context, formats, output_dir, template_dir, pdf_engine = args
+    return write_context(context, formats, output_dir, template_dir, pdf_engine)
+
+
+def default_executor(formats: Iterable[str], pdf_engine: str = DEFAULT_PDF_ENGINE) -> str:
+    """Processes only for WeasyPrint PDFs, whose layout is Python holding the GIL; Typst
+    compiles with the GIL released, so threads share the work without starting processes
+    or copying contexts between them (docs/benchmarks.md)."""
+    return "process" if "pdf" in formats and pdf_engine == "weasyprint" else "thread"
+
+
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes started afresh ("spawn"), never forked: a forked worker inherits
+    Typst's and Polars' thread pools without their threads, and once this process has
+    compiled a Typst PDF, a forked worker compiling one waits for ever."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def write_all(
@@ -111,51 +144,71 @@ def write_all(
     template_dir: str | Path | None = None,
     boroughs: list[str] | None = None,
     workers: int = 2,
-    executor: str = "process",
+    executor: str | None = None,
     progress: Progress | None = None,
     meetings: dict | None = None,
     level: str = "borough",
+    pdf_engine: str = DEFAULT_PDF_ENGINE,
 ) -> list[Path]:
     """Every borough's (``level="bcu"``: every BCU's) briefing and the London summary page,
     rendered in parallel.
 
-    Contexts are built here (they read the scan result, which stays in this process) and
-    rendered and written by ``workers`` processes (WeasyPrint holds the GIL, so processes beat
-    threads for PDF; see docs/benchmarks.md).
+    This thread builds the contexts (they read the scan result, which stays in this process)
+    and hands each to ``workers`` threads or processes as soon as it is built, so rendering
+    starts with the first borough rather than after the last.
     """
     formats = _check_formats(formats)
+    check_pdf_engine(pdf_engine)
     config = loaded_config.config
     meetings = meetings or {}
+    folder = Path(output_dir)
+    template = None if template_dir is None else str(template_dir)
     if level == "bcu":
-        contexts = [build_area_context(result, dataset, loaded_config, b) for b in (boroughs or config.bcu_names())]
+        names = list(boroughs or config.bcu_names())
     else:
         names = [resolve_borough(config, b) for b in (boroughs or config.borough_names())]
-        contexts = [build_context(result, dataset, loaded_config, b, meeting=meetings.get(b)) for b in names]
-    contexts.append(build_london_context(result, dataset, loaded_config))
-    jobs = [
-        (c, formats, Path(output_dir), None if template_dir is None else str(template_dir))
-        for c in contexts
-    ]
-    total = len(jobs)
+
+    def context(name: str) -> dict:
+        if level == "bcu":
+            return build_area_context(result, dataset, loaded_config, name)
+        return build_context(result, dataset, loaded_config, name, meeting=meetings.get(name))
+
+    def jobs() -> Iterator[tuple]:
+        for name in names:
+            yield (context(name), formats, folder, template, pdf_engine)
+        yield (build_london_context(result, dataset, loaded_config), formats, folder, template, pdf_engine)
+
+    total = len(names) + 1
     written: list[Path] = []
-    if workers <= 1 or total == 1:
-        for done, job in enumerate(jobs, 1):
+    if workers <= 1:
+        for done, job in enumerate(jobs(), 1):
             written.extend(_write_one(job))
             if progress:
                 progress(done, total, job[0]["borough"])
-        return written
-    pool: Executor = (
-        ProcessPoolExecutor(workers) if executor == "process" else ThreadPoolExecutor(workers)
-    )
+        return sorted(written)
+    kind = executor or default_executor(formats, pdf_engine)
+    pool: Executor = _process_pool(workers) if kind == "process" else ThreadPoolExecutor(workers)
+    names_of: dict[Future, str] = {}
+    pending: set[Future] = set()
+
+    def collect(finished: Iterable[Future]) -> None:
+        for future in finished:
+            pending.discard(future)
+            written.extend(future.result())
+            if progress:
+                progress(len(names_of) - len(pending), total, names_of[future])
+
     with pool:
-        futures = {pool.submit(_write_one, job): job[0]["borough"] for job in jobs}
         try:
-            for done, future in enumerate(as_completed(futures), 1):
-                written.extend(future.result())
-                if progress:
-                    progress(done, total, futures[future])
+            for job in jobs():
+                future = pool.submit(_write_one, job)
+                names_of[future] = job[0]["borough"]
+                pending.add(future)
+                collect([f for f in pending if f.done()])
+            for future in as_completed(set(pending)):
+                collect([future])
         except BaseException:
-            for f in futures:
+            for f in names_of:
                 f.cancel()
             raise
     return sorted(written)

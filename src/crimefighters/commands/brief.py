@@ -56,6 +56,12 @@ def brief(
         Path | None, Parameter(help="a folder of your own templates, used before the bundled ones")
     ] = None,
     workers: Annotated[int, Parameter(help="parallel workers for --all")] = 2,
+    pdf_engine: Annotated[
+        str,
+        Parameter(
+            help="typst (default: fast, no system libraries) or weasyprint (prints the HTML; needs Pango)"
+        ),
+    ] = "typst",
     options: Options,
 ) -> int:
     """Export the briefing sheet for one area or all of them (HTML, PDF, Markdown).
@@ -65,11 +71,12 @@ def brief(
     peers to learn from, key processes, comparison with the BCU and London with the standing
     among peers, and how findings are made. A BCU's briefing shows the BCU's own findings and
     its boroughs side by side; London's is the summary page. HTML is one self-contained file
-    (print it to A4); PDF needs the pdf extra (pip install 'crimefighters[pdf]'); Markdown suits
-    email and Teams. --all also writes a London summary."""
+    (print it to A4); PDF is typeset by Typst from the same content (the pdf extra: pip install
+    'crimefighters[pdf]'), or by WeasyPrint from the HTML with --pdf-engine weasyprint; Markdown
+    suits email and Teams. --all also writes a London summary."""
     from crimefighters.briefing import pdf_available, render, write_context
     from crimefighters.briefing.context import build_area_context
-    from crimefighters.briefing.render import PDF_MISSING
+    from crimefighters.briefing.render import PDF_MISSING, check_pdf_engine
     from crimefighters.briefing.write import atomic_write
 
     if bool(area) == all_:
@@ -79,12 +86,13 @@ def brief(
     if output is not None and output_dir is not None:
         raise BriefingError("--output and --output-dir: choose one")
     chosen = _formats(formats, output)
+    engine = check_pdf_engine(pdf_engine.lower())
     if output is not None and (all_ or len(chosen) != 1):
         raise BriefingError(
             "--output FILE writes one borough in one format; use --output-dir for --all or several formats"
         )
-    if "pdf" in chosen and not pdf_available():
-        raise BriefingError(PDF_MISSING)
+    if "pdf" in chosen and not pdf_available(engine):
+        raise BriefingError(PDF_MISSING[engine])
     loaded = options.load_config()
     from crimefighters.config.models import AREA_KINDS
 
@@ -107,14 +115,16 @@ def brief(
         context = build_area_context(result, dataset, loaded, name, meeting=meetings.get(name))
         if output is not None:
             try:
-                atomic_write(output, render(context, chosen[0], _text(template)))
+                atomic_write(output, render(context, chosen[0], _text(template), engine))
             except OSError as exc:
                 raise BriefingError(f"cannot write {output}: {exc.strerror or exc}") from None
             written = [output]
         else:
-            written = write_context(context, chosen, folder, _text(template))
+            written = write_context(context, chosen, folder, _text(template), engine)
     else:
-        written = _write_all(result, dataset, loaded, chosen, folder, _text(template), workers, meetings, level)
+        written = _write_all(
+            result, dataset, loaded, chosen, folder, _text(template), workers, engine, meetings, level
+        )
     for path in written:
         print(path)
     return 0
@@ -139,12 +149,32 @@ def _formats(formats: list[str] | None, output: Path | None) -> tuple[str, ...]:
 
 
 def _write_all(
-    result, dataset, loaded, formats, output_dir: Path, template: str | None, workers: int, meetings: dict, level: str = "borough"
+    result,
+    dataset,
+    loaded,
+    formats,
+    output_dir: Path,
+    template: str | None,
+    workers: int,
+    pdf_engine: str,
+    meetings: dict,
+    level: str = "borough",
 ) -> list[Path]:
     from crimefighters.briefing import write_all
 
     if not sys.stderr.isatty():
-        return write_all(result, dataset, loaded, formats, output_dir, template, workers=workers, meetings=meetings, level=level)
+        return write_all(
+            result,
+            dataset,
+            loaded,
+            formats,
+            output_dir,
+            template,
+            workers=workers,
+            pdf_engine=pdf_engine,
+            meetings=meetings,
+            level=level,
+        )
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -171,6 +201,7 @@ def _write_all(
             template,
             workers=workers,
             progress=advance,
+            pdf_engine=pdf_engine,
             meetings=meetings,
             level=level,
         )
