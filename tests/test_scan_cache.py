@@ -64,3 +64,22 @@ def test_a_second_load_of_the_same_files_comes_from_the_dataset_cache(config):
     assert all(f.cached for f in second.report.files)
     assert second.observations.equals(first.observations)
     assert second.report.warnings == first.report.warnings
+
+
+def test_a_damaged_cached_frame_is_recomputed_not_an_error(sample, config, _isolated_cache):
+    fresh = run_scan(sample.observations, config)
+    scan_dataset(sample, config)  # cached now
+    damaged = list((_isolated_cache / "scans").glob("*/status.parquet"))
+    assert damaged
+    for path in damaged:
+        path.write_bytes(b"not parquet")
+    again = scan_dataset(sample, config)
+    same(again.findings, fresh.findings)  # read from the cache
+    same(again.status, fresh.status)  # recomputed
+
+
+def test_a_cached_scan_reads_only_the_frames_asked_for(sample, config):
+    scan_dataset(sample, config)
+    cached = scan_dataset(sample, config)
+    cached.findings
+    assert "findings" in cached.__dict__ and "points" not in cached.__dict__

@@ -10,33 +10,25 @@ method do not depend on the others (tests/test_scan_cache.py checks this).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from crimefighters.cache import code_fingerprint, key_of, load_frames, store_frames
+from crimefighters.cache import cache_dir, code_fingerprint, key_of, store_frames
 from crimefighters.errors import ScanError
-from crimefighters.scan.result import ScanResult, default_scan_month
+from crimefighters.scan.result import FRAME_NAMES, ScanResult, default_scan_month
 
 if TYPE_CHECKING:
     from crimefighters.config.models import Config
     from crimefighters.data.store import Dataset
     from crimefighters.scan.adjustments import SPCInputs
 
-FRAMES = (
-    "findings",
-    "resolved",
-    "tests",
-    "peers",
-    "points",
-    "comparisons",
-    "status",
-    "priorities",
-    "history",
-    "standing",
-    "improvers",
-)
+FRAMES = FRAME_NAMES
+# the frames a borough, measure or method filter narrows (the rest describe every series)
+NARROWED = ("findings", "resolved", "tests", "peers", "priorities")
 
 
 def scan_dataset(
@@ -59,7 +51,6 @@ def scan_dataset(
             raise ScanError(
                 f"unknown measure {measure!r}; expected one of {', '.join(sorted(known))}"
             )
-    result = None
     key = key_of(
         dataset.key,
         config.model_dump(mode="json"),
@@ -67,12 +58,15 @@ def scan_dataset(
         spc_inputs.key if spc_inputs else "",
         code_fingerprint("scan", "data", "present", "months"),
     )
-    if use_cache and dataset.key:
-        result = _read(key, scan_month)
-    if result is None:
+
+    def compute() -> ScanResult:
         from crimefighters.scan.runner import run_scan
 
-        result = run_scan(dataset.observations, config, scan_month, spc_inputs=spc_inputs)
+        return run_scan(dataset.observations, config, scan_month, spc_inputs=spc_inputs)
+
+    result = _read(key, scan_month, compute) if use_cache and dataset.key else None
+    if result is None:
+        result = compute()
         if use_cache and dataset.key:
             _write(key, result)
     return narrow(result, boroughs, measures, methods)
@@ -85,34 +79,27 @@ def narrow(
     methods: list[str] | None,
 ) -> ScanResult:
     """The result for some areas, measures or methods. A method filter keeps the findings
-    whose tests include that method (the finding itself is the same event)."""
-    frames = {
-        name: getattr(result, name)
-        for name in ("findings", "resolved", "tests", "peers", "priorities")
-    }
-    if boroughs:
-        frames = {name: f.filter(pl.col("borough").is_in(boroughs)) for name, f in frames.items()}
-    if measures:
-        frames = {
-            name: f.filter(pl.col("measure").is_in(measures)) if "measure" in f.columns else f
-            for name, f in frames.items()
-        }
-    if methods:
-        frames["tests"] = frames["tests"].filter(pl.col("method").is_in(methods))
-        frames["findings"] = frames["findings"].filter(
-            pl.col("finding_id").is_in(frames["tests"]["finding_id"].implode())
-        )
-    return ScanResult(
-        scan_month=result.scan_month,
-        points=result.points,
-        comparisons=result.comparisons,
-        status=result.status,
-        history=result.history,
-        notes=list(result.notes),
-        standing=result.standing,
-        improvers=result.improvers,
-        **frames,
-    )
+    whose tests include that method (the finding itself is the same event). Frames are
+    narrowed when first read."""
+    if not (boroughs or measures or methods):
+        return result
+
+    def load(name: str) -> pl.DataFrame:
+        frame = getattr(result, name)
+        if name not in NARROWED:
+            return frame
+        if boroughs:
+            frame = frame.filter(pl.col("borough").is_in(boroughs))
+        if measures and "measure" in frame.columns:
+            frame = frame.filter(pl.col("measure").is_in(measures))
+        if methods and name == "tests":
+            frame = frame.filter(pl.col("method").is_in(methods))
+        if methods and name == "findings":
+            frame = frame.filter(pl.col("finding_id").is_in(narrowed.tests["finding_id"].implode()))
+        return frame
+
+    narrowed = ScanResult.lazy(result.scan_month, list(result.notes), load)
+    return narrowed
 
 
 def _write(key: str, result: ScanResult) -> None:
@@ -124,9 +111,24 @@ def _write(key: str, result: ScanResult) -> None:
     )
 
 
-def _read(key: str, scan_month: date) -> ScanResult | None:
-    found = load_frames("scans", key, list(FRAMES))
-    if found is None:
+def _read(key: str, scan_month: date, compute: Callable[[], ScanResult]) -> ScanResult | None:
+    """The cached result, its frames read when first used; None when it is not cached. A
+    frame that cannot be read then (a damaged cache) is recomputed, never an error."""
+    folder = cache_dir() / "scans" / key
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
         return None
-    frames, meta = found
-    return ScanResult(scan_month=scan_month, notes=meta.get("notes", []), **frames)
+    if not isinstance(meta, dict) or not all((folder / f"{name}.parquet").is_file() for name in FRAMES):
+        return None
+    fresh: list[ScanResult] = []
+
+    def load(name: str) -> pl.DataFrame:
+        try:
+            return pl.read_parquet(folder / f"{name}.parquet")
+        except (OSError, pl.exceptions.PolarsError):
+            if not fresh:
+                fresh.append(compute())
+            return getattr(fresh[0], name)
+
+    return ScanResult.lazy(scan_month, list(meta.get("notes", [])), load)

@@ -6,6 +6,7 @@ every front-end that only reads results, starts without importing the machinery 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -62,6 +63,13 @@ CSV_FIELDS = [
 ]  # fmt: skip
 
 
+# The frames of a result, in the order they are cached.
+FRAME_NAMES = (
+    "findings", "resolved", "tests", "peers", "points", "comparisons", "status", "priorities",
+    "history", "standing", "improvers",
+)  # fmt: skip
+
+
 @dataclass
 class ScanResult:
     scan_month: date
@@ -77,6 +85,28 @@ class ScanResult:
     notes: list[str] = field(default_factory=list)
     standing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STANDING_COLUMNS))
     improvers: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LEARN_COLUMNS))
+
+    @classmethod
+    def lazy(cls, scan_month: date, notes: list[str], load: Callable[[str], pl.DataFrame]) -> ScanResult:
+        """A result whose frames are made by ``load(name)`` when first read (a scan from the
+        cache reads only the frames its front-end shows)."""
+        result = cls.__new__(cls)
+        result.__dict__.update(scan_month=scan_month, notes=notes, _load=load)
+        return result
+
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        # only called for an attribute not yet set: a frame of a lazy result
+        load = self.__dict__.get("_load")
+        if load is None or name not in FRAME_NAMES:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        frame = load(name)
+        self.__dict__[name] = frame
+        return frame
+
+    def __getstate__(self) -> dict:
+        # a lazy result is pickled (sent to a worker process) with every frame read
+        state = {name: getattr(self, name) for name in FRAME_NAMES}
+        return {**state, "scan_month": self.scan_month, "notes": self.notes}
 
     @property
     def exceptions(self) -> pl.DataFrame:
