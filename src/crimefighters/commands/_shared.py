@@ -84,6 +84,10 @@ class GlobalOptions:
     def spc_inputs(self, loaded: LoadedConfig):
         """The meeting store's months left out of SPC limits and chosen baselines (None when
         there is no store), for ``scan_dataset(..., spc_inputs=...)``."""
+        from crimefighters.meeting.location import resolve_store_location
+
+        if not resolve_store_location(self.store, loaded).path.exists():
+            return None  # no meeting recorded yet: nothing to import or open
         from crimefighters.meeting import spc_inputs
 
         return spc_inputs(self.store, loaded=loaded)

@@ -10,23 +10,25 @@ the TUI, the briefing and the CLI all call this API; nothing here imports Textua
 """
 
 from crimefighters.meeting.location import STORE_ENV, StoreLocation, resolve_store_location
-from crimefighters.meeting.models import (
-    ACTION_STATUSES,
-    LEVELS,
-    Action,
-    ActionStatus,
-    Annotation,
-    Baseline,
-    FindingRecord,
-    GoldTasking,
-    Level,
-    Meeting,
-    Note,
-    Series,
-    SinceLastMeeting,
-    SPCAdjustments,
-)
-from crimefighters.meeting.store import MeetingStore, open_store, spc_inputs
+
+# The models and the store are imported on first use: asking where the store is (and finding
+# there is none yet) costs a command nothing.
+_MODELS = (
+    "ACTION_STATUSES", "LEVELS", "Action", "ActionStatus", "Annotation", "Baseline", "FindingRecord",
+    "GoldTasking", "Level", "Meeting", "Note", "Series", "SinceLastMeeting", "SPCAdjustments",
+)  # fmt: skip
+_STORE = ("MeetingStore", "open_store", "spc_inputs")
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _MODELS:
+        return getattr(importlib.import_module("crimefighters.meeting.models"), name)
+    if name in _STORE:
+        return getattr(importlib.import_module("crimefighters.meeting.store"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ACTION_STATUSES",
