@@ -83,3 +83,22 @@ def test_a_cached_scan_reads_only_the_frames_asked_for(sample, config):
     cached = scan_dataset(sample, config)
     assert cached.findings.height > 0
     assert "findings" in cached.__dict__ and "points" not in cached.__dict__
+
+
+@pytest.mark.parametrize("meta", ["{}", "[]", '{"notes": "abc", "schemas": {}}', "not json"])
+def test_a_malformed_scan_cache_entry_is_a_miss(sample, config, _isolated_cache, meta):
+    fresh = run_scan(sample.observations, config)
+    scan_dataset(sample, config)
+    for path in (_isolated_cache / "scans").glob("*/meta.json"):
+        path.write_text(meta)
+    again = scan_dataset(sample, config)
+    assert again.notes == fresh.notes
+    same(again.findings, fresh.findings)
+
+
+def test_a_cached_frame_with_other_columns_is_recomputed(sample, config, _isolated_cache):
+    fresh = run_scan(sample.observations, config)
+    scan_dataset(sample, config)
+    for path in (_isolated_cache / "scans").glob("*/findings.parquet"):
+        pl.DataFrame({"finding_id": ["forged"]}).write_parquet(path)
+    same(scan_dataset(sample, config).findings, fresh.findings)

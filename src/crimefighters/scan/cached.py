@@ -103,12 +103,17 @@ def narrow(
 
 
 def _write(key: str, result: ScanResult) -> None:
+    frames = {name: getattr(result, name) for name in FRAMES}
     store_frames(
         "scans",
         key,
-        {name: getattr(result, name) for name in FRAMES},
-        {"month": result.scan_month, "notes": result.notes},
+        frames,
+        {"month": result.scan_month, "notes": result.notes, "schemas": {n: _schema(f) for n, f in frames.items()}},
     )
+
+
+def _schema(frame: pl.DataFrame) -> dict[str, str]:
+    return {name: str(dtype) for name, dtype in frame.schema.items()}
 
 
 def _read(key: str, scan_month: date, compute: Callable[[], ScanResult]) -> ScanResult | None:
@@ -119,16 +124,25 @@ def _read(key: str, scan_month: date, compute: Callable[[], ScanResult]) -> Scan
         meta = json.loads((folder / "meta.json").read_text())
     except (OSError, ValueError):
         return None
-    if not isinstance(meta, dict) or not all((folder / f"{name}.parquet").is_file() for name in FRAMES):
+    if not isinstance(meta, dict):
+        return None
+    notes, schemas = meta.get("notes"), meta.get("schemas")
+    if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes) and isinstance(schemas, dict)):
+        return None
+    if not all(isinstance(schemas.get(name), dict) and (folder / f"{name}.parquet").is_file() for name in FRAMES):
         return None
     fresh: list[ScanResult] = []
 
     def load(name: str) -> pl.DataFrame:
         try:
-            return pl.read_parquet(folder / f"{name}.parquet")
+            frame = pl.read_parquet(folder / f"{name}.parquet")
+            if _schema(frame) == schemas[name]:
+                return frame
         except (OSError, pl.exceptions.PolarsError):
-            if not fresh:
-                fresh.append(compute())
-            return getattr(fresh[0], name)
+            pass
+        # unreadable, or not the frame that was written: recompute (the result is the same)
+        if not fresh:
+            fresh.append(compute())
+        return getattr(fresh[0], name)
 
-    return ScanResult.lazy(scan_month, list(meta.get("notes", [])), load)
+    return ScanResult.lazy(scan_month, notes, load)
