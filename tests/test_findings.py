@@ -86,6 +86,32 @@ def test_a_category_its_major_group_and_its_priorities_moving_together_are_one_f
     assert row["finding_id"] == "Lambeth|recorded_crime|robbery|up"
 
 
+def _siblings_rising_apart(months_back: list[int]) -> pl.DataFrame:
+    """Bicycle theft and shoplifting each up 60% while other theft dips as much: the theft
+    group as a whole does not move."""
+    other = [v * 30 for v in STEADY]
+    for back in months_back:
+        other[-1 - back] -= 120
+    theft = {"category_group": "Theft"}
+    return combine(
+        observations(with_spikes(months_back), category="Bicycle Theft", **theft),
+        observations(with_spikes(months_back), category="Shoplifting", **theft),
+        observations(other, category="Other Theft", **theft),
+    )
+
+
+def test_two_categories_of_one_group_rising_apart_are_two_findings_with_their_own_ids(config):
+    found = borough(run_scan(_siblings_rising_apart([0]), config, JUNE))
+    assert found.height == 2
+    assert found["finding_id"].n_unique() == 2
+    assert set(found["category"]) == {"Bicycle Theft", "Shoplifting"}
+    assert all("Shoplifting" not in r or "Bicycle" not in r for r in found["related"].fill_null(""))
+    # a month later both are still running, each under the id it had
+    later = borough(run_scan(_siblings_rising_apart([0, 1]), config, JUNE))
+    assert set(later["finding_id"]) == set(found["finding_id"])
+    assert later["months_running"].to_list() == [2, 2]
+
+
 def test_a_series_is_never_a_headline_concern_and_improvement_at_once(config):
     # Falling for a year, then a spike this month: the spike is the news; the fall is context.
     falling = [130] * 24 + [100] * 11 + [160]

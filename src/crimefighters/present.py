@@ -210,3 +210,8 @@ def learn_from_text(window: str, peers: list[dict]) -> str:
         p_text = fmt_p(p["p_value"])
         parts.append(f"{p['area']} {size} ({numbers}{'; ' + p_text if p_text else ''})")
     return f"{LEARN_WINDOWS.get(window, window_label(window))}: " + "; ".join(parts)
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 concern', '3 concerns', '0 concerns'."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -89,7 +89,8 @@ def scan(
     mine = pl.lit(True) if areas else pl.col("area_type") == "borough"
     synthetic = dataset.synthetic
     if detail:
-        tests = result.tests.filter(mine)
+        # a series that is exactly another (a major group of one category) is listed once
+        tests = result.tests.filter(mine & ~pl.col("duplicate").fill_null(False))
         text = _detail_table(tests, result.scan_month) if fmt == "table" else _write(tests.select(DETAIL_FIELDS), fmt, synthetic)
     elif fmt == "table":
         text = _table(result.findings.filter(mine), result.resolved.filter(mine), result.scan_month, config.scan.findings.lookback_months)
@@ -226,7 +227,7 @@ def _json(frame, synthetic: bool) -> str:
 
 
 def _table(findings, resolved, scan_month, looked_back: int) -> str:
-    from crimefighters.present import month_add, month_name, state_words, status_text
+    from crimefighters.present import counted, month_add, month_name, state_words, status_text
 
     if findings.height == 0:
         text = f"No findings in {month_name(scan_month)}.\n"
@@ -234,8 +235,8 @@ def _table(findings, resolved, scan_month, looked_back: int) -> str:
         counts = {a: (findings["assessment"] == a).sum() for a in ("concern", "improvement", "neutral")}
         statuses = {s: (findings["status"] == s).sum() for s in ("new", "returned", "continuing")}
         lines = [
-            f"Findings in {month_name(scan_month)}: {findings.height} ({counts['concern']} concerns, "
-            f"{counts['improvement']} improvements, {counts['neutral']} neutral; {statuses['new']} new, "
+            f"Findings in {month_name(scan_month)}: {findings.height} ({counted(counts['concern'], 'concern')}, "
+            f"{counted(counts['improvement'], 'improvement')}, {counts['neutral']} neutral; {statuses['new']} new, "
             f"{statuses['returned']} returned, {statuses['continuing']} continuing), strongest evidence first",
             "",
         ]

@@ -15,7 +15,9 @@
    covers one, else by the series with the strongest evidence; it lists the others.
 4. **Stable ids and status.** ``finding_id`` = area | measure | series family | direction (the
    family is the major category of the named series, the priority's main category, or the
-   series itself), the same month after month. Comparing the months tested gives ``new``,
+   series itself), the same month after month: an event keeps the id of the earlier finding
+   it shares a series with, and a second event of one family in one month gets its own id
+   (family/category). Comparing the months tested gives ``new``,
    ``continuing`` (with ``months_running``), ``returned``, and the findings ``resolved`` since
    last month.
 """
@@ -136,6 +138,7 @@ def group_findings(
     nodes = _components(nodes, membership)
     nodes = _attach_totals(nodes)
     nodes = _name(nodes, config)
+    nodes = _chain_ids(nodes)
     return (
         nodes.group_by("finding_id", "asof")
         .agg(
@@ -277,6 +280,76 @@ def _name(nodes: pl.DataFrame, config: Config) -> pl.DataFrame:
             separator="|",
         )
     )
+
+
+def _chain_ids(nodes: pl.DataFrame) -> pl.DataFrame:
+    """One id per event, kept while the event goes on.
+
+    A component inherits the id of the nearest earlier month's finding of its family that
+    shares a series with it and moves the same way (the largest overlap, then the strongest
+    evidence, wins when two claim one id; a broad priority spanning two families never links
+    them). Otherwise it takes its family id (area | measure | family |
+    direction); a second event of the same family in the same month (two sibling categories
+    rising apart, say bicycle theft and shoplifting within theft) adds its headline's
+    category to the family, so two events are never merged by their id.
+    """
+    if nodes.height == 0:
+        return nodes
+    comps = (
+        nodes.group_by("asof", "label")
+        .agg(
+            base=pl.col("finding_id").first(),
+            direction=pl.col("direction").first(),
+            sids=pl.col("sid"),
+            score=pl.col("score").max(),
+            headline=pl.col("category").sort_by("_pick").first(),
+        )
+        .sort("asof", "score", "label", descending=[False, True, False])
+    )
+    by_month: dict[date, list[tuple[str, str, set]]] = {}  # month -> [(id, direction, sids)]
+    ids: dict[tuple[date, int], str] = {}
+    months = sorted(set(comps["asof"].to_list()))
+    for month in months:
+        taken: set[str] = set()
+        found = []
+        for comp in comps.filter(pl.col("asof") == month).iter_rows(named=True):
+            sids = set(comp["sids"])
+            chosen = None
+            for earlier in reversed([m for m in months if m < month]):
+                overlaps = [
+                    (len(sids & members), fid)
+                    for fid, direction, members in by_month.get(earlier, [])
+                    if direction == comp["direction"]
+                    and _family(fid) == _family(comp["base"])
+                    and sids & members
+                    and fid not in taken
+                ]
+                if overlaps:
+                    chosen = max(overlaps)[1]
+                    break
+            if chosen is None:
+                chosen = comp["base"]
+                if chosen in taken:
+                    start, family, direction = chosen.rsplit("|", 2)
+                    chosen = "|".join([start, f"{family}/{slug(comp['headline'])}", direction])
+                if chosen in taken:
+                    chosen = f"{chosen}#{comp['label']}"
+            taken.add(chosen)
+            ids[(month, comp["label"])] = chosen
+            found.append((chosen, comp["direction"], sids))
+        by_month[month] = found
+    table = pl.DataFrame(
+        [(m, label, fid) for (m, label), fid in ids.items()],
+        schema={"asof": pl.Date, "label": nodes.schema["label"], "finding_id": pl.String},
+        orient="row",
+    )
+    return nodes.drop("finding_id").join(table, on=["asof", "label"])
+
+
+def _family(finding_id: str) -> str:
+    """'Lambeth|recorded_crime|theft/shoplifting|up' -> 'Lambeth|recorded_crime|theft|up'."""
+    start, family, direction = finding_id.split("#")[0].rsplit("|", 2)
+    return "|".join([start, family.split("/")[0], direction])
 
 
 def _empty_findings() -> pl.DataFrame:
