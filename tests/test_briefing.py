@@ -432,6 +432,30 @@ def test_the_london_pdf_shows_every_borough_and_category(sample, engine):
     assert not missing, f"in the HTML but not in the {engine} PDF: {missing}"
 
 
+@ENGINES
+def test_the_bcu_pdf_shows_every_section_borough_and_finding_the_html_shows(sample, engine):
+    """A section added to bcu.html.j2 and not to bcu.typ fails here."""
+    from crimefighters.briefing.context import build_bcu_context
+
+    result, dataset, loaded = sample
+    # South West: four boroughs side by side, the widest BCU
+    context = build_bcu_context(result, dataset, loaded, "South West")
+    text = _pdf_text(render_pdf(context, engine=engine)).lower()
+    rows = context["local_priorities"] + context["high_harm"] + context["key_processes"]
+    expected = [
+        *_html_section_titles(render_html(context)),
+        *context["boroughs"],
+        *(r["label"] for r in rows + context["themes"] + context["comparison"]),
+        *(e["title"] for e in context["findings"]["all"]),
+        *(e["evidence"] for e in context["findings"]["charted"]),
+        *(e["learn_from"] for e in context["findings"]["all"]),
+        *(e["title"] for b in context["borough_findings"] for e in b["lines"]),
+    ]
+    assert len(expected) > 40
+    missing = [item for item in expected if _squeezed(item.lower()) not in text]
+    assert not missing, f"in the HTML but not in the {engine} PDF: {missing}"
+
+
 def test_every_briefing_page_has_a_typst_template():
     """A kind of page that comes as Markdown comes as PDF too: a new kind (say a BCU's
     briefing) needs its .typ beside its .html.j2 and .md.j2, or its PDF cannot be made."""

@@ -130,24 +130,40 @@ def test_briefings_of_the_sample_carry_a_banner_and_a_footer_on_every_page(tmp_p
     assert markdown[0].startswith("# Lambeth") and LABEL in markdown[2] and LABEL in markdown[-1]
 
 
-def test_briefings_of_real_data_carry_no_banner(real, tmp_path, capsys):
-    path = str(real / REAL_24M)
+@pytest.mark.parametrize("area", ["Lambeth", "South West", "London"])
+def test_every_page_kind_of_the_sample_says_so_in_html_markdown_and_pdf(area, tmp_path, capsys):
+    from pypdf import PdfReader
+
+    from crimefighters.briefing import pdf_available
+
+    formats = ["html", "md", "pdf"] if pdf_available("typst") else ["html", "md"]
+    assert main(["brief", "--area", area, "--format", *formats, "--output-dir", str(tmp_path)]) == 0
+    html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert (
-        main(
-            [
-                "brief",
-                "--data",
-                path,
-                "--borough",
-                "Lambeth",
-                "--format",
-                "html",
-                "md",
-                "--output-dir",
-                str(tmp_path),
-            ]
-        )
-        == 0
+        html.count('class="synthetic-banner ') == 2 and f'@top-center {{ content: "{LABEL}"' in html
     )
+    markdown = next(tmp_path.glob("*.md")).read_text(encoding="utf-8").strip().splitlines()
+    assert LABEL in markdown[2] and LABEL in markdown[-1]
+    for pdf in tmp_path.glob("*.pdf"):
+        pages = [page.extract_text() for page in PdfReader(pdf).pages]
+        # the top and bottom margin of every page, and the banners above and below the content
+        assert all(page.count(LABEL) >= 2 for page in pages)
+        assert pages[0].count(LABEL) >= 3 and pages[-1].count(LABEL) >= 3
+
+
+def test_briefings_of_real_data_carry_no_banner(real, tmp_path, capsys):
+    from pypdf import PdfReader
+
+    from crimefighters.briefing import pdf_available
+
+    formats = ["html", "md", "pdf"] if pdf_available("typst") else ["html", "md"]
+    path = str(real / REAL_24M)
+    args = ["--data", path, "--borough", "Lambeth", "--format", *formats]
+    assert main(["brief", *args, "--output-dir", str(tmp_path)]) == 0
     for file in tmp_path.iterdir():
-        assert LABEL not in file.read_text(encoding="utf-8")
+        if file.suffix == ".pdf":
+            text = " ".join(page.extract_text() for page in PdfReader(file).pages)
+        else:
+            text = file.read_text(encoding="utf-8")
+        assert LABEL not in text, file.name
+    assert len(list(tmp_path.iterdir())) == len(formats)

@@ -6,8 +6,8 @@ rest. HTML is autoescaped; Markdown has its own escaping filter (``md``).
 
 PDF has two engines, both filled from the same context dict:
 
-- ``typst`` (the default): ``templates/_common.typ`` followed by ``briefing.typ`` or
-  ``london.typ``, compiled by the ``typst`` package. The context goes in as JSON data
+- ``typst`` (the default): ``templates/_common.typ`` followed by ``briefing.typ``,
+  ``bcu.typ`` or ``london.typ``, compiled by the ``typst`` package. The context goes in as JSON data
   (``sys.inputs``), never as Typst source, so user text needs no escaping. About 20 times
   faster than WeasyPrint on these pages (docs/benchmarks.md).
 - ``weasyprint``: the HTML briefing printed by WeasyPrint (needs the Pango libraries).
