@@ -129,7 +129,7 @@ def test_no_command_opens_the_tui_with_its_own_options_and_the_global_ones(
     [
         (
             ["scna"],
-            "unknown command 'scna'; did you mean scan? (commands: scan, compare, brief, sample, fetch, tui, data, config, actions, export, annotate)",
+            "unknown command 'scna'; did you mean scan? (commands: scan, compare, brief, sample, fetch, tui, data, config, actions, meeting, export, annotate)",
         ),
         (
             ["scan", "--format", "xml"],

@@ -277,3 +277,29 @@ def test_a_misspelt_series_is_refused_with_what_the_data_has(capsys, store_path)
         "2026-08; did you mean 'Robbery of Business Property' or 'Robbery of Personal Property'?\n"
     )
     assert not store_path.exists()
+
+
+def test_an_analyst_records_the_meeting_and_a_gold_tasking_that_the_next_meeting_sees(capsys, store_path):
+    store = str(store_path)
+    code, out, _ = run(capsys, "meeting", "record", "--store", store, "--area", "lambeth", "--month", "2026-07",
+                       "--held-on", "2026-08-12", "--chair", "Ch Supt Ames")  # fmt: skip
+    assert code == 0 and "Meeting of Lambeth on the July 2026 data, held 12 August 2026" in out
+    code, out, _ = run(capsys, "meeting", "gold", "--store", store, "--area", "Lambeth", "--month", "2026-07",
+                       "--finding", ROBBERY, "--group", "Robbery Gold", "--lead", "Supt Dale")  # fmt: skip
+    assert code == 0 and "to Robbery Gold (lead Supt Dale)" in out
+    code, out, _ = run(capsys, "meeting", "list", "--store", store, "--area", "Lambeth", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["kind"], r["month"]) for r in rows] == [("meeting", "2026-07"), ("gold_tasking", "2026-07")]
+    assert rows[1]["group"] == "Robbery Gold" and rows[1]["finding_id"] == ROBBERY
+    with open_store(store_path, create=False) as db:
+        since = db.since_last_meeting("Lambeth", "2026-08")
+    assert since.previous is not None and since.previous.chair == "Ch Supt Ames"
+    assert [g.group for g in since.gold_taskings] == ["Robbery Gold"]
+
+
+def test_a_meeting_for_an_unknown_area_or_month_is_refused_in_one_line(capsys, store_path):
+    code, _, err = run(capsys, "meeting", "record", "--store", str(store_path), "--area", "Gotham", "--month", "2026-07")
+    assert code == 2 and err.startswith("crimefighters: error: --area: unknown area 'Gotham'") and err.count("\n") == 1
+    code, _, err = run(capsys, "meeting", "gold", "--store", str(store_path), "--area", "Lambeth", "--month", "2026-13",
+                       "--finding", ROBBERY, "--group", "Gold")  # fmt: skip
+    assert code == 2 and err == "crimefighters: error: --month: expected YYYY-MM; got '2026-13'\n"

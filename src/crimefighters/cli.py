@@ -61,6 +61,14 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "export": "crimefighters.commands.actions:export",
         },
     ),
+    "meeting": (
+        "Meetings held and Gold Group taskings: record, list, task a finding to a Gold Group.",
+        {
+            "record": "crimefighters.commands.meeting:record",
+            "list": "crimefighters.commands.meeting:list_",
+            "gold": "crimefighters.commands.meeting:gold",
+        },
+    ),
     "export": (
         "Exports for analysts: an XLSX workbook of the month, the London overview as HTML.",
         {
