@@ -109,7 +109,8 @@ def _finding_name(finding_id: str, result: ScanResult, config: Config) -> str:
 
 
 def _since(action, result: ScanResult, config: Config) -> str:
-    """'still a finding: continuing, 3 months; 281 -> 240 (-41 (-14.6%))' or 'resolved ...'."""
+    """'still a finding (continuing, 3 months); 281 in August 2026, 240 in September 2026
+    (-41 (-14.6%), better month on month)', or 'resolved this month; ...'."""
     now = result.findings.filter(pl.col("finding_id") == action.finding_id)
     if now.height:
         f = now.row(0, named=True)
@@ -134,7 +135,16 @@ def _since(action, result: ScanResult, config: Config) -> str:
     before, after = then["value"][0], current["value"][0]
     change = after - before
     pct = (change / before * 100) if before else None
+    improve = current["direction"][0]
+    # one month against one month: say which way that is, so a monthly rise in a series whose
+    # finding is a 3-month improvement is not read as the finding reversing
+    verdict = (
+        ""
+        if improve not in ("up", "down") or change == 0
+        else ", better" if (change > 0) == (improve == "up") else ", worse"
+    )
     return (
         f"{state}; {fmt_value(before, kind, unit)} in {month_name(action.month_raised)}, "
-        f"{fmt_value(after, kind, unit)} now ({fmt_change(change, pct, kind)})"
+        f"{fmt_value(after, kind, unit)} in {month_name(result.scan_month)} "
+        f"({fmt_change(change, pct, kind)}{verdict} month on month)"
     )
