@@ -404,9 +404,9 @@ async def test_lambeths_high_harm_priorities_show_numbers_states_and_outcome_rat
             row = shown[label]
             expected = scan.filter(pl.col("label") == label).row(0, named=True)
             assert row[2] == fmt_value(expected["value"], "count") and row[2] != "no data loaded"
-            assert row[6].split()[1] == expected["state"].split()[0]  # '· common cause'
+            assert row[3].split()[1] == expected["state"].split()[0]  # '· common cause'
             rate = fmt_value(expected["outcome_rate"], "proportion")
-            assert row[7].startswith(f"{rate} ") and expected["outcome_rate"] > 0
+            assert row[4].startswith(f"{rate} ") and expected["outcome_rate"] > 0
 
 
 async def test_the_serious_violence_tab_says_where_each_measure_stops(lambeth_real, tmp_path):
@@ -427,7 +427,7 @@ async def test_the_serious_violence_tab_says_where_each_measure_stops(lambeth_re
         knife = shown["Knife crime offences: Knife crime with injury"]
         assert knife[1] == f"{latest('knife_crime_offences', 'Knife crime with injury'):.0f}"
         rate = latest("knife_crime_outcome_rate", "Knife crime with injury")
-        assert knife[6].startswith(f"{rate * 100:.1f}%")
+        assert knife[3].startswith(f"{rate * 100:.1f}%")
         assert (
             shown["Gun crime offences: Gun crime"][1]
             == f"{latest('gun_crime_offences', 'Gun crime'):.0f}"

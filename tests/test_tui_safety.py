@@ -22,7 +22,7 @@ from crimefighters.tui.app import CrimefightersApp
 from crimefighters.tui.screens.borough import BoroughScreen
 from crimefighters.tui.screens.dialogs import ErrorDialog
 from crimefighters.tui.screens.drill import DrillScreen
-from crimefighters.tui.screens.tests_dialog import TestsDialog
+from crimefighters.tui.screens.tests_dialog import FindingTestsDialog
 from crimefighters.tui.session import Session, load_session
 from crimefighters.tui.widgets.spc_chart import SpcChart
 from tests.hostile import ALL_NAMES, BOROUGH, ESCAPE_BYTES, hostile_dataset
@@ -92,7 +92,7 @@ async def test_hostile_names_are_shown_as_text_in_the_borough_view(hostile_sessi
             table.move_cursor(row=row)
             await pilot.press("t")
             await pilot.pause()
-            assert isinstance(app.screen, TestsDialog)
+            assert isinstance(app.screen, FindingTestsDialog)
             assert all(no_control(c) for c in cells(app.screen.query_one(DataTable)))
             assert no_control(screen_text(app))
             await pilot.press("escape")

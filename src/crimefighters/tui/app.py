@@ -45,19 +45,24 @@ CSS = """
 .muted { color: $text-muted; }
 DataTable { height: 1fr; }
 .pane-note { padding: 0 1; height: auto; }
-DataTable.short { height: auto; max-height: 50%; }
-.detail { height: auto; max-height: 40%; padding: 0 1; background: $surface; border-top: solid $primary; }
-.detail.tall { height: 1fr; max-height: 100%; }
+DataTable.short { height: auto; max-height: 60%; }
+.detail { height: 1fr; padding: 0 1; background: $surface; border-top: solid $primary; }
 #chart-notes { padding: 0 1; height: auto; max-height: 4; color: $text-muted; }
-FormDialog, TestsDialog { align: center middle; }
-FormDialog #dialog { border: thick $primary; height: auto; }
-FormDialog Input { margin: 0 0 1 0; }
-FormDialog #form-buttons { height: auto; margin: 1 0 0 0; }
-FormDialog #form-buttons Button { margin: 0 2 0 0; }
+FormDialog, FindingTestsDialog { align: center middle; }
+/* forms fit an 80x24 terminal: one line a field */
+FormDialog #dialog { border: thick $primary; height: auto; padding: 0 1; }
+FormDialog #form-intro { margin: 0 0 1 0; }
+FormDialog .field { height: auto; margin: 0 0 1 0; }
+FormDialog .field Label { width: 20; }
+FormDialog Input { border: none; height: 1; width: 1fr; padding: 0 1; background: $boost; }
+FormDialog Input:focus { background: $primary 30%; }
+FormDialog Checkbox, FormDialog RadioSet { border: none; padding: 0; height: auto; width: 1fr; background: transparent; }
+FormDialog #form-buttons { height: 1; }
+FormDialog #form-buttons Button { height: 1; min-width: 12; border: none; margin: 0 2 0 0; }
 FormDialog .message { color: $error; height: auto; }
 FormDialog .restored { color: $warning; }
-TestsDialog #dialog { width: 95%; max-width: 160; height: 90%; max-height: 90%; border: thick $primary; }
-TestsDialog DataTable { height: auto; max-height: 60%; }
+FindingTestsDialog #dialog { width: 95%; max-width: 160; height: 90%; max-height: 90%; border: thick $primary; }
+FindingTestsDialog DataTable { height: auto; max-height: 60%; }
 #tests-panel { height: 1fr; border-top: solid $primary; }
 #loading { height: auto; padding: 1 2; }
 #loading LoadingIndicator { height: 3; }
@@ -67,8 +72,8 @@ TabbedContent ContentSwitcher { height: 1fr; }
 TabPane { height: 1fr; padding: 0; }
 #chart { height: 1fr; min-height: 8; }
 #drill-tabs { height: 1fr; }
-#effect-table { height: auto; max-height: 12; }
-.definitions { padding: 0 1; height: auto; max-height: 8; overflow-y: auto; background: $surface; }
+#effect-table { height: auto; max-height: 30%; }
+.definitions { padding: 0 1; height: auto; max-height: 25%; overflow-y: auto; background: $surface; }
 ErrorDialog, PickerDialog { align: center middle; }
 #dialog { width: 80%; max-width: 100; height: auto; max-height: 90%; padding: 1 2; border: thick $error; background: $surface; }
 PickerDialog #dialog { border: thick $primary; }

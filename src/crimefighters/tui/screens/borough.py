@@ -59,8 +59,6 @@ TABS = (
     ("peers", "vs London"),
 )
 FIRST_TAB = "meeting"
-# tabs whose table lists a handful of rows and whose panel says a lot: the panel gets the room
-PANEL_FIRST = ("findings", "meeting")
 
 
 def _count(n: int, word: str) -> str:
@@ -113,12 +111,11 @@ class BoroughScreen(SessionScreen):
             for i, (tab, label) in enumerate(TABS):
                 with TabPane(f"{i + 1} {label}", id=tab):
                     yield Static("", id=f"{tab}-note", classes="pane-note")
-                    classes = "pane-table short" if tab in PANEL_FIRST else "pane-table"
+                    # the table as tall as its rows (at most 60%), the panel under it the rest
                     yield DataTable(
-                        id=f"{tab}-table", cursor_type="row", zebra_stripes=True, classes=classes
+                        id=f"{tab}-table", cursor_type="row", zebra_stripes=True, classes="short"
                     )
-                    panel = "detail tall" if tab in PANEL_FIRST else "detail"
-                    with VerticalScroll(id=f"{tab}-panel", classes=panel):
+                    with VerticalScroll(id=f"{tab}-panel", classes="detail"):
                         yield Static("", id=f"{tab}-detail")
         yield Static(LEGEND, classes="legend")
         yield SteadyFooter()
@@ -156,12 +153,11 @@ class BoroughScreen(SessionScreen):
             a: (everything["assessment"] == a).sum() for a in ("concern", "improvement", "neutral")
         }
         new = (everything["status"] == "new").sum()
-        returned = (everything["status"] == "returned").sum()
         title = Text.assemble(
             plain(self.borough, "bold"),
             f", {month_name(session.scan_month)}: ",
             (_count(everything.height, "finding"), "bold"),
-            f", {new} new" + (f", {returned} returned" if returned else ""),
+            f", {new} new",
             " · ",
             (_count(counts["concern"], "concern"), STATE_COLOUR["concern"]),
             ", ",
@@ -499,7 +495,7 @@ class BoroughScreen(SessionScreen):
         )  # fmt: skip
 
     def action_tests(self) -> None:
-        from crimefighters.tui.screens.tests_dialog import TestsDialog
+        from crimefighters.tui.screens.tests_dialog import FindingTestsDialog
 
         target = self.finding_target()
         if target is None or self.session is None:
@@ -516,7 +512,7 @@ class BoroughScreen(SessionScreen):
             if ref is not None:
                 self.cf_app.open_drill(self.borough, ref)
 
-        self.app.push_screen(TestsDialog(title, table), chosen)
+        self.app.push_screen(FindingTestsDialog(title, table), chosen)
 
     def action_record_meeting(self) -> None:
         from crimefighters.tui.screens.meeting_dialogs import meeting_dialog

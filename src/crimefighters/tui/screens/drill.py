@@ -95,15 +95,11 @@ class DrillScreen(SessionScreen):
             session.result, self.borough, self.ref.measure, self.ref.level, self.ref.category
         )
 
-    def _chart_title(self, points: pl.DataFrame | None = None) -> str:
-        # plotext draws the title into ANSI text: nothing from the data may act as a code
-        excluded = (
-            points is not None and points.height > 0 and (points["point_type"] == "excluded").any()
-        )
+    def _chart_title(self) -> str:
+        # plotext draws the title into ANSI text: nothing from the data may act as a code.
+        # (It drops a title wider than the chart: the meeting's marks are explained below it.)
         return clean_text(
             f"{self.ref.label}, {self.borough}: X = concern, O = improvement, N = neutral"
-            + (", E = left out of the limits" if excluded else "")
-            + (", | = a note below" if self._annotations else "")
         )
 
     @property
@@ -120,7 +116,7 @@ class DrillScreen(SessionScreen):
         self._annotations = self.cf_app.memory.annotations(self.series)
         chart.points = points
         chart.annotations = [(a.month, a.exclude_from_limits) for a in self._annotations]
-        chart.title = self._chart_title(points)
+        chart.title = self._chart_title()
         chart._draw()
         chart.refresh()
         self._chart_notes()
@@ -166,7 +162,11 @@ class DrillScreen(SessionScreen):
         if not self._annotations:
             notes.display = False
             return
-        text = Text("Notes on this chart: ", style="bold")
+        excluded = any(a.exclude_from_limits for a in self._annotations)
+        text = Text(
+            "Notes (| on the chart" + ("; E = left out of the limits" if excluded else "") + "): ",
+            style="bold",
+        )
         for i, a in enumerate(self._annotations):
             if i:
                 text.append(" · ")

@@ -97,21 +97,25 @@ class FormDialog(ModalScreen[object]):
                 )
             for f in self.fields:
                 if f.kind == "check":
-                    yield Checkbox(f.label, bool(f.value), id=f"field-{f.name}")
+                    with Horizontal(classes="field"):
+                        yield Label("")
+                        yield Checkbox(f.label, bool(f.value), id=f"field-{f.name}")
                 elif f.kind == "choice":
-                    yield Label(plain(f.label))
-                    with RadioSet(id=f"field-{f.name}"):
-                        for shown, value in f.choices:
-                            yield RadioButton(plain(shown), value=value == f.value, name=value)
+                    with Horizontal(classes="field choice"):
+                        yield Label(plain(f.label))
+                        with RadioSet(id=f"field-{f.name}"):
+                            for shown, value in f.choices:
+                                yield RadioButton(plain(shown), value=value == f.value, name=value)
                 else:
-                    yield Label(plain(f.label))
-                    # typed text is never selected on focus: one key would replace a draft
-                    yield Input(
-                        str(f.value),
-                        placeholder=f.placeholder,
-                        id=f"field-{f.name}",
-                        select_on_focus=f.select and not self.restored,
-                    )
+                    with Horizontal(classes="field"):
+                        yield Label(plain(f.label))
+                        # typed text is never selected on focus: one key would replace a draft
+                        yield Input(
+                            str(f.value),
+                            placeholder=f.placeholder,
+                            id=f"field-{f.name}",
+                            select_on_focus=f.select and not self.restored,
+                        )
             yield Static("", id="form-message", classes="message")
             with Horizontal(id="form-buttons"):
                 yield Button(self.confirm, variant="primary", id="form-save")

@@ -54,7 +54,7 @@ def action_dialog(
             Field(
                 "due",
                 "Due",
-                placeholder=f"{month_add(month, 1):%Y-%m} (the next meeting), another YYYY-MM, or a date YYYY-MM-DD",
+                placeholder=f"{month_add(month, 1):%Y-%m} (next), YYYY-MM or YYYY-MM-DD",
             ),
         ],
         save,
@@ -150,7 +150,7 @@ def annotate_dialog(
                 "What happened",
                 placeholder="e.g. Notting Hill Carnival, an operation started",
             ),
-            Field("exclude", "Leave this month out of the SPC limits (rescans)", "check", False),
+            Field("exclude", "Leave it out of the SPC limits", "check", False),
         ],
         save,
         drafts,

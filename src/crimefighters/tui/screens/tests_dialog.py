@@ -16,7 +16,7 @@ from crimefighters.tui.views import SeriesRef, Table
 from crimefighters.tui.widgets.cells import fill_table, plain
 
 
-class TestsDialog(ModalScreen[SeriesRef | None]):
+class FindingTestsDialog(ModalScreen[SeriesRef | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_dialog", "Close"),
     ]

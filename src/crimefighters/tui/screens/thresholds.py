@@ -5,7 +5,7 @@ what the rules did this month (tests fired and findings led, per method and rule
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
@@ -28,15 +28,19 @@ GLOBAL_SECTIONS = ("findings",)
 
 
 def _short(where: str) -> str:
-    """A file:line relative to the working directory when it is inside it (readable, stable)."""
-    try:
-        return (
-            os.path.relpath(where)
-            if where.startswith(os.sep) and where.startswith(os.getcwd())
-            else where
-        )
-    except ValueError:
+    """A file:line short enough to read: relative to the working directory when inside it,
+    else the file's folder and name ('config/scan.yaml:10'), as the briefing writes it."""
+    path, sep, line = where.rpartition(":")
+    if not sep or not line.isdigit():
+        path, line = where, ""
+    p = Path(path)
+    if not p.is_absolute():
         return where
+    try:
+        shown = p.relative_to(Path.cwd())
+    except ValueError:
+        shown = Path(p.parent.name) / p.name
+    return f"{shown}:{line}" if line else str(shown)
 
 
 def _meaning(settings, section: str, key: str) -> str:
@@ -85,8 +89,12 @@ class ThresholdScreen(SessionScreen):
                 plain(
                     f" ({measure.id}) · {measure.kind}, better when {measure.direction} · "
                     f"methods: {methods if isinstance(methods, str) else ', '.join(methods)} · "
-                    f"{len(loaded.files)} configuration files in "
-                    f"{_short(str(loaded.files[0].parent))}"
+                    f"{len(loaded.files)} configuration files: "
+                    + (
+                        "the bundled defaults"
+                        if loaded.bundled
+                        else _short(str(loaded.files[0].parent))
+                    )
                 ),
             )
         )

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from crimefighters.tui.session import Session
 
 SINCE_COLUMNS = ("", "Item", "Status", "The finding now", "Owner / lead", "Due")
-ACTION_COLUMNS = ("#", "Raised", "Finding", "Action", "Owner", "Due", "Status", "Outcome", "Gold")
+ACTION_COLUMNS = ("#", "Action", "Status", "Owner", "Due", "Finding", "Raised", "Outcome", "Gold")
 # overdue first, then what is due now, still open, done and dropped
 ACTION_ORDER = {"overdue": 0, "due now": 1, "open": 2, "done": 3, "dropped": 4}
 
@@ -153,7 +153,7 @@ def since_table(
             f"a{a.id}",
             (
                 "Action",
-                cut(a.text, 40),
+                cut(a.text, 34),
                 Text(cut(status + outcome, 40), style=_status_style(status)),
                 Text.assemble(
                     plain(cut(finding_name(session, a.finding_id), 28)),
@@ -171,7 +171,7 @@ def since_table(
             f"g{g.id}",
             (
                 "Gold",
-                cut(g.group, 40),
+                cut(g.group, 34),
                 f"tasked {g.tasked_on:%d %b %Y}",
                 Text.assemble(
                     plain(cut(finding_name(session, g.finding_id), 28)),
@@ -189,7 +189,7 @@ def since_table(
             f"r{r['finding_id']}",
             (
                 "Resolved",
-                cut(r["name"], 40),
+                cut(r["name"], 34),
                 Text("resolved", style=STATE_COLOUR["improvement"]),
                 f"was {state_words(r['assessment'], r['direction'])} to {r['last_month']}",
                 "",
@@ -213,7 +213,7 @@ def since_table(
             f"e{f['finding_id']}",
             (
                 "Enduring",
-                cut(f["name"], 40),
+                cut(f["name"], 34),
                 status_text(f["status"], f["months_running"], looked_back),
                 Text.assemble(
                     (
@@ -349,12 +349,12 @@ def actions_table(
             f"a{a.id}",
             (
                 str(a.id),
-                f"{a.month_raised:%Y-%m}",
-                cut(finding_name(session, a.finding_id), 24),
-                cut(a.text, 36),
+                cut(a.text, 34),
+                Text(status, style=_status_style(status)),
                 cut(a.owner, 18),
                 _due(a),
-                Text(status, style=_status_style(status)),
+                cut(finding_name(session, a.finding_id), 24),
+                f"{a.month_raised:%Y-%m}",
                 cut(a.outcome if a.status_at(month) != "open" else "", 30),
                 "Gold" if a.id in tasked else "",
             ),

@@ -25,25 +25,26 @@ from crimefighters.tui.widgets.cells import (
 if TYPE_CHECKING:
     from crimefighters.tui.session import Session
 
+# the state and the outcome rate before the changes: at 80 columns they still show
 PRIORITY_COLUMNS = (
     "Group",
     "Priority",
     "Latest",
-    "Month vs LY",
-    "12m vs LY",
-    "Trend (12m)",
     "State",
     "Outcome rate",
+    "Month vs LY",
+    "12m vs LY",
     "Findings",
+    "Trend (12m)",
 )
 VIOLENCE_COLUMNS = (
     "Series",
     "Latest",
+    "State",
+    "Outcome rate",
     "Month vs LY",
     "12m vs LY",
     "Trend (12m)",
-    "State",
-    "Outcome rate",
     "Data",
 )
 PROCESS_COLUMNS = (
@@ -145,12 +146,12 @@ def priorities_table(session: Session, area: str, concerns_only: bool) -> Table:
                 group,
                 cut(r["label"], 32),
                 value_text(r["value"], r["kind"]),
-                change_text(r["change_1"], r["change_pct_1"], r["kind"]),
-                change_text(r["change_12"], r["change_pct_12"], r["kind"]),
-                trend(session, area, r["measure"], r["level"], r["category"]),
                 state_cell(r["state"], r["special_cause_type"], words=True),
                 outcome,
+                change_text(r["change_1"], r["change_pct_1"], r["kind"]),
+                change_text(r["change_12"], r["change_pct_12"], r["kind"]),
                 str(r["findings"]),
+                trend(session, area, r["measure"], r["level"], r["category"]),
             ),
             detail,
             ref,
@@ -178,10 +179,10 @@ def violence_table(session: Session, area: str) -> Table:
                 (
                     cut(r["label"], 48),
                     NO_DATA if r["note"].startswith("no data loaded") else "no data this month",
-                    "",
-                    "",
-                    "",
                     state_cell(None, available=False),
+                    "",
+                    "",
+                    "",
                     "",
                     r["note"],
                 ),
@@ -204,11 +205,11 @@ def violence_table(session: Session, area: str) -> Table:
             (
                 cut(r["label"], 48),
                 value,
+                state_cell(r["state"], r["special_cause_type"], words=True),
+                outcome,
                 change_text(r["change_1"], r["change_pct_1"], r["kind"]),
                 change_text(r["change_12"], r["change_pct_12"], r["kind"]),
                 trend(session, area, r["measure"], r["level"], r["category"]),
-                state_cell(r["state"], r["special_cause_type"], words=True),
-                outcome,
                 "provisional" if r["provisional"] else "",
             ),
             detail,
