@@ -206,9 +206,13 @@ def since_table(
     looked_back = config.scan.findings.lookback_months
     for f in result.for_area(area).filter(pl.col("enduring")).iter_rows(named=True):
         g = tasked.get(f["finding_id"])
-        gold_words = (
-            Text(f"Gold: {g.group}") if g else Text("not tasked: g to task", style="bold #e8710a")
-        )
+        # a Gold Group is for an enduring problem: the prompt goes with concerns
+        if g is not None:
+            gold_words = Text.assemble("Gold: ", plain(g.group))
+        elif f["assessment"] == "concern":
+            gold_words = Text("not tasked: g to task", style="bold #e8710a")
+        else:
+            gold_words = Text("not tasked", style="dim")
         table.add(
             f"e{f['finding_id']}",
             (
@@ -229,9 +233,10 @@ def since_table(
             _enduring_detail(session, f, g),
             FindingIdTarget(f["finding_id"], True),
         )
-    untasked = sum(
-        f not in tasked for f in result.for_area(area).filter(pl.col("enduring"))["finding_id"]
+    enduring_concerns = result.for_area(area).filter(
+        pl.col("enduring") & (pl.col("assessment") == "concern")
     )
+    untasked = sum(f not in tasked for f in enduring_concerns["finding_id"])
     table.note = _since_note(session, area, since, table, store, untasked)
     table.empty = plain(
         "Nothing carried over: no actions, no Gold Group taskings, nothing resolved or enduring."
@@ -278,11 +283,13 @@ def _enduring_detail(session: Session, f: dict, g: GoldTasking | None) -> Text:
         f": a finding for {f['months_running']} months running ({months} or more is enduring).\n",
     )
     text.append_text(plain(f["evidence"]))
-    if g is None:
+    if g is None and f["assessment"] == "concern":
         text.append(
             "\nNot tasked to a Gold Group: g tasks it (a group, a lead); Enter shows the finding.",
             "bold",
         )
+    elif g is None:
+        text.append("\nNot tasked to a Gold Group (g tasks it); Enter shows the finding.")
     else:
         text.append(f"\nTasked to a Gold Group {g.tasked_on:%d %b %Y}: ")
         text.append_text(plain(g.group))
@@ -325,7 +332,11 @@ def _since_note(
         )
     head.append(
         f" {resolved} finding{'s' if resolved != 1 else ''} resolved; {len(enduring)} enduring"
-        + (f" ({untasked} not tasked to a Gold Group)" if untasked else "")
+        + (
+            f" ({untasked} concern{'s' if untasked != 1 else ''} not tasked to a Gold Group)"
+            if untasked
+            else ""
+        )
         + "."
     )
     return head
