@@ -53,7 +53,7 @@ class Session:
     @cached_property
     def boroughs_with_data(self) -> frozenset[str]:
         """Boroughs with any observation loaded (a borough without is 'no data', not 'no
-        exceptions')."""
+        findings')."""
         return frozenset(self.dataset.boroughs())
 
     @property
