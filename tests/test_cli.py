@@ -113,15 +113,17 @@ def test_no_command_opens_the_tui_with_its_own_options_and_the_global_ones(
     import crimefighters.tui.app as app
 
     calls = []
-    monkeypatch.setattr(app, "run", lambda *args: calls.append(args) or 0)
+    monkeypatch.setattr(app, "run", lambda *args, store=None: calls.append((*args, store)) or 0)
     assert main([]) == 0
     assert main(["--borough", "Lambeth", "--month", "2026-09"]) == 0
     assert main(["--config", str(user_config), "--data", str(SAMPLE), "--borough", "Lambeth"]) == 0
     assert main(["tui", "--borough", "Lambeth", "--config", str(user_config)]) == 0
-    assert calls[0] == (None, [SAMPLE], None, None, None)
+    assert main(["--store", "team.sqlite3", "tui"]) == 0
+    assert calls[0] == (None, [SAMPLE], None, None, None, None)
     assert calls[1][2:4] == (__import__("datetime").date(2026, 9, 1), "Lambeth")
     assert calls[2][:2] == (user_config, [SAMPLE]) and calls[2][3] == "Lambeth"
     assert calls[3][0] == user_config
+    assert calls[4][5] == Path("team.sqlite3")  # the meeting store reaches the TUI session
 
 
 @pytest.mark.parametrize(

@@ -102,3 +102,25 @@ def test_a_cached_frame_with_other_columns_is_recomputed(sample, config, _isolat
     for path in (_isolated_cache / "scans").glob("*/findings.parquet"):
         pl.DataFrame({"finding_id": ["forged"]}).write_parquet(path)
     same(scan_dataset(sample, config).findings, fresh.findings)
+
+
+def test_a_month_the_meeting_left_out_of_the_limits_is_a_different_scan(sample, config, tmp_path):
+    """The cache served the scan without the meeting's exclusions, so the chart ignored them."""
+    from crimefighters.meeting import Series, open_store, spc_inputs
+
+    before = scan_dataset(sample, config)  # cached without the store
+    september = before.scan_month
+    store = tmp_path / "meetings.sqlite3"
+    robbery = Series("Lambeth", "recorded_crime", "priority", "Robbery")
+    with open_store(store) as db:
+        db.annotate(robbery, september, "a planted spike", exclude_from_limits=True)
+    after = scan_dataset(sample, config, spc_inputs=spc_inputs(store))
+
+    def chart(result):
+        return result.points.filter(
+            (pl.col("area") == "Lambeth") & (pl.col("level") == "priority") & (pl.col("category") == "Robbery")
+        ).sort("month")
+
+    assert chart(before)["point_type"][-1] != "excluded"
+    assert chart(after)["point_type"][-1] == "excluded"
+    assert chart(after)["upl"][-1] < chart(before)["upl"][-1]  # the spike no longer widens them

@@ -58,7 +58,9 @@ def rows(table: DataTable) -> list[list[str]]:
     ]
 
 
-async def test_overview_lists_every_borough_with_concerns_and_improvements(session, tmp_path):
+async def test_overview_counts_each_boroughs_findings_new_concerns_and_improvements(
+    session, tmp_path
+):
     app = CrimefightersApp(
         data_paths=list(session.data_paths), preloaded=session, export_dir=tmp_path
     )
@@ -69,14 +71,20 @@ async def test_overview_lists_every_borough_with_concerns_and_improvements(sessi
         shown = rows(table)
         assert len(shown) == 32
         lambeth = next(r for r in shown if r[1] == "Lambeth")
-        counts = session.result.counts().filter(pl.col("borough") == "Lambeth").row(0, named=True)
-        assert (int(lambeth[2]), int(lambeth[3])) == (counts["concerns"], counts["improvements"])
+        findings = session.result.findings.filter(pl.col("borough") == "Lambeth")
+        assert [int(c) for c in lambeth[2:6]] == [
+            findings.height,
+            (findings["status"] == "new").sum(),
+            (findings["assessment"] == "concern").sum(),
+            (findings["assessment"] == "improvement").sum(),
+        ]
+        assert findings.height > 0
         # Recorded crime (TNO) in June 2026: Lambeth above its upper process limit, a concern;
         # Camden 7 months below its mean, an improvement; ASB is not in this file and says so:
         # each with a symbol, not a colour alone.
         by_name = {r[1]: r for r in shown}
-        assert (lambeth[4], by_name["Camden"][4], by_name["Westminster"][4]) == ("!↑", "✓↓", "·")
-        assert lambeth[5] == "–"
+        assert (lambeth[6], by_name["Camden"][6], by_name["Westminster"][6]) == ("!↑", "✓↓", "·")
+        assert lambeth[7] == "–"
         tno = session.result.status.filter(
             (pl.col("area_type") == "borough")
             & (pl.col("measure") == "recorded_crime")
@@ -88,10 +96,10 @@ async def test_overview_lists_every_borough_with_concerns_and_improvements(sessi
             if r["state"] != "common cause":
                 above = any(w in r["special_cause_type"] for w in ("Above", "Increasing"))
                 arrow = "↑" if above else "↓"
-            assert by_name[r["area"]][4] == symbol[r["state"]] + arrow, r["area"]
+            assert by_name[r["area"]][6] == symbol[r["state"]] + arrow, r["area"]
 
 
-async def test_s_cycles_the_overview_sort_through_borough_concerns_and_improvements(
+async def test_s_cycles_the_overview_sort_through_borough_findings_new_concerns_improvements(
     session, tmp_path
 ):
     app = CrimefightersApp(preloaded=session, export_dir=tmp_path)
@@ -102,18 +110,19 @@ async def test_s_cycles_the_overview_sort_through_borough_concerns_and_improveme
         await pilot.pause()
         names = [r[1] for r in rows(table)]
         assert names == sorted(names)
-        await pilot.press("s")  # by concerns, most first
-        await pilot.pause()
-        concerns = [int(r[2]) for r in rows(table)]
-        assert concerns == sorted(concerns, reverse=True)
-        await pilot.press("s")  # by improvements
-        await pilot.pause()
-        improvements = [int(r[3]) for r in rows(table)]
-        assert improvements == sorted(improvements, reverse=True)
+        for column in (2, 3, 4, 5):  # findings, new, concerns, improvements: most first
+            await pilot.press("s")
+            await pilot.pause()
+            counts = [int(r[column]) for r in rows(table)]
+            assert counts == sorted(counts, reverse=True) and counts[0] > 0
 
 
-async def test_enter_opens_the_borough_with_its_exceptions_strongest_first(session, tmp_path):
-    app = CrimefightersApp(preloaded=session, export_dir=tmp_path)
+async def test_enter_opens_the_borough_on_the_last_meeting_then_its_findings_new_first(
+    session, tmp_path
+):
+    from crimefighters.present import finding_order
+
+    app = CrimefightersApp(preloaded=session, export_dir=tmp_path, store=tmp_path / "m.sqlite3")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#overview-table", DataTable)
@@ -121,15 +130,34 @@ async def test_enter_opens_the_borough_with_its_exceptions_strongest_first(sessi
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, BoroughScreen) and app.screen.borough == "Lambeth"
-        exceptions = app.screen.query_one("#exceptions-table", DataTable)
-        expected = session.result.for_borough("Lambeth")
-        assert exceptions.row_count == expected.height > 0
-        why = str(app.screen.query_one("#evidence", Static).render())
-        assert expected["evidence"][0][:40] in why
+        assert app.screen.active_tab == "meeting"
+        note = str(app.screen.query_one("#meeting-note", Static).render())
+        assert note.startswith("Nothing recorded yet for Lambeth")
+        await pilot.press("2")
+        await pilot.pause()
+        findings = app.screen.query_one("#findings-table", DataTable)
+        expected = sorted(
+            session.result.for_borough("Lambeth").iter_rows(named=True),
+            key=lambda f: finding_order(f["status"], f["score"]),
+        )
+        assert findings.row_count == len(expected) > 0
+        assert [r[1] for r in rows(findings)] == [f["name"] for f in expected]
+        statuses = [r[2].split(",")[0] for r in rows(findings)]
+        assert statuses == sorted(statuses, key=["new", "returned", "continuing"].index)
+        why = str(app.screen.query_one("#findings-detail", Static).render())
+        assert expected[0]["evidence"][:40] in why
+        await pilot.press("4")
+        await pilot.pause()
         priorities = rows(app.screen.query_one("#priorities-table", DataTable))
-        assert priorities[0][1] == "Anti-social behaviour" and priorities[0][2] == "no data loaded"
+        assert priorities[0][1] == "Anti-social behaviour" and priorities[0][2:4] == [
+            "no data loaded",
+            "–",
+        ]
+        await pilot.press("6")
+        await pilot.pause()
         processes = rows(app.screen.query_one("#processes-table", DataTable))
         assert all(r[1] == "no data loaded" for r in processes)
+        assert not (tmp_path / "m.sqlite3").exists()  # looking creates no meeting store
 
 
 async def test_drill_down_draws_the_chart_and_escape_goes_back(session, tmp_path):
@@ -137,13 +165,18 @@ async def test_drill_down_draws_the_chart_and_escape_goes_back(session, tmp_path
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, BoroughScreen)
-        await pilot.press("enter")
+        await pilot.press("2", "enter")
         await pilot.pause()
         assert isinstance(app.screen, DrillScreen)
         chart = app.screen.query_one(SpcChart)
         assert chart.points.height > 0 and chart.drawn > 0
         windows = rows(app.screen.query_one("#windows-table", DataTable))
-        assert [r[0] for r in windows] == ["Month", "3 months", "12 months", "FYTD"]
+        assert [r[0] for r in windows] == [
+            "Month",
+            "3 months",
+            "12 months",
+            "Financial year to date",
+        ]
         await pilot.press("4")  # the BCU and London tab
         await pilot.pause()
         areas = rows(app.screen.query_one("#areas-table", DataTable))
@@ -170,14 +203,20 @@ async def test_filters_concerns_only_and_text(session, tmp_path):
     app = CrimefightersApp(preloaded=session, borough="Lambeth", export_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#exceptions-table", DataTable)
+        await pilot.press("2")
+        await pilot.pause()
+        table = app.screen.query_one("#findings-table", DataTable)
         await pilot.press("c")
         await pilot.pause()
         assert table.row_count > 0 and all("concern" in r[0] for r in rows(table))
         await pilot.press("c", "slash", *"theft", "enter")
         await pilot.pause()
-        shown = rows(table)
-        assert shown and all("theft" in (r[1] + r[-1]).lower() for r in shown)
+        shown = app.screen.tables["findings"].targets.values()
+        assert shown and all(
+            "theft" in f"{t.finding['name']} {t.finding['evidence']} {t.finding['related']}".lower()
+            for t in shown
+        )
+        assert len(shown) < session.result.for_borough("Lambeth").height
         assert 'text "theft"' in str(app.screen.query_one("#borough-title", Static).render())
 
 
@@ -200,7 +239,7 @@ async def test_reload_config_shows_errors_and_keeps_the_last_good(crime_file, tm
         await pilot.press("r")
         await settle(pilot)
         assert app.session is not good and app.session.config.scan.yoy.min_pct == 50
-        assert app.session.result.exceptions.height < good.result.exceptions.height
+        assert app.session.result.findings.height < good.result.findings.height
 
 
 async def test_thresholds_show_where_each_value_comes_from(session, tmp_path):
@@ -212,11 +251,19 @@ async def test_thresholds_show_where_each_value_comes_from(session, tmp_path):
         assert isinstance(app.screen, ThresholdScreen)
         settings = {r[0]: r for r in rows(app.screen.query_one("#settings-table", DataTable))}
         assert settings["spc.window"][1] == "24" and "scan.yaml:" in settings["spc.window"][2]
+        # the month's family control, with its meaning from the configuration's model
+        assert settings["findings.control"][1] == "pfer"
+        assert "scan.yaml:" in settings["findings.control"][2]
+        assert "false findings per area" in settings["findings.control"][3]
+        # the registry's words, with the measure's own settings filled in
+        definitions = str(app.screen.query_one("#definitions", Static).render())
+        assert "XmR chart of the last 24 months" in " ".join(definitions.split())
         effect = rows(app.screen.query_one("#effect-table", DataTable))
-        total = sum(int(r[2]) for r in effect)
-        assert (
-            total == session.result.exceptions.filter(pl.col("measure") == "recorded_crime").height
+        led = sum(int(r[3]) for r in effect)
+        found = session.result.findings.filter(
+            (pl.col("measure") == "recorded_crime") & (pl.col("area_type") == "borough")
         )
+        assert led == found.height > 0
 
 
 async def test_export_writes_the_borough_file_without_blocking(session, tmp_path):
@@ -318,3 +365,79 @@ async def test_the_header_names_a_configuration_other_than_the_bundled_one(crime
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert app.title == f"CrimeFighters · config {folder} (--config)"
+
+
+DASHBOARD = "mps_monthly_crime_dashboard/MPS_MonthlyCrimeDashboard_{}__BOROUGH_ROWS_ONLY.csv"
+JDEVS = "mps_borough_crime/recent_24m/MPS_Borough_Level_Crime_24m__202401-202512__JDevs.csv"
+
+
+@pytest.fixture(scope="module")
+def lambeth_real(real: Path):
+    """The 2024-2025 borough release, both dashboard releases and the homicide file (to 2023),
+    July 2025."""
+    from datetime import date
+
+    files = [
+        real / JDEVS,
+        real / DASHBOARD.format("KnifeCrimeData__202203-202602"),
+        real / DASHBOARD.format("OtherCrimeData__202108-202507"),
+        real / "mps_homicides",
+    ]
+    return load_session(None, files, date(2025, 7, 1))
+
+
+async def test_lambeths_high_harm_priorities_show_numbers_states_and_outcome_rates(
+    lambeth_real, tmp_path
+):
+    from crimefighters.present import fmt_value
+
+    app = CrimefightersApp(preloaded=lambeth_real, borough="Lambeth", export_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await pilot.pause()
+        shown = {r[1]: r for r in rows(app.screen.query_one("#priorities-table", DataTable))}
+        scan = lambeth_real.result.priorities.filter(pl.col("borough") == "Lambeth")
+        for label in (
+            "Domestic abuse",
+            "Racist and religious hate crime",
+            "Knife crime",
+            "Gun crime",
+        ):
+            row = shown[label]
+            expected = scan.filter(pl.col("label") == label).row(0, named=True)
+            assert row[2] == fmt_value(expected["value"], "count") and row[2] != "no data loaded"
+            assert row[3].split()[1] == expected["state"].split()[0]  # '· common cause'
+            rate = fmt_value(expected["outcome_rate"], "proportion")
+            assert row[4].startswith(f"{rate} ") and expected["outcome_rate"] > 0
+
+
+async def test_the_serious_violence_tab_says_where_each_measure_stops(lambeth_real, tmp_path):
+    app = CrimefightersApp(preloaded=lambeth_real, borough="Lambeth", export_dir=tmp_path)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        shown = {r[0]: r for r in rows(app.screen.query_one("#violence-table", DataTable))}
+        status = lambeth_real.result.status.filter(
+            (pl.col("area") == "Lambeth") & (pl.col("level") == "minor")
+        )
+
+        def latest(measure: str, category: str) -> float:
+            match = (pl.col("measure") == measure) & (pl.col("category") == category)
+            return status.filter(match)["value"][0]
+
+        knife = shown["Knife crime with injury"]
+        assert knife[1] == f"{latest('knife_crime_offences', 'Knife crime with injury'):.0f}"
+        rate = latest("knife_crime_outcome_rate", "Knife crime with injury")
+        assert knife[3].startswith(f"{rate * 100:.1f}%")
+        assert (
+            shown["Gun crime"][1]
+            == f"{latest('gun_crime_offences', 'Gun crime'):.0f}"
+        )
+        # homicides are loaded to December 2023: July 2025 is not a month of 0
+        homicide = shown["Homicide victims"]
+        assert homicide[1] == "no data this month"
+        assert homicide[7] == "no data for July 2025: the data loaded ends December 2023"
+        assert shown["Stop and search"][1] == "no data loaded"
+        assert shown["Stop and search arrest rate"][1] == "no data loaded"

@@ -63,9 +63,11 @@ async def test_enter_twice_quickly_on_an_exception_opens_one_drill_down(sample_s
         await settle(pilot)
         borough = app.screen
         assert isinstance(borough, BoroughScreen)
+        await pilot.press("2")  # the findings
+        await pilot.pause()
         # Both key presses reach the borough screen before the drill-down is on screen.
-        borough.action_drill()
-        borough.action_drill()
+        borough.action_enter()
+        borough.action_enter()
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, DrillScreen)
         assert sum(isinstance(s, DrillScreen) for s in app.screen_stack) == 1
@@ -86,7 +88,7 @@ async def test_changing_borough_from_a_borough_screen(sample_session, tmp_path):
         assert "Southwark" in text_of(app.screen.query_one("#borough-title", Static))
         assert sum(isinstance(s, BoroughScreen) for s in app.screen_stack) == 1
         # from the drill-down too
-        await pilot.press("enter")
+        await pilot.press("2", "enter")
         await settle(pilot)
         await pilot.press("b", *"Croydon", "enter")
         await settle(pilot)
@@ -112,7 +114,9 @@ async def test_columns_keep_their_widths_when_the_table_is_painted_before_it_set
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
-        table = screen.query_one("#exceptions-table", DataTable)
+        await pilot.press("2")
+        await settle(pilot)
+        table = screen.query_one("#findings-table", DataTable)
         for step in ("left_square_bracket", "right_square_bracket") * 3:
             await pilot.press(step)
             await settle(pilot)
@@ -122,7 +126,7 @@ async def test_columns_keep_their_widths_when_the_table_is_painted_before_it_set
             late = [table.render_line(y).text for y in range(4)]
             assert early == late
             first = table_text(table)[0]
-            assert first[1] in late[1] and first[2] in late[1]  # measure and test in full
+            assert first[1] in late[1] and first[2] in late[1]  # name and status in full
 
 
 async def test_a_borough_without_data_says_so_rather_than_no_exceptions(tmp_path):
@@ -138,13 +142,13 @@ async def test_a_borough_without_data_says_so_rather_than_no_exceptions(tmp_path
         await settle(pilot)
         title = text_of(app.screen.query_one("#borough-title", Static))
         assert "no data loaded for Southwark" in title and "0 concerns" not in title
-        why = text_of(app.screen.query_one("#evidence", Static))
-        assert "No exceptions" not in why and "no data loaded for southwark" in why.lower()
+        why = text_of(app.screen.query_one("#meeting-detail", Static))
+        assert "No findings" not in why and "no data loaded for southwark" in why.lower()
         await pilot.press("escape")
         await settle(pilot)
         overview = {r[1]: r for r in table_text(app.screen.query_one("#overview-table", DataTable))}
-        assert overview["Southwark"][2:4] == ["–", "–"]  # not "0 concerns, 0 improvements"
-        assert all(count.isdigit() for count in overview["Lambeth"][2:4])
+        assert overview["Southwark"][2:6] == ["–"] * 4  # not "0 findings, 0 concerns"
+        assert all(count.isdigit() for count in overview["Lambeth"][2:6])
 
 
 async def test_wards_tab_compares_like_with_like_when_ward_data_ends_early(real, tmp_path):
@@ -190,7 +194,7 @@ async def test_month_change_shows_progress_at_once_and_keeps_the_view(sample_ses
     app = CrimefightersApp(preloaded=sample_session, borough="Lambeth", export_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#exceptions-table", DataTable)
+        table = app.screen.query_one("#meeting-table", DataTable)
         before = table_text(table)
         app.change_month(date(2026, 5, 1))
         # before the worker reports: the old month is still on screen, and it says it is working
@@ -228,7 +232,7 @@ async def test_the_reused_drill_screen_follows_a_theme_change(sample_session, tm
     app = CrimefightersApp(preloaded=sample_session, borough="Lambeth", export_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
+        await pilot.press("2", "enter")
         await settle(pilot)
         dark = app.screen.query_one(Header).styles.background
         await pilot.press("escape", "d", "enter")

@@ -22,6 +22,7 @@ from crimefighters.tui.app import CrimefightersApp
 from crimefighters.tui.screens.borough import BoroughScreen
 from crimefighters.tui.screens.dialogs import ErrorDialog
 from crimefighters.tui.screens.drill import DrillScreen
+from crimefighters.tui.screens.tests_dialog import FindingTestsDialog
 from crimefighters.tui.session import Session, load_session
 from crimefighters.tui.widgets.spc_chart import SpcChart
 from tests.hostile import ALL_NAMES, BOROUGH, ESCAPE_BYTES, hostile_dataset
@@ -64,26 +65,38 @@ def no_control(text: str) -> bool:
 
 
 async def test_hostile_names_are_shown_as_text_in_the_borough_view(hostile_session, tmp_path):
+    """The hostile categories are minor categories: each finding names its major category and
+    lists them in the Why panel (what it covers, every test that fired)."""
     app = CrimefightersApp(preloaded=hostile_session, borough=BOROUGH, export_dir=tmp_path)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, BoroughScreen)
-        table = app.screen.query_one("#exceptions-table", DataTable)
-        shown = cells(table)
-        for name in MARKUP_NAMES:
-            assert name in shown  # literally, brackets and all
-        assert all(no_control(c) for c in shown)
+        await pilot.press("2")
+        await pilot.pause()
+        table = app.screen.query_one("#findings-table", DataTable)
+        assert all(no_control(c) for c in cells(table))
         assert no_control(screen_text(app))
-        # the Why panel under the table, for every hostile row
-        for row in hostile_rows(table):
+        # the Why panel under the table, for every finding
+        panels = []
+        for row in range(table.row_count):
             table.move_cursor(row=row)
             await pilot.pause()
-            why = str(app.screen.query_one("#evidence", Static).render())
+            why = str(app.screen.query_one("#findings-detail", Static).render())
             assert no_control(why)
-        knife = next(i for i in range(table.row_count) if "Knife [/] crime" in cells_of(table, i))
-        table.move_cursor(row=knife)
-        await pilot.pause()
-        assert "Knife [/] crime" in str(app.screen.query_one("#evidence", Static).render())
+            assert no_control(screen_text(app))
+            panels.append(why)
+        for name in MARKUP_NAMES:
+            assert any(name in why for why in panels)  # literally, brackets and all
+        # the tests of each finding, in their own dialog
+        for row in range(table.row_count):
+            table.move_cursor(row=row)
+            await pilot.press("t")
+            await pilot.pause()
+            assert isinstance(app.screen, FindingTestsDialog)
+            assert all(no_control(c) for c in cells(app.screen.query_one(DataTable)))
+            assert no_control(screen_text(app))
+            await pilot.press("escape")
+            await pilot.pause()
         # the text filter echoes what was typed into the title
         await pilot.press("slash", *"[/]", "enter")
         await pilot.pause()
@@ -96,27 +109,48 @@ def cells_of(table: DataTable, row: int) -> list[str]:
     return [str(getattr(c, "plain", c)) for c in table.get_row_at(row)]
 
 
-def hostile_rows(table: DataTable) -> list[int]:
-    """Rows whose measure is one of the hostile names (as shown: cleaned, maybe cut)."""
+def hostile_rows(table: DataTable, column: int = 1) -> list[int]:
+    """Rows whose series is one of the hostile names (as shown: cleaned, maybe cut)."""
     starts = [" ".join(clean_text(n).split())[:12] for n in ALL_NAMES.values()]
     return [
         i
         for i in range(table.row_count)
-        if any(start in " ".join(cells_of(table, i)[1].split()) for start in starts)
+        if any(start in " ".join(cells_of(table, i)[column].split()) for start in starts)
     ]
+
+
+async def open_tests_of(pilot, name: str) -> int:
+    """The tests dialog of the finding whose panel names ``name``; the row of its test."""
+    app = pilot.app
+    table = app.screen.query_one("#findings-table", DataTable)
+    for row in range(table.row_count):
+        table.move_cursor(row=row)
+        await pilot.pause()
+        if name in str(app.screen.query_one("#findings-detail", Static).render()):
+            await pilot.press("t")
+            await pilot.pause()
+            tests = app.screen.query_one(DataTable)
+            return next(i for i in range(tests.row_count) if name in cells_of(tests, i)[1])
+    raise AssertionError(f"no finding covers {name!r}")
 
 
 async def test_a_markup_name_is_not_a_clickable_action(hostile_session, tmp_path):
     app = CrimefightersApp(preloaded=hostile_session, borough=BOROUGH, export_dir=tmp_path)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#exceptions-table", DataTable)
-        row = next(i for i in range(table.row_count) if MARKUP_NAMES[1] in cells_of(table, i))
-        for cell in table.get_row_at(row):
+        await pilot.press("2")
+        await pilot.pause()
+        # in the Why panel: no span of it is an action
+        panel = app.screen.query_one("#findings-detail", Static)
+        row = await open_tests_of(pilot, MARKUP_NAMES[1])
+        for span in panel.render().spans:
+            assert "@click" not in str(span.style)
+        # in the tests dialog: a click on the name; were it markup, this would quit the app
+        tests = app.screen.query_one(DataTable)
+        for cell in tests.get_row_at(row):
             for span in getattr(cell, "spans", []):
                 assert "@click" not in str(span.style)
-        # a click on the name: were it markup, this would quit the app
-        await pilot.click(table, offset=(20, row + 1))
+        await pilot.click(tests, offset=(12, row + 1))
         await pilot.pause()
         assert app.is_running
 
@@ -125,14 +159,17 @@ async def test_drill_down_titles_chart_and_tables_of_hostile_series(hostile_sess
     app = CrimefightersApp(preloaded=hostile_session, borough=BOROUGH, export_dir=tmp_path)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#exceptions-table", DataTable)
-        first_of_each: dict[str, int] = {}
-        for row in hostile_rows(table):
-            first_of_each.setdefault(cells_of(table, row)[1], row)
-        assert len(first_of_each) >= 6
-        for row in first_of_each.values():
-            table.move_cursor(row=row)
-            await pilot.press("enter")
+        await pilot.press("2")
+        await pilot.pause()
+        drilled = 0
+        for name in ALL_NAMES.values():
+            shown = " ".join(clean_text(name).split())[:12]
+            try:
+                row = await open_tests_of(pilot, shown)
+            except AssertionError:
+                continue  # a name the scan did not flag this month
+            app.screen.query_one(DataTable).move_cursor(row=row)
+            await pilot.press("enter")  # from the tests dialog to that test's series
             await settle(pilot)
             assert app.is_running and isinstance(app.screen, DrillScreen)
             title = str(app.screen.query_one("#drill-title", Static).render())
@@ -146,6 +183,8 @@ async def test_drill_down_titles_chart_and_tables_of_hostile_series(hostile_sess
             assert no_control(screen_text(app))
             await pilot.press("escape")
             await settle(pilot)
+            drilled += 1
+        assert drilled >= 6
 
 
 async def test_an_error_dialog_shows_markup_and_escapes_as_text(hostile_session, tmp_path):

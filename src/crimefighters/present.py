@@ -58,6 +58,13 @@ def series_name(measure_id: str, measure_label: str, level: str, category: str) 
     return f"{measure_label}: {category}"
 
 
+def finding_id_name(finding_id: str) -> str:
+    """A finding known only by its id (open months ago, beyond what the scan looks back on):
+    the series family its id names, 'Robbery' for 'Lambeth|recorded_crime|robbery|up'."""
+    parts = finding_id.split("|")
+    return parts[2].replace("_", " ").capitalize() if len(parts) == 4 else finding_id
+
+
 # --- states and statuses ----------------------------------------------------------------------
 
 # (symbol, word): the symbol carries the meaning without colour (NO_COLOR, a projector)
@@ -87,11 +94,53 @@ def status_text(status: str, months_running: int | None = None, looked_back: int
     return STATUS_LABELS.get(status, status)
 
 
+# The order a meeting takes findings in: what is new first, then what came back, then what
+# continues (strongest evidence first within each).
+STATUS_ORDER = {"new": 0, "returned": 1, "continuing": 2}
+
+
+def finding_order(status: str, score: float | None) -> tuple[int, float]:
+    """Sort key of a finding: new, returned, continuing; strongest evidence first within."""
+    return (STATUS_ORDER.get(status, 3), -(score or 0.0))
+
+
+def action_status_text(status: str, due_month: date, month: date) -> str:
+    """An action as the meeting of ``month`` sees it: 'due now', 'overdue (due July 2026)',
+    'open (due November 2026)', 'done', 'dropped'. ``status``: as at that meeting."""
+    if status != "open":
+        return status
+    if due_month == month:
+        return "due now"
+    if due_month < month:
+        return f"overdue (due {month_name(due_month)})"
+    return f"open (due {month_name(due_month)})"
+
+
 def state_words(assessment: str, direction: str | None = None) -> str:
     """'! concern ↑'"""
     symbol, word = STATES.get(assessment, STATES["neutral"])
     arrow = DIRECTION_ARROWS.get(direction or "", "")
     return f"{symbol} {word} {arrow}".rstrip()
+
+
+# --- measures and priorities in tight places -----------------------------------------------------
+
+# Column headings of the London overview (a measure's label is too long for a column).
+MEASURE_SHORT_LABELS = {
+    "recorded_crime": "Crime (TNO)",
+    "asb_incidents": "ASB",
+    "positive_outcome_rate": "Outcome %",
+    "response_i_compliance": "I-grade",
+    "response_s_compliance": "S-grade",
+    "vcop_updated": "VCOP",
+    "victim_satisfaction": "Satisfaction",
+    "pas_confidence": "Confidence",
+}
+PRIORITY_GROUPS = {"local": "Local", "high_harm": "High harm", "theme": "Theme"}
+
+
+def short_label(measure_id: str, label: str) -> str:
+    return MEASURE_SHORT_LABELS.get(measure_id, label if len(label) <= 12 else label[:11] + "…")
 
 
 # --- numbers --------------------------------------------------------------------------------

@@ -393,7 +393,7 @@ def _view(result: ScanResult, dataset: Dataset, config: Config, area: str, view)
         return None
     from crimefighters.scan.views import view_rows
 
-    frame = view_rows(view, area, result.status, result.comparisons, dataset.observations, config)
+    frame = view_rows(view, area, result.scan_month, result.status, result.comparisons, dataset.observations, config)
     rows = []
     for r in frame.iter_rows(named=True):
         unit = config.measure(r["measure"]).unit
@@ -411,11 +411,14 @@ def _view(result: ScanResult, dataset: Dataset, config: Config, area: str, view)
                 "state": r["state"] or "",
                 "symbol": STATE_SYMBOL.get(r["state"] or "", ""),
                 "in_finding": r["finding_id"] is not None,
+                "outcome": (fmt_value(r["outcome_rate"], "proportion") + (" (provisional)" if r["outcome_provisional"] else ""))
+                if r["outcome_rate"] is not None
+                else "",
                 "note": r["note"] or "",
             }
         )
     shown = [r for r in rows if r["available"]]
-    missing = [r["label"] + (f" ({r['note']})" if r["note"].startswith("data ends") else "") for r in rows if not r["available"]]
+    missing = [r["label"] + (f" ({r['note']})" if r["note"].startswith("no data for") else "") for r in rows if not r["available"]]
     return {"label": view.label, "note": view.note, "rows": shown, "missing": missing, "any": bool(shown)}
 
 

@@ -23,12 +23,14 @@ def tui(
 ) -> int:
     """Open the meeting-room TUI (the default command).
 
-    The interactive application: London overview, borough exceptions, priorities and
-    key processes, drill-down charts, thresholds and export. With no options it opens on the
-    bundled sample data at the latest month."""
+    The interactive application: London overview; a borough's meeting (since the last
+    meeting, findings, actions, priorities, serious violence, key processes, standing against
+    London), drill-down charts, thresholds and export. Actions, Gold Group taskings, notes and
+    annotations go to the meeting store (--store), created on the first edit. With no options
+    it opens on the bundled sample data at the latest month."""
     scan_month = parse_month_arg(month)
     paths = options.data_paths()
     options.dataset_options()  # refuses what the loader cannot do yet, before the screen opens
     from crimefighters.tui.app import run
 
-    return run(options.config, paths, scan_month, borough, export_dir)
+    return run(options.config, paths, scan_month, borough, export_dir, store=options.store)

@@ -848,6 +848,9 @@ class ViewSeries(Strict):
     measure: str
     category: str = Field(description="the series' category as the scan names it (All for a whole measure)")
     level: Literal["minor", "major", "total", "priority"] = "minor"
+    outcome_rate: str | None = Field(
+        default=None, description="a proportion measure: the positive outcome rate over the same category, shown beside it"
+    )
 
 
 class View(Strict):
@@ -940,11 +943,16 @@ class Config(Strict):
                             "nor a measure",
                         )
                     )
+        kinds = {m.id: m.kind for m in self.measures}
         for name, view in self.views:
             for j, series in enumerate(view.series if view else []):
                 if series.measure not in measure_ids:
                     problems.append(
                         (("views", name, "series", j, "measure"), f"expected a measure id defined in measures; got {series.measure!r}")
+                    )
+                if series.outcome_rate is not None and kinds.get(series.outcome_rate) != "proportion":
+                    problems.append(
+                        (("views", name, "series", j, "outcome_rate"), f"expected the id of a proportion measure; got {series.outcome_rate!r}")
                     )
         for measure_id in self.scan.overrides:
             if measure_id not in measure_ids:

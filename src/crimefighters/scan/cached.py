@@ -1,8 +1,8 @@
 """The scan, memoised on disk.
 
 ``run_scan`` is a pure function of (observations, configuration, month), so its result is
-stored as Parquet keyed by the dataset's key, the whole configuration, the month and the scan
-code. Opening the TUI, re-running ``crimefighters scan`` with other filters, or exporting a
+stored as Parquet keyed by the dataset's key, the whole configuration, the month, the scan
+code and the meeting store's SPC inputs (``SPCInputs.key``). Opening the TUI, re-running ``crimefighters scan`` with other filters, or exporting a
 briefing after a scan then reads the result instead of recomputing it. Borough, measure and
 method filters are applied to the full result: the scan's results for one borough, measure or
 method do not depend on the others (tests/test_scan_cache.py checks this).
@@ -51,6 +51,7 @@ def scan_dataset(
             raise ScanError(
                 f"unknown measure {measure!r}; expected one of {', '.join(sorted(known))}"
             )
+    # the meeting's SPC inputs change the charts: a scan without them is another scan
     key = key_of(
         dataset.key,
         config.model_dump(mode="json"),

@@ -54,12 +54,13 @@ FINDING_COLUMNS: dict[str, pl.DataType] = {
     "context": pl.String(),
     "learn_from": pl.String(),
 }
-# What `scan --format csv/json` writes: today's columns for the headline test, then the finding's.
+# What `scan --format csv/json` writes: today's columns for the headline test, then the finding's
+# (``name``: the finding as every front-end names it, ``crimefighters.present.series_name``).
 CSV_FIELDS = [
     "borough", "bcu", "measure", "category", "period", "window", "value", "baseline", "change", "change_pct",
     "method", "rule", "direction", "assessment", "score", "p_value", "provisional", "evidence", "level",
     "priority_id", "measure_label", "lower_limit", "upper_limit", "target",
-    "finding_id", "status", "months_running", "related", "tests", "learn_from",
+    "finding_id", "status", "months_running", "related", "tests", "learn_from", "name",
 ]  # fmt: skip
 
 

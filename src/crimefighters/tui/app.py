@@ -26,6 +26,8 @@ from crimefighters.files import atomic_write
 from crimefighters.present import month_name
 from crimefighters.text_safety import clean_lines, clean_text
 from crimefighters.tui.commands import CrimefightersCommands
+from crimefighters.tui.drafts import Drafts
+from crimefighters.tui.memory import MeetingMemory
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.screens.borough import BoroughScreen, Filters, SeriesRef
 from crimefighters.tui.screens.dialogs import ErrorDialog, PickerDialog
@@ -42,6 +44,26 @@ CSS = """
 .evidence { padding: 0 1; height: auto; max-height: 4; background: $surface; border-top: solid $primary; }
 .muted { color: $text-muted; }
 DataTable { height: 1fr; }
+.pane-note { padding: 0 1; height: auto; }
+DataTable.short { height: auto; max-height: 60%; }
+.detail { height: 1fr; padding: 0 1; background: $surface; border-top: solid $primary; }
+#chart-notes { padding: 0 1; height: auto; max-height: 4; color: $text-muted; }
+FormDialog, FindingTestsDialog { align: center middle; }
+/* forms fit an 80x24 terminal: one line a field */
+FormDialog #dialog { border: thick $primary; height: auto; padding: 0 1; }
+FormDialog #form-intro { margin: 0 0 1 0; }
+FormDialog .field { height: auto; margin: 0 0 1 0; }
+FormDialog .field Label { width: 20; }
+FormDialog Input { border: none; height: 1; width: 1fr; padding: 0 1; background: $boost; }
+FormDialog Input:focus { background: $primary 30%; }
+FormDialog Checkbox, FormDialog RadioSet { border: none; padding: 0; height: auto; width: 1fr; background: transparent; }
+FormDialog #form-buttons { height: 1; }
+FormDialog #form-buttons Button { height: 1; min-width: 12; border: none; margin: 0 2 0 0; }
+FormDialog .message { color: $error; height: auto; }
+FormDialog .restored { color: $warning; }
+FindingTestsDialog #dialog { width: 95%; max-width: 160; height: 90%; max-height: 90%; border: thick $primary; }
+FindingTestsDialog DataTable { height: auto; max-height: 60%; }
+#tests-panel { height: 1fr; border-top: solid $primary; }
 #loading { height: auto; padding: 1 2; }
 #loading LoadingIndicator { height: 3; }
 #search { margin: 0 1; }
@@ -50,9 +72,10 @@ TabbedContent ContentSwitcher { height: 1fr; }
 TabPane { height: 1fr; padding: 0; }
 #chart { height: 1fr; min-height: 8; }
 #drill-tabs { height: 1fr; }
-#effect-table { height: auto; max-height: 12; }
+#effect-table { height: auto; max-height: 30%; }
+.definitions { padding: 0 1; height: auto; max-height: 25%; overflow-y: auto; background: $surface; }
 ErrorDialog, PickerDialog { align: center middle; }
-#dialog { width: 80%; max-width: 100; height: auto; max-height: 80%; padding: 1 2; border: thick $error; background: $surface; }
+#dialog { width: 80%; max-width: 100; height: auto; max-height: 90%; padding: 1 2; border: thick $error; background: $surface; }
 PickerDialog #dialog { border: thick $primary; }
 #picker-list { height: auto; max-height: 20; }
 #dialog-message { margin: 1 0; }
@@ -119,6 +142,9 @@ class CrimefightersApp(App):
         borough: str | None = None,
         export_dir: Path | None = None,
         preloaded: Session | None = None,
+        store: Path | None = None,
+        drafts_dir: Path | None = None,
+        user: str | None = None,
     ) -> None:
         super().__init__()
         from crimefighters.paths import default_sample_dir
@@ -134,6 +160,31 @@ class CrimefightersApp(App):
         self.last_export: list[Path] = []
         self._generation = 0  # of the latest session request; older answers are dropped
         self.busy = ""  # what a session job is doing, shown in the header at once
+        # the meeting store: --store, else as the configuration says; opened on first use
+        self.store = Path(store) if store is not None else (preloaded.store if preloaded else None)
+        if preloaded is not None and preloaded.store != self.store:
+            self._preloaded = replace(preloaded, store=self.store)
+        self.user = user
+        self._memory: MeetingMemory | None = None
+        self.drafts = Drafts(drafts_dir)
+
+    @property
+    def memory(self) -> MeetingMemory:
+        """The meeting store as the configuration in use finds it (never created by reading)."""
+        loaded = self.session.loaded if self.session is not None else None
+        if self._memory is None or (loaded is not None and self._memory.loaded is not loaded):
+            if self._memory is not None:
+                self._memory.close()
+            if loaded is None:
+                from crimefighters.config import load_config
+
+                loaded = load_config(self.config_path)
+            self._memory = MeetingMemory(self.store, loaded, self.user)
+        return self._memory
+
+    def on_unmount(self) -> None:
+        if self._memory is not None:
+            self._memory.close()
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -168,7 +219,9 @@ class CrimefightersApp(App):
 
     @work(thread=True, exclusive=True, group="session", exit_on_error=False)
     def _load(self, generation: int) -> None:
-        session = load_session(self.config_path, self.data_paths, self.start_month, self._progress)
+        session = load_session(
+            self.config_path, self.data_paths, self.start_month, self._progress, store=self.store
+        )
         self.post_message(SessionReady(session, "loaded", generation))
 
     def rescan_month(self, session: Session, month: date) -> None:
@@ -268,9 +321,22 @@ class CrimefightersApp(App):
             borough = self._resolve_borough(self.start_borough)
             if borough:
                 self.open_borough(borough)
-        elif not first:
+        if first:  # after the borough opens: a dialog under it would be popped
+            self._check_store(message.session)
+        else:
             # not str.capitalize(): it lowercased the month ("Scanned june 2025")
             self.notify(message.note[:1].upper() + message.note[1:], timeout=3)
+
+    def _check_store(self, session: Session) -> None:
+        """Say once, on opening, when the meeting store cannot be read (damaged, newer)."""
+        self.memory.read(lambda store: None, None)
+        problem = session.store_problem or self.memory.problem
+        if problem:
+            self.show_error(
+                "The meeting store cannot be read",
+                f"{problem}\nThe figures are shown without the meeting's notes and adjustments; "
+                "nothing will be written to that file.",
+            )
 
     def on_export_done(self, message: ExportDone) -> None:
         self.last_export = message.paths
@@ -465,7 +531,7 @@ def _sample_dir() -> Path:
 
 
 def write_export(session: Session, borough: str, output_dir: Path) -> tuple[list[Path], str]:
-    """The briefing through the briefing layer when it exists; else the exceptions as CSV."""
+    """The briefing through the briefing layer when it exists; else the findings as CSV."""
     output_dir.mkdir(parents=True, exist_ok=True)
     try:
         from crimefighters.briefing import write_briefing
@@ -495,10 +561,10 @@ def write_export(session: Session, borough: str, output_dir: Path) -> tuple[list
             )
             return [Path(p) for p in paths], f"Briefing (HTML only; PDF failed: {exc})"
     slug = borough.lower().replace(" ", "-")
-    target = output_dir / f"{slug}-{session.scan_month:%Y-%m}-exceptions.csv"
+    target = output_dir / f"{slug}-{session.scan_month:%Y-%m}-findings.csv"
     text = csv_text(session.result.for_borough(borough), synthetic=session.synthetic)
     atomic_write(target, lambda path: path.write_text(text, encoding="utf-8"))
-    return [target], "Exceptions as CSV (the briefing layer is not available yet)"
+    return [target], "Findings as CSV (the briefing layer is not available yet)"
 
 
 def run(
@@ -508,9 +574,10 @@ def run(
     borough: str | None,
     export_dir: Path | None = None,
     headless: bool = False,
+    store: Path | None = None,
 ) -> int:
     """Run the app; its exit code: non-zero when it stopped on an unhandled error (Textual
     prints the traceback and sets the return code; it used to be dropped for 0)."""
-    app = CrimefightersApp(config_path, data_paths, month, borough, export_dir)
+    app = CrimefightersApp(config_path, data_paths, month, borough, export_dir, store=store)
     app.run(headless=headless)
     return 1 if app.return_code is None else app.return_code

@@ -2,6 +2,11 @@
 
 Plain functions run inside thread workers; each returns a new ``Session`` so the screens
 always show one consistent state, and a failed reload leaves the previous one in place.
+
+Every scan takes the meeting store's SPC inputs (months left out of the limits, chosen
+baselines), read afresh each time, so charts show what the meeting decided. The store is only
+read here, never created; a store that cannot be read (damaged, newer) is reported in
+``store_problem`` and the data is still shown, without the meeting's adjustments.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import polars as pl
 
 from crimefighters.config import LoadedConfig, load_config
 from crimefighters.data import Dataset, load_dataset
+from crimefighters.errors import MeetingStoreError
 from crimefighters.scan.cached import scan_dataset
 from crimefighters.scan.result import ScanResult
 from crimefighters.scan.series import TOTAL_LABEL
@@ -30,6 +36,8 @@ class Session:
     result: ScanResult
     data_paths: tuple[Path, ...]
     config_path: str | None
+    store: Path | None = None  # --store as given (None: CRIMEFIGHTERS_STORE, config, default)
+    store_problem: str = ""  # why the meeting store could not be read ("" when it could)
 
     @property
     def config(self):
@@ -45,7 +53,7 @@ class Session:
     @cached_property
     def boroughs_with_data(self) -> frozenset[str]:
         """Boroughs with any observation loaded (a borough without is 'no data', not 'no
-        exceptions')."""
+        findings')."""
         return frozenset(self.dataset.boroughs())
 
     @property
@@ -76,27 +84,42 @@ def _quiet(_: str, __: float) -> None:
     return None
 
 
+def spc_inputs_for(loaded: LoadedConfig, store: Path | None) -> tuple[object | None, str]:
+    """(the store's SPC inputs or None, the problem reading it or "")."""
+    from crimefighters.meeting import spc_inputs
+
+    try:
+        return spc_inputs(store, loaded=loaded), ""
+    except MeetingStoreError as error:
+        return None, str(error)
+
+
 def load_session(
     config_path: str | None,
     data_paths: list[Path],
     month: date | None = None,
     progress: Progress = _quiet,
+    store: Path | None = None,
 ) -> Session:
     progress("Reading the configuration", 0.05)
     loaded = load_config(config_path)
     progress(f"Loading data from {', '.join(p.name for p in data_paths)}", 0.15)
     dataset = load_dataset(data_paths, loaded.config)
     progress("Scanning every borough, measure and category", 0.55)
-    result = scan_dataset(dataset, loaded.config, month)
+    inputs, problem = spc_inputs_for(loaded, store)
+    result = scan_dataset(dataset, loaded.config, month, spc_inputs=inputs)
     progress("Done", 1.0)
-    return Session(loaded, dataset, result, tuple(data_paths), config_path)
+    return Session(loaded, dataset, result, tuple(data_paths), config_path, store, problem)
 
 
 def rescan(session: Session, month: date, progress: Progress = _quiet) -> Session:
+    """The session at another month (or the same month again, after the meeting left a month
+    out of a chart's limits)."""
     progress(f"Scanning {month:%B %Y}", 0.3)
-    result = scan_dataset(session.dataset, session.config, month)
+    inputs, problem = spc_inputs_for(session.loaded, session.store)
+    result = scan_dataset(session.dataset, session.config, month, spc_inputs=inputs)
     progress("Done", 1.0)
-    return replace(session, result=result)
+    return replace(session, result=result, store_problem=problem)
 
 
 def reload_config(session: Session, progress: Progress = _quiet) -> Session:
@@ -106,9 +129,10 @@ def reload_config(session: Session, progress: Progress = _quiet) -> Session:
     progress("Reloading data with the new configuration", 0.3)
     dataset = load_dataset(list(session.data_paths), loaded.config)
     progress("Scanning", 0.6)
-    result = scan_dataset(dataset, loaded.config, session.scan_month)
+    inputs, problem = spc_inputs_for(loaded, session.store)
+    result = scan_dataset(dataset, loaded.config, session.scan_month, spc_inputs=inputs)
     progress("Done", 1.0)
-    return replace(session, loaded=loaded, dataset=dataset, result=result)
+    return replace(session, loaded=loaded, dataset=dataset, result=result, store_problem=problem)
 
 
 def headline_series(result: ScanResult, measure: str) -> tuple[str, str] | None:

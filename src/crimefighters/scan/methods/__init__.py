@@ -135,6 +135,27 @@ RULES: dict[str, RuleInfo] = {
 }
 
 
+WINDOWED_METHODS = ("yoy", "rate", "seasonal")
+
+
+def test_label(method: str, window: str | None = None) -> str:
+    """A test as a list names it: 'SPC', 'vs last year (12 months)'."""
+    from crimefighters.present import window_label
+
+    label = METHODS[method].label if method in METHODS else method
+    return f"{label} ({window_label(window)})" if method in WINDOWED_METHODS and window else label
+
+
+def settings_words(settings) -> dict:
+    """A measure's resolved ``ScanSettings`` (``Config.settings_for``) as the names the
+    definitions use: ``spc_window``, ``yoy_min_pct``..."""
+    return {
+        f"{section}_{key}": value
+        for section in ("spc", "yoy", "seasonal", "rate", "peer")
+        for key, value in getattr(settings, section).model_dump().items()
+    }
+
+
 def method_definition(method: str, settings: dict) -> str:
     """The method's definition with the measure's settings filled in."""
     return METHODS[method].definition.format(**settings)

@@ -1,172 +1,105 @@
-"""Borough view: this month's exceptions, the local priorities panel and key processes."""
+"""The borough view: what the last meeting agreed and what happened since, this month's
+findings (one row per event, new first), the actions, the priorities, serious violence, key
+processes, and the standing against London (apart from this month's changes).
+
+Each tab is a table (``crimefighters.tui.views``) with a panel under it for the highlighted
+row. Only the tab in view is drawn; the others when they are opened. The screen shows one area:
+a borough today; a BCU or London view would be this screen aimed at that area (``retarget``)
+once the scan's area findings and the area picker exist.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
-import polars as pl
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from crimefighters.present import month_name
 from crimefighters.text_safety import clean_text
 from crimefighters.tui.screens.base import SessionScreen
-from crimefighters.tui.session import Session, headline_series
-from crimefighters.tui.widgets.cells import (
-    LEGEND,
-    assessment_cell,
-    change_text,
-    fill_table,
-    plain,
-    sparkline,
-    state_cell,
-    value_text,
+from crimefighters.tui.session import Session
+from crimefighters.tui.views import SeriesRef, Table
+from crimefighters.tui.views.findings import (
+    Filters,
+    FindingTarget,
+    findings_table,
+    tests_by_finding,
+    tests_table,
 )
+from crimefighters.tui.views.meeting import (
+    ActionTarget,
+    FindingIdTarget,
+    actions_table,
+    finding_name,
+    since_table,
+)
+from crimefighters.tui.views.series import (
+    peers_table,
+    priorities_table,
+    processes_table,
+    violence_table,
+)
+from crimefighters.tui.widgets.cells import LEGEND, STATE_COLOUR, fill_table, plain
 from crimefighters.tui.widgets.footer import SteadyFooter
 
-KEY_PROCESS_FAMILIES = ("response_times", "positive_outcomes", "victim_care", "public_confidence")
-KEY_PROCESS_MEASURES = (
-    "response_i_compliance",
-    "response_s_compliance",
-    "positive_outcome_rate",
-    "vcop_updated",
-    "victim_satisfaction",
-    "pas_confidence",
+__all__ = ["BoroughScreen", "Filters", "SeriesRef"]
+
+# (id, tab label); the number keys follow this order
+TABS = (
+    ("meeting", "Since last meeting"),
+    ("findings", "Findings"),
+    ("actions", "Actions"),
+    ("priorities", "Priorities"),
+    ("violence", "Violence"),
+    ("processes", "Processes"),
+    ("peers", "vs London"),
 )
+FIRST_TAB = "meeting"
 
 
-@dataclass(frozen=True)
-class SeriesRef:
-    """One series a row points at, for the drill-down."""
-
-    measure: str
-    level: str
-    category: str
-    label: str
-
-
-@dataclass
-class Filters:
-    family: str | None = None
-    concerns_only: bool = False
-    priorities_only: bool = False
-    text: str = ""
-
-    def describe(self) -> str:
-        parts = []
-        if self.family:
-            parts.append(f"family {self.family}")
-        if self.concerns_only:
-            parts.append("concerns only")
-        if self.priorities_only:
-            parts.append("priorities only")
-        if self.text:
-            parts.append(f'text "{self.text}"')
-        return ", ".join(parts) or "none"
-
-
-EXCEPTION_COLUMNS = (
-    "State",
-    "Measure",
-    "Test",
-    "Value",
-    "Baseline",
-    "Change",
-    "Score",
-    "Level",
-    "Reason",
-)
-PRIORITY_COLUMNS = (
-    "Group",
-    "Priority",
-    "Latest",
-    "Month vs LY",
-    "12m vs LY",
-    "Trend (12m)",
-    "State",
-    "Exc.",
-)
-PROCESS_COLUMNS = (
-    "Key process",
-    "Latest",
-    "Target",
-    "12m vs LY",
-    "Trend (12m)",
-    "State",
-    "Assurance",
-)
-WINDOWS = {"1": "month", "3": "3m", "12": "12m", "fytd": "FYTD"}
-RULE_LABELS = {
-    "outside_limits": "SPC limits",
-    "trend": "SPC trend",
-    "two_of_three": "SPC 2 of 3",
-    "shift": "SPC shift",
-    "seasonal_z": "seasonal",
-    "target_missed": "target missed",
-    "target_met": "target met",
-    "funnel_998": "peers 99.8%",
-    "funnel_95": "peers 95%",
-}
-
-
-def test_label(method: str, rule: str, window: str) -> str:
-    """Which test fired, short enough for a column; the full wording is in the evidence."""
-    if rule in RULE_LABELS:
-        return RULE_LABELS[rule]
-    prefix = "vs LY" if method == "yoy" else "rate vs LY"
-    return f"{prefix} {WINDOWS.get(window, window)}"
-
-
-def filter_exceptions(
-    exceptions: pl.DataFrame, filters: Filters, families: dict[str, str]
-) -> pl.DataFrame:
-    frame = exceptions
-    if filters.family:
-        frame = frame.filter(
-            pl.col("measure").replace_strict(families, default="") == filters.family
-        )
-    if filters.concerns_only:
-        frame = frame.filter(pl.col("assessment") == "concern")
-    if filters.priorities_only:
-        frame = frame.filter(pl.col("level") == "priority")
-    if filters.text:
-        needle = filters.text.lower()
-        frame = frame.filter(
-            pl.concat_str("measure_label", "category", "evidence", "rule", separator=" ")
-            .str.to_lowercase()
-            .str.contains(needle, literal=True)
-        )
-    return frame
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class BoroughScreen(SessionScreen):
-    AUTO_FOCUS = "#exceptions-table"
+    AUTO_FOCUS = ""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "drill", "Drill down", show=True),
+        Binding("enter", "enter", "Open", show=True),
         Binding("escape", "back", "Back", show=True),
-        Binding("slash", "search", "Filter text", show=True, key_display="/"),
-        Binding("c", "toggle_concerns", "Concerns only", show=True),
+        Binding("a", "add_action", "Action", show=True),
+        Binding("g", "gold", "Gold Group", show=True),
+        Binding("n", "note", "Note", show=True),
+        Binding("A", "annotate", "Annotate month", show=True),
+        Binding("t", "tests", "Tests", show=True),
+        Binding("M", "record_meeting", "Record meeting", show=False),
+        Binding("slash", "search", "Filter text", show=False, key_display="/"),
+        Binding("c", "toggle_concerns", "Concerns only", show=False),
         Binding("p", "toggle_priorities", "Priorities only", show=False),
         Binding("f", "cycle_family", "Family", show=False),
         Binding("x", "clear_filters", "Clear filters", show=False),
-        Binding("1", "tab('exceptions')", "Exceptions", show=False),
-        Binding("2", "tab('priorities')", "Priorities", show=False),
-        Binding("3", "tab('processes')", "Key processes", show=False),
+        *[
+            Binding(str(i + 1), f"tab('{tab}')", label, show=False)
+            for i, (tab, label) in enumerate(TABS)
+        ],
     ]
 
     def __init__(self, borough: str) -> None:
         super().__init__()
         self.borough = borough
-        self.refs: dict[str, SeriesRef] = {}
-        self.evidence: dict[str, str] = {}
+        self.tables: dict[str, Table] = {}
+        self._stale: set[str] = set()
+        self._first_tab = FIRST_TAB
 
     def retarget(self, borough: str) -> None:
-        """Show another borough on this screen (no second borough screen on the stack)."""
+        """Show another borough on this screen (no second borough screen on the stack),
+        opening on what its last meeting agreed."""
         self.borough = borough
         self._shown = None
+        self._first_tab = FIRST_TAB
         if self.session is not None and self.is_mounted:
             self.show_session()
 
@@ -174,14 +107,16 @@ class BoroughScreen(SessionScreen):
         yield Header()
         yield Static("", id="borough-title", classes="title")
         yield Input(placeholder="filter by text, Enter to apply, Escape to clear", id="search")
-        with TabbedContent(initial="exceptions", id="borough-tabs"):
-            with TabPane("Exceptions", id="exceptions"):
-                yield DataTable(id="exceptions-table", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="evidence", classes="evidence")
-            with TabPane("Priorities", id="priorities"):
-                yield DataTable(id="priorities-table", cursor_type="row", zebra_stripes=True)
-            with TabPane("Key processes", id="processes"):
-                yield DataTable(id="processes-table", cursor_type="row", zebra_stripes=True)
+        with TabbedContent(initial=FIRST_TAB, id="borough-tabs"):
+            for i, (tab, label) in enumerate(TABS):
+                with TabPane(f"{i + 1} {label}", id=tab):
+                    yield Static("", id=f"{tab}-note", classes="pane-note")
+                    # the table as tall as its rows (at most 60%), the panel under it the rest
+                    yield DataTable(
+                        id=f"{tab}-table", cursor_type="row", zebra_stripes=True, classes="short"
+                    )
+                    with VerticalScroll(id=f"{tab}-panel", classes="detail"):
+                        yield Static("", id=f"{tab}-detail")
         yield Static(LEGEND, classes="legend")
         yield SteadyFooter()
 
@@ -190,234 +125,407 @@ class BoroughScreen(SessionScreen):
         if self.session is not None:
             self.show_session()
 
-    # --- drawing ------------------------------------------------------------------------
+    # --- drawing --------------------------------------------------------------------------
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one("#borough-tabs", TabbedContent).active or FIRST_TAB
 
     def show(self, session: Session) -> None:
-        self.refs.clear()
-        self.evidence.clear()
-        filters: Filters = self.cf_app.filters
-        result = session.result
-        bcu = session.config.bcu_of(self.borough) or ""
-        heading = (plain(self.borough, "bold"), f" ({bcu} BCU), {month_name(session.scan_month)}: ")
+        self.tables.clear()
         self.set_subtitle(f"{self.borough} · {month_name(session.scan_month)}")
+        tabs = self.query_one("#borough-tabs", TabbedContent)
+        if self._first_tab:
+            tabs.active = self._first_tab
+            self._first_tab = ""
         if self.borough not in session.boroughs_with_data:
-            self._no_data(session, heading)
+            self._no_data(session)
             return
-        families = {m.id: m.family for m in session.config.measures}
-        everything = result.for_borough(self.borough)
-        shown = filter_exceptions(everything, filters, families)
-        self._exceptions(shown)
-        self._priorities(session)
-        self._processes(session)
-        concerns = (everything["assessment"] == "concern").sum()
-        improvements = (everything["assessment"] == "improvement").sum()
-        self.query_one("#borough-title", Static).update(
-            Text.assemble(
-                *heading,
-                (f"{concerns} concerns", "bold #e8710a"),
-                ", ",
-                (f"{improvements} improvements", "bold #3b82f6"),
-                f" · showing {shown.height} of {everything.height} · filters: ",
-                plain(filters.describe()),
-            )
-        )
+        self._stale = {tab for tab, _ in TABS}
+        self._title(session)
+        self._fill(self.active_tab)
+        self.current_table().focus()
 
-    def _no_data(self, session: Session, heading: tuple) -> None:
-        """Nothing loaded for this borough: say so, never '0 concerns, no exceptions'."""
+    def _title(self, session: Session) -> None:
+        filters: Filters = self.cf_app.filters
+        everything = session.result.for_area(self.borough)
+        counts = {
+            a: (everything["assessment"] == a).sum() for a in ("concern", "improvement", "neutral")
+        }
+        new = (everything["status"] == "new").sum()
+        title = Text.assemble(
+            plain(self.borough, "bold"),
+            f", {month_name(session.scan_month)}: ",
+            (_count(everything.height, "finding"), "bold"),
+            f", {new} new",
+            " · ",
+            (_count(counts["concern"], "concern"), STATE_COLOUR["concern"]),
+            ", ",
+            (_count(counts["improvement"], "improvement"), STATE_COLOUR["improvement"]),
+            f", {counts['neutral']} neutral" if counts["neutral"] else "",
+        )
+        if filters.describe() != "none":
+            title.append(" · filters: ")
+            title.append_text(plain(filters.describe()))
+        problem = session.store_problem or self.cf_app.memory.problem
+        if problem:
+            title.append("\nMeeting store: ", STATE_COLOUR["concern"])
+            title.append_text(plain(problem))
+        self.query_one("#borough-title", Static).update(title)
+
+    def _no_data(self, session: Session) -> None:
+        """Nothing loaded for this borough: say so, never '0 findings'."""
         loaded = len(session.boroughs_with_data)
+        bcu = session.config.bcu_of(self.borough) or ""
         self.query_one("#borough-title", Static).update(
             Text.assemble(
-                *heading,
+                plain(self.borough, "bold"),
+                f" ({bcu} BCU), {month_name(session.scan_month)}: ",
                 (f"no data loaded for {clean_text(self.borough)}", "bold"),
                 f" (the data loaded covers {loaded} borough{'s' if loaded != 1 else ''})",
             )
         )
-        for table_id, columns in (
-            ("#exceptions-table", EXCEPTION_COLUMNS),
-            ("#priorities-table", PRIORITY_COLUMNS),
-            ("#processes-table", PROCESS_COLUMNS),
-        ):
+        self._stale = set()
+        for tab, _ in TABS:
+            table = Table(("State", "Item"))
+            table.add("none", ("no data loaded", ""))
+            self.tables[tab] = table
             fill_table(
-                self.query_one(table_id, DataTable),
-                columns,
-                [["no data loaded", *[""] * (len(columns) - 1)]],
+                self.query_one(f"#{tab}-table", DataTable), table.columns, table.rows, table.keys
             )
-        self.query_one("#evidence", Static).update(
-            plain(f"No data loaded for {self.borough}: there is nothing to scan.")
-        )
-
-    def _exceptions(self, frame: pl.DataFrame) -> None:
-        rows, keys = [], []
-        for i, r in enumerate(frame.iter_rows(named=True)):
-            key = f"x{i}"
-            if r["measure"] == "recorded_crime":
-                name = r["category"]
-            elif r["category"] in ("All", ""):
-                name = r["measure_label"]
-            else:  # the category first: a long measure label cut it off at 30 columns
-                name = f"{r['category']} ({r['measure_label']})"
-            name = clean_text(name)
-            self.refs[key] = SeriesRef(r["measure"], r["level"], r["category"], name)
-            self.evidence[key] = r["evidence"]
-            keys.append(key)
-            rows.append(
-                (
-                    assessment_cell(r["assessment"], r["direction"]),
-                    name if len(name) <= 30 else name[:29] + "…",
-                    test_label(r["method"], r["rule"], r["window"]),
-                    value_text(r["value"], r["kind"]),
-                    value_text(r["baseline"], r["kind"])
-                    if r["method"] != "peer"
-                    else f"{r['baseline']:.2f}",
-                    change_text(r["change"], r["change_pct"], r["kind"])
-                    if r["method"] != "peer"
-                    else "",
-                    f"{r['score']:.1f}",
-                    r["level"],
-                    r["evidence"],
-                )
-            )
-        # What fired comes straight after the name, so an 80-column screen shows it.
-        fill_table(self.query_one("#exceptions-table", DataTable), EXCEPTION_COLUMNS, rows, keys)
-        evidence = self.query_one("#evidence", Static)
-        if frame.height == 0:
-            evidence.update("No exceptions this month with these filters.")
-        else:
-            evidence.update(Text.assemble("Why: ", plain(self.evidence["x0"])))
-
-    def _trend(self, session: Session, measure: str, level: str, category: str) -> str:
-        points = session.result.points
-        if points.height == 0:
-            return ""
-        values = points.filter(
-            (pl.col("area") == self.borough)
-            & (pl.col("measure") == measure)
-            & (pl.col("level") == level)
-            & (pl.col("category") == category)
-        ).sort("month")["value"]
-        return sparkline(values.to_list()[-12:])
-
-    @staticmethod
-    def _no_data_row(label: str) -> tuple:
-        return (label[:40], "no data loaded", "", "", "", state_cell(None, available=False), "")
-
-    def _priorities(self, session: Session) -> None:
-        frame = session.result.priorities.filter(pl.col("borough") == self.borough).sort("order")
-        if self.cf_app.filters.concerns_only:
-            frame = frame.filter(pl.col("state") == "concern")
-        groups = {"local": "Local", "high_harm": "High harm", "theme": "Theme"}
-        rows, keys = [], []
-        for i, r in enumerate(frame.iter_rows(named=True)):
-            key = f"p{i}"
-            keys.append(key)
-            self.refs[key] = SeriesRef(
-                r["measure"], r["level"], r["category"], clean_text(r["label"])
-            )
-            if not r["available"]:
-                rows.append(
-                    (
-                        groups.get(r["group"], r["group"]),
-                        r["label"][:30],
-                        "no data loaded",
-                        "",
-                        "",
-                        "",
-                        state_cell(None, available=False),
-                        "",
-                    )
-                )
-                continue
-            rows.append(
-                (
-                    groups.get(r["group"], r["group"]),
-                    r["label"][:30],
-                    value_text(r["value"], r["kind"]),
-                    change_text(r["change_1"], r["change_pct_1"], r["kind"]),
-                    change_text(r["change_12"], r["change_pct_12"], r["kind"]),
-                    self._trend(session, r["measure"], r["level"], r["category"]),
-                    state_cell(r["state"], r["special_cause_type"], words=True),
-                    str(r["findings"]),
-                )
-            )
-        fill_table(self.query_one("#priorities-table", DataTable), PRIORITY_COLUMNS, rows, keys)
-
-    def _processes(self, session: Session) -> None:
-        result = session.result
-        known = {m.id: m for m in session.config.measures}
-        rows, keys = [], []
-        for i, measure_id in enumerate(m for m in KEY_PROCESS_MEASURES if m in known):
-            measure = known[measure_id]
-            keys.append(f"k{i}")
-            series = headline_series(result, measure_id)
-            if series is None:
-                rows.append(self._no_data_row(measure.label))
-                continue
-            level, category = series
-            match = (
-                (pl.col("area") == self.borough)
-                & (pl.col("measure") == measure_id)
-                & (pl.col("level") == level)
-                & (pl.col("category") == category)
-            )
-            status = result.status.filter(match)
-            if status.height == 0:
-                rows.append(self._no_data_row(measure.label))
-                continue
-            self.refs[f"k{i}"] = SeriesRef(measure_id, level, category, clean_text(measure.label))
-            s = status.row(0, named=True)
-            twelve = (
-                result.comparisons.filter(match & (pl.col("window") == "12"))
-                if result.comparisons.height
-                else pl.DataFrame()
-            )
-            change = (
-                change_text(twelve["change"][0], twelve["change_pct"][0], s["kind"])
-                if twelve.height
-                else ""
-            )
-            target = (
-                value_text(s["target"], s["kind"], measure.unit) if s["target"] is not None else ""
-            )
-            rows.append(
-                (
-                    measure.label[:40],
-                    value_text(s["value"], s["kind"], measure.unit),
-                    target,
-                    change,
-                    self._trend(session, measure_id, level, category),
-                    state_cell(s["state"], s["special_cause_type"], words=True),
-                    (s["assurance"] or "").replace("_", " "),
-                )
-            )
-        fill_table(self.query_one("#processes-table", DataTable), PROCESS_COLUMNS, rows, keys)
-
-    # --- actions ------------------------------------------------------------------------
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        key = event.row_key.value if event.row_key is not None else None
-        if key in self.evidence:
-            self.query_one("#evidence", Static).update(
-                Text.assemble("Why: ", plain(self.evidence[key]))
+            self.query_one(f"#{tab}-note", Static).display = False
+            self.query_one(f"#{tab}-detail", Static).update(
+                plain(f"No data loaded for {self.borough}: there is nothing to scan.")
             )
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self._drill_key(event.row_key.value)
+    def _build(self, tab: str, session: Session) -> Table:
+        memory = self.cf_app.memory
+        area, month = self.borough, session.scan_month
+        if tab == "findings":
+            return findings_table(session, area, self.cf_app.filters, memory.records(area))[0]
+        if tab == "meeting":
+            return since_table(
+                session, area, memory.since(area, month), memory.gold(area), memory.describe()
+            )
+        if tab == "actions":
+            return actions_table(
+                session, area, memory.actions(area), memory.gold(area), memory.describe()
+            )
+        if tab == "priorities":
+            return priorities_table(session, area, self.cf_app.filters.concerns_only)
+        if tab == "violence":
+            return violence_table(session, area)
+        if tab == "processes":
+            return processes_table(session, area)
+        return peers_table(session, area)
 
-    def _drill_key(self, key: str | None) -> None:
-        ref = self.refs.get(key or "")
-        if ref is None:
-            self.notify("No data loaded for this row: nothing to drill into.", severity="warning")
+    def _fill(self, tab: str) -> None:
+        session = self.session
+        if session is None or tab not in self._stale:
             return
-        self.cf_app.open_drill(self.borough, ref)
+        self._stale.discard(tab)
+        table = self._build(tab, session)
+        self.tables[tab] = table
+        widget = self.query_one(f"#{tab}-table", DataTable)
+        fill_table(widget, table.columns, table.rows, table.keys)
+        note = self.query_one(f"#{tab}-note", Static)
+        note.update(table.note if isinstance(table.note, Text) else plain(table.note))
+        note.display = bool(table.note)
+        widget.display = bool(table.rows)
+        self._show_detail(tab, table.keys[0] if table.keys else None)
+
+    def _show_detail(self, tab: str, key: str | None) -> None:
+        table = self.tables.get(tab)
+        if table is None:
+            return
+        detail = self.query_one(f"#{tab}-detail", Static)
+        if key is None:
+            detail.update(table.empty if isinstance(table.empty, Text) else plain(table.empty))
+        elif key in table.details:
+            detail.update(table.details[key])
+        self.query_one(f"#{tab}-panel", VerticalScroll).scroll_home(animate=False)
+
+    def redraw(self, *tabs: str) -> None:
+        """After an edit: the tabs that show meeting memory, drawn again from the store."""
+        if self.session is None:
+            return
+        keep = {tab: self.current_key(tab) for tab in tabs}
+        self._stale |= set(tabs) or {tab for tab, _ in TABS}
+        self._title(self.session)
+        self._fill(self.active_tab)
+        for tab, key in keep.items():
+            if key and tab == self.active_tab:
+                self.move_to(tab, key)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self._fill(event.pane.id)
+            self.query_one(f"#{event.pane.id}-table", DataTable).focus()
+
+    # --- what the highlighted row is ------------------------------------------------------
 
     def current_table(self) -> DataTable:
-        tab = self.query_one("#borough-tabs", TabbedContent).active
-        return self.query_one(f"#{tab or 'exceptions'}-table", DataTable)
+        return self.query_one(f"#{self.active_tab}-table", DataTable)
 
-    def action_drill(self) -> None:
-        table = self.current_table()
-        if table.row_count:
-            self._drill_key(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+    def current_key(self, tab: str | None = None) -> str | None:
+        tab = tab or self.active_tab
+        table = self.query_one(f"#{tab}-table", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:
+            return None
+
+    def current_target(self) -> object | None:
+        table = self.tables.get(self.active_tab)
+        key = self.current_key()
+        return table.targets.get(key) if table is not None and key else None
+
+    def move_to(self, tab: str, key: str) -> None:
+        table = self.query_one(f"#{tab}-table", DataTable)
+        try:
+            table.move_cursor(row=table.get_row_index(key))
+        except Exception:
+            return
+
+    def finding_target(self) -> FindingTarget | None:
+        """The finding the highlighted row is about (a finding, an action on one, an enduring
+        finding), if it is a finding this month."""
+        target = self.current_target()
+        if isinstance(target, FindingTarget):
+            return target
+        finding_id = None
+        if isinstance(target, FindingIdTarget) and target.current:
+            finding_id = target.finding_id
+        elif isinstance(target, ActionTarget):
+            finding_id = target.action.finding_id
+        if finding_id is None or self.session is None:
+            return None
+        for target in self._findings_targets().values():
+            if target.finding_id == finding_id:
+                return target
+        return None
+
+    def _findings_targets(self) -> dict[str, FindingTarget]:
+        assert self.session is not None
+        if "findings" not in self.tables or "findings" in self._stale:
+            table = findings_table(
+                self.session, self.borough, Filters(), self.cf_app.memory.records(self.borough)
+            )[0]
+        else:
+            table = self.tables["findings"]
+        return {k: t for k, t in table.targets.items() if isinstance(t, FindingTarget)}
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        tab = (event.data_table.id or "").removesuffix("-table")
+        key = event.row_key.value if event.row_key is not None else None
+        if key is not None and tab in self.tables:
+            self._show_detail(tab, key)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_enter()
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_enter(self) -> None:
+        """Enter: chart a series; report an action done or dropped; go to a finding."""
+        target = self.current_target()
+        if isinstance(target, FindingTarget):
+            self.cf_app.open_drill(self.borough, target.ref)
+        elif isinstance(target, SeriesRef):
+            self.cf_app.open_drill(self.borough, target)
+        elif isinstance(target, ActionTarget):
+            self.action_close_action()
+        elif isinstance(target, FindingIdTarget) and target.current:
+            self.show_finding(target.finding_id)
+        elif isinstance(target, FindingIdTarget):
+            self.notify("Not a finding this month: nothing to open.", severity="warning")
+        else:
+            self.notify("No data loaded for this row: nothing to open.", severity="warning")
+
+    def show_finding(self, finding_id: str) -> None:
+        """The Findings tab, on this finding (filters cleared if they hide it)."""
+        self.action_tab("findings")
+        key = next(
+            (k for k, t in self.tables["findings"].targets.items() if t.finding_id == finding_id),
+            None,
+        )
+        if key is None and self.cf_app.filters.describe() != "none":
+            self.action_clear_filters()
+            self.action_tab("findings")
+            key = next(
+                (
+                    k
+                    for k, t in self.tables["findings"].targets.items()
+                    if t.finding_id == finding_id
+                ),
+                None,
+            )
+        if key is not None:
+            self.move_to("findings", key)
+
+    def _needs_finding(self) -> FindingTarget | None:
+        target = self.finding_target()
+        if target is None:
+            self.notify(
+                "Choose a finding first (tab 2, or an enduring finding here).", severity="warning"
+            )
+        return target
+
+    def _edit(self, dialog, *tabs: str, rescan: bool = False) -> None:
+        def done(result: object) -> None:
+            if result is None:
+                return
+            self.notify("Saved to the meeting store.", timeout=3)
+            if rescan and self.session is not None:
+                self.cf_app.rescan_month(self.session, self.session.scan_month)
+            self.redraw(*tabs)
+
+        self.app.push_screen(dialog, done)
+
+    def action_add_action(self) -> None:
+        from crimefighters.tui.screens.meeting_dialogs import action_dialog
+
+        target = self._needs_finding()
+        if target is None or self.session is None:
+            return
+        app = self.cf_app
+        self._edit(
+            action_dialog(
+                app.memory, app.drafts, self.borough, self.session.scan_month,
+                target.finding_id, target.finding["name"],
+            ),
+            "findings", "meeting", "actions",
+        )  # fmt: skip
+
+    def action_gold(self) -> None:
+        from crimefighters.tui.screens.meeting_dialogs import gold_dialog
+
+        if self.session is None:
+            return
+        target = self.current_target()
+        action = target.action if isinstance(target, ActionTarget) else None
+        finding = self.finding_target()
+        if finding is None and action is None:
+            self._needs_finding()
+            return
+        finding_id = finding.finding_id if finding else action.finding_id  # type: ignore[union-attr]
+        name = finding.finding["name"] if finding else finding_name(self.session, finding_id)
+        month = self.session.scan_month
+        open_actions = [
+            a
+            for a in self.cf_app.memory.actions(self.borough)
+            if a.finding_id == finding_id and a.status_at(month) == "open"
+        ]
+        app = self.cf_app
+        self._edit(
+            gold_dialog(app.memory, app.drafts, self.borough, month, finding_id, name, open_actions, action),
+            "findings", "meeting", "actions",
+        )  # fmt: skip
+
+    def action_note(self) -> None:
+        from crimefighters.tui.screens.meeting_dialogs import note_dialog
+
+        target = self._needs_finding()
+        if target is None or self.session is None:
+            return
+        app = self.cf_app
+        self._edit(
+            note_dialog(
+                app.memory, app.drafts, self.borough, self.session.scan_month,
+                target.finding_id, target.finding["name"],
+            ),
+            "findings",
+        )  # fmt: skip
+
+    def action_annotate(self) -> None:
+        if self.session is None:
+            return
+        target = self.current_target()
+        ref = target if isinstance(target, SeriesRef) else None
+        if ref is None:
+            finding = self.finding_target()
+            ref = finding.ref if finding is not None else None
+        if ref is None:
+            self.notify("Choose a finding or a series to annotate.", severity="warning")
+            return
+        self._annotate(ref)
+
+    def _annotate(self, ref: SeriesRef) -> None:
+        from crimefighters.tui.screens.meeting_dialogs import annotate_dialog
+
+        app, session = self.cf_app, self.session
+        assert session is not None
+        dialog = annotate_dialog(app.memory, app.drafts, self.borough, session.scan_month, ref)
+
+        def done(result: object) -> None:
+            if result is None:
+                return
+            excluded = bool(getattr(result, "exclude_from_limits", False))
+            self.notify(
+                "Annotated"
+                + ("; scanning again without that month in the limits" if excluded else ""),
+                timeout=3,
+            )
+            if excluded:
+                app.rescan_month(session, session.scan_month)
+
+        app.push_screen(dialog, done)
+
+    def action_close_action(self) -> None:
+        from crimefighters.tui.screens.meeting_dialogs import close_action_dialog
+
+        target = self.current_target()
+        if not isinstance(target, ActionTarget) or self.session is None:
+            return
+        month = self.session.scan_month
+        action = target.action
+        if action.status_at(month) != "open":
+            self.notify(
+                f"Action {action.id} is already {action.status_at(month)}.", severity="warning"
+            )
+            return
+        app = self.cf_app
+        self._edit(
+            close_action_dialog(
+                app.memory, app.drafts, action, month, finding_name(self.session, action.finding_id)
+            ),
+            "findings", "meeting", "actions",
+        )  # fmt: skip
+
+    def action_tests(self) -> None:
+        from crimefighters.tui.screens.tests_dialog import FindingTestsDialog
+
+        target = self.finding_target()
+        if target is None or self.session is None:
+            self._needs_finding()
+            return
+        tests = tests_by_finding(self.session, self.borough).get(target.finding_id, [])
+        table = tests_table(self.session, target.finding, tests)
+        title = Text.assemble(
+            plain(target.finding["name"], "bold"),
+            f" · {self.borough} · {len(tests)} test{'s' if len(tests) != 1 else ''} this month",
+        )
+
+        def chosen(ref: SeriesRef | None) -> None:
+            if ref is not None:
+                self.cf_app.open_drill(self.borough, ref)
+
+        self.app.push_screen(FindingTestsDialog(title, table), chosen)
+
+    def action_record_meeting(self) -> None:
+        from crimefighters.tui.screens.meeting_dialogs import meeting_dialog
+
+        if self.session is None:
+            return
+        app, month = self.cf_app, self.session.scan_month
+        self._edit(
+            meeting_dialog(
+                app.memory, app.drafts, self.borough, month, app.memory.meeting(self.borough, month)
+            ),
+            "meeting",
+        )
 
     def action_back(self) -> None:
         search = self.query_one("#search", Input)
@@ -428,11 +536,14 @@ class BoroughScreen(SessionScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#borough-tabs", TabbedContent).active = tab
+        self._fill(tab)
         self.current_table().focus()
 
     def _refilter(self) -> None:
         if self.session is not None:
-            self.show(self.session)
+            self._stale |= {"findings", "priorities"}
+            self._title(self.session)
+            self._fill(self.active_tab)
 
     def action_toggle_concerns(self) -> None:
         self.cf_app.filters.concerns_only = not self.cf_app.filters.concerns_only
@@ -472,5 +583,5 @@ class BoroughScreen(SessionScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.cf_app.filters.text = event.value.strip()
         event.input.display = False
-        self.action_tab("exceptions")
+        self.action_tab("findings")
         self._refilter()

@@ -15,13 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
-from crimefighters.present import month_name
+from crimefighters.meeting import Series
+from crimefighters.present import month_name, window_label
 from crimefighters.scan import drill
 from crimefighters.scan.series import month_add
 from crimefighters.text_safety import clean_text
 from crimefighters.tui.screens.base import SessionScreen
-from crimefighters.tui.screens.borough import SeriesRef
 from crimefighters.tui.session import Session
+from crimefighters.tui.views import SeriesRef
 from crimefighters.tui.widgets.cells import (
     change_text,
     fill_table,
@@ -33,14 +34,13 @@ from crimefighters.tui.widgets.cells import (
 from crimefighters.tui.widgets.footer import SteadyFooter
 from crimefighters.tui.widgets.spc_chart import SpcChart
 
-WINDOW_LABELS = {"1": "Month", "3": "3 months", "12": "12 months", "fytd": "FYTD"}
-
 
 class DrillScreen(SessionScreen):
     AUTO_FOCUS = "#windows-table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", show=True),
         Binding("t", "thresholds", "Thresholds", show=True),
+        Binding("A", "annotate", "Annotate month", show=True),
         Binding("1", "tab('windows')", "Windows", show=False),
         Binding("2", "tab('breakdown')", "Breakdown", show=False),
         Binding("3", "tab('wards')", "Wards", show=False),
@@ -53,6 +53,7 @@ class DrillScreen(SessionScreen):
         self.ref = ref
         # Tabs filled lazily: only the visible one is built when the series changes.
         self._stale: set[str] = set()
+        self._annotations: list = []
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual restyles every widget of a screen it pushes; this installed screen keeps its
@@ -72,6 +73,7 @@ class DrillScreen(SessionScreen):
         yield Header()
         yield Static("", id="drill-title", classes="title")
         yield SpcChart(self._points(), self._chart_title(), id="chart")
+        yield Static("", id="chart-notes")
         with TabbedContent(initial="windows", id="drill-tabs"):
             with TabPane("Windows vs last year", id="windows"):
                 yield DataTable(id="windows-table", cursor_type="row")
@@ -94,10 +96,15 @@ class DrillScreen(SessionScreen):
         )
 
     def _chart_title(self) -> str:
-        # plotext draws the title into ANSI text: nothing from the data may act as a code
+        # plotext draws the title into ANSI text: nothing from the data may act as a code.
+        # (It drops a title wider than the chart: the meeting's marks are explained below it.)
         return clean_text(
             f"{self.ref.label}, {self.borough}: X = concern, O = improvement, N = neutral"
         )
+
+    @property
+    def series(self) -> Series:
+        return Series(self.borough, self.ref.measure, self.ref.level, self.ref.category)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         if self.session is not None:
@@ -106,11 +113,13 @@ class DrillScreen(SessionScreen):
     def show(self, session: Session) -> None:
         chart = self.query_one("#chart", SpcChart)
         points = self._points()
-        if chart.points is not points:
-            chart.points = points
-            chart.title = self._chart_title()
-            chart._draw()
-            chart.refresh()
+        self._annotations = self.cf_app.memory.annotations(self.series)
+        chart.points = points
+        chart.annotations = [(a.month, a.exclude_from_limits) for a in self._annotations]
+        chart.title = self._chart_title()
+        chart._draw()
+        chart.refresh()
+        self._chart_notes()
         measure = session.config.measure(self.ref.measure)
         status = session.result.status.filter(
             (pl.col("area") == self.borough)
@@ -147,6 +156,50 @@ class DrillScreen(SessionScreen):
         self._fill(self.query_one("#drill-tabs", TabbedContent).active or "windows")
         self.set_subtitle(f"{self.borough} · {self.ref.label}")
 
+    def _chart_notes(self) -> None:
+        """The meeting's notes on this series' months, under the chart (typed text: escaped)."""
+        notes = self.query_one("#chart-notes", Static)
+        if not self._annotations:
+            notes.display = False
+            return
+        excluded = any(a.exclude_from_limits for a in self._annotations)
+        text = Text(
+            "Notes (| on the chart" + ("; E = left out of the limits" if excluded else "") + "): ",
+            style="bold",
+        )
+        for i, a in enumerate(self._annotations):
+            if i:
+                text.append(" · ")
+            text.append(f"{a.month:%b %Y} ")
+            text.append_text(plain(a.text))
+            if a.exclude_from_limits:
+                text.append(" (left out of the limits)", style="italic")
+        notes.update(text)
+        notes.display = True
+
+    def action_annotate(self) -> None:
+        from crimefighters.tui.screens.meeting_dialogs import annotate_dialog
+
+        session = self.session
+        if session is None:
+            return
+        app = self.cf_app
+        dialog = annotate_dialog(app.memory, app.drafts, self.borough, session.scan_month, self.ref)
+
+        def done(result: object) -> None:
+            if result is None:
+                return
+            if getattr(result, "exclude_from_limits", False):
+                self.notify("Annotated; scanning again without that month in the limits", timeout=3)
+                app.rescan_month(session, session.scan_month)
+            else:
+                self.notify("Annotated", timeout=3)
+            self._shown = None
+            if self.is_current:
+                self.show_session()
+
+        app.push_screen(dialog, done)
+
     def _fill(self, tab: str) -> None:
         session = self.session
         if session is None or tab not in self._stale:
@@ -170,7 +223,7 @@ class DrillScreen(SessionScreen):
         )
         rows = [
             (
-                WINDOW_LABELS.get(r["window"], r["window"]),
+                window_label(r["window"])[:1].upper() + window_label(r["window"])[1:],
                 value_text(r["current"], r["kind"]),
                 value_text(r["previous"], r["kind"]),
                 change_text(r["change"], r["change_pct"], r["kind"]),

@@ -13,23 +13,13 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Header, LoadingIndicator, ProgressBar, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from crimefighters.present import month_name
+from crimefighters.present import month_name, short_label
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session, headline_series
-from crimefighters.tui.widgets.cells import LEGEND, fill_table, plain, state_cell
+from crimefighters.tui.widgets.cells import LEGEND, STATE_COLOUR, fill_table, plain, state_cell
 from crimefighters.tui.widgets.footer import SteadyFooter
 
-SHORT_LABELS = {
-    "recorded_crime": "Crime (TNO)",
-    "asb_incidents": "ASB",
-    "positive_outcome_rate": "Outcome %",
-    "response_i_compliance": "I-grade",
-    "response_s_compliance": "S-grade",
-    "vcop_updated": "VCOP",
-    "victim_satisfaction": "Satisfaction",
-    "pas_confidence": "Confidence",
-}
-SORTS = ("BCU", "borough", "concerns", "improvements")
+SORTS = ("BCU", "borough", "findings", "new", "concerns", "improvements")
 
 
 class OverviewScreen(SessionScreen):
@@ -87,12 +77,19 @@ class OverviewScreen(SessionScreen):
             c = counts.get(borough.name, {})
             # a borough with nothing loaded has no count of concerns, not 0
             has_data = borough.name in session.boroughs_with_data
+            total = c.get("concerns", 0) + c.get("improvements", 0) + c.get("neutral", 0)
+
+            def count(n: int, style: str = "", has_data: bool = has_data) -> Text:
+                return Text(str(n) if has_data else "–", style=style)
+
             rows.append(
                 (
                     borough.bcu,
                     borough.name,
-                    Text(str(c.get("concerns", 0)) if has_data else "–", style="#e8710a"),
-                    Text(str(c.get("improvements", 0)) if has_data else "–", style="#3b82f6"),
+                    count(total, "bold"),
+                    count(c.get("new", 0)),
+                    count(c.get("concerns", 0), STATE_COLOUR["concern"]),
+                    count(c.get("improvements", 0), STATE_COLOUR["improvement"]),
                     *[
                         cells.get(borough.name, {}).get(m.id, state_cell(None, available=False))
                         for m in key_measures
@@ -102,25 +99,37 @@ class OverviewScreen(SessionScreen):
             keys.append(borough.name)
         fill_table(
             table,
-            ["BCU", "borough", "concerns", "improvements", *(m.id for m in key_measures)],
+            [
+                "BCU",
+                "borough",
+                "findings",
+                "new",
+                "concerns",
+                "improvements",
+                *(m.id for m in key_measures),
+            ],
             rows,
             keys,
             labels=[
                 "BCU",
                 "Borough",
+                "Findings",
+                "New",
                 "!",
                 "✓",
-                *(SHORT_LABELS.get(m.id, m.label[:12]) for m in key_measures),
+                *(short_label(m.id, m.label) for m in key_measures),
             ],
         )
         self._apply_sort()
+        boroughs = result.findings.filter(pl.col("area_type") == "borough")
+        new = (boroughs["status"] == "new").sum()
         if cursor_key is not None:
             self._move_to(cursor_key)
         self.query_one("#overview-title", Static).update(
             plain(
-                f"London, {month_name(session.scan_month)}: {result.exceptions.height} exceptions "
-                f"across {len(config.geography.boroughs)} boroughs · sorted by "
-                f"{SORTS[self.sort_index]} (s)"
+                f"London, {month_name(session.scan_month)}: {boroughs.height} findings "
+                f"({new} new) across {len(config.geography.boroughs)} boroughs · sorted by "
+                f"{SORTS[self.sort_index]} (s) · Enter opens a borough"
             )
         )
         self.set_subtitle(f"London overview · {month_name(session.scan_month)}")
@@ -141,7 +150,7 @@ class OverviewScreen(SessionScreen):
     def _apply_sort(self) -> None:
         table = self.query_one("#overview-table", DataTable)
         name = SORTS[self.sort_index]
-        if name in ("concerns", "improvements"):
+        if name in ("findings", "new", "concerns", "improvements"):
             # DataTable passes the two cells as one tuple: (count Text, borough name Text);
             # boroughs without data ("–") go last
             table.sort(

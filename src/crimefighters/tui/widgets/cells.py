@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from crimefighters.present import fmt_change, fmt_p, fmt_value
+from crimefighters.present import (
+    DIRECTION_ARROWS,
+    STATES,
+    fmt_change,
+    fmt_p,
+    fmt_value,
+    state_words,
+)
 from crimefighters.text_safety import clean_text
 
 if TYPE_CHECKING:
@@ -19,20 +26,14 @@ if TYPE_CHECKING:
 
 Cell = str | Text | None
 
-STATE_STYLE = {
-    "concern": ("▲!", "bold #e8710a", "concern"),
-    "improvement": ("✓", "bold #3b82f6", "improvement"),
-    "neutral": ("◆", "bold #a855f7", "neutral"),
-    "common cause": ("·", "#8a8a8a", "common cause"),
-    "not charted": ("∅", "#8a8a8a", "not charted"),
-    "no data": ("–", "#8a8a8a", "no data loaded"),
-}
-POINT_STATE = {
-    "special_cause_concern": "concern",
-    "special_cause_improvement": "improvement",
-    "special_cause_neutral_high": "neutral",
-    "special_cause_neutral_low": "neutral",
-    "common_cause": "common cause",
+# The colour of each state; its symbol and word come from crimefighters.present.STATES.
+STATE_COLOUR = {
+    "concern": "bold #e8710a",
+    "improvement": "bold #3b82f6",
+    "neutral": "bold #a855f7",
+    "common cause": "#8a8a8a",
+    "not charted": "#8a8a8a",
+    "no data": "#8a8a8a",
 }
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -73,15 +74,15 @@ def fill_table(
 def state_of(state: str | None, available: bool = True) -> str:
     if not available or state is None:
         return "no data"
-    return state if state in STATE_STYLE else "common cause"
+    return state if state in STATES else "common cause"
 
 
-def direction_arrow(special_cause_type: str | None) -> str:
+def direction_of(special_cause_type: str | None) -> str:
     text = special_cause_type or ""
     if any(w in text for w in ("Above", "Increasing")):
-        return "↑"
+        return "up"
     if any(w in text for w in ("Below", "Decreasing")):
-        return "↓"
+        return "down"
     return ""
 
 
@@ -92,26 +93,21 @@ def state_cell(
     words: bool = False,
     available: bool = True,
 ) -> Text:
+    """A series' state: its symbol (and arrow), with its word when ``words``: '!↑',
+    '! concern ↑'."""
     key = state_of(state, available)
-    symbol, style, label = STATE_STYLE[key]
-    if key == "concern":
-        symbol = "!"
-    arrow = (
-        direction_arrow(special_cause_type) if key in ("concern", "improvement", "neutral") else ""
+    direction = (
+        direction_of(special_cause_type) if key in ("concern", "improvement", "neutral") else ""
     )
-    shown = f"{symbol}{arrow}"
     if words:
-        shown = f"{shown} {label}"
-    return Text(shown, style=style)
+        return Text(state_words(key, direction), style=STATE_COLOUR[key])
+    return Text(STATES[key][0] + DIRECTION_ARROWS.get(direction, ""), style=STATE_COLOUR[key])
 
 
 def assessment_cell(assessment: str, direction: str | None = None) -> Text:
-    key = assessment if assessment in STATE_STYLE else "neutral"
-    symbol, style, label = STATE_STYLE[key]
-    if key == "concern":
-        symbol = "!"
-    arrow = {"up": "↑", "down": "↓"}.get(direction or "", "")
-    return Text(f"{symbol}{arrow} {label}", style=style)
+    """A finding's assessment in words, as every front-end writes it: '! concern ↑'."""
+    key = assessment if assessment in STATES else "neutral"
+    return Text(state_words(key, direction), style=STATE_COLOUR[key])
 
 
 def value_text(value: float | None, kind: str | None, unit: str = "") -> str:
@@ -145,16 +141,10 @@ def sparkline(values: Sequence[float | None]) -> str:
 
 
 LEGEND = Text.assemble(
-    ("!", STATE_STYLE["concern"][1]),
-    " concern  ",
-    ("✓", STATE_STYLE["improvement"][1]),
-    " improvement  ",
-    ("◆", STATE_STYLE["neutral"][1]),
-    " neutral  ",
-    ("·", STATE_STYLE["common cause"][1]),
-    " common cause  ",
-    ("∅", STATE_STYLE["not charted"][1]),
-    " not charted  ",
-    ("–", STATE_STYLE["no data"][1]),
-    " no data loaded  ↑↓ direction",
+    *[
+        part
+        for state in ("concern", "improvement", "neutral", "common cause", "not charted", "no data")
+        for part in ((STATES[state][0], STATE_COLOUR[state]), f" {STATES[state][1]}  ")
+    ],
+    "↑↓ direction",
 )

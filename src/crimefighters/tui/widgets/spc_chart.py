@@ -1,5 +1,7 @@
 """An SPC chart in the terminal: the monthly series, centre line, process limits and the
-special-cause points, each state with its own marker as well as its colour."""
+special-cause points, each state with its own marker as well as its colour; months the meeting
+left out of the limits marked E, and months with a meeting's note marked by a vertical line
+(the note itself is written under the chart)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ MARKERS = {
     "special_cause_improvement": ("O", "blue"),
     "special_cause_neutral_high": ("N", "magenta"),
     "special_cause_neutral_low": ("N", "magenta"),
+    "excluded": ("E", "gray"),  # left out of the limits by the meeting (spc.EXCLUDED)
 }
 
 
@@ -25,6 +28,7 @@ class SpcChart(PlotextPlot):
         super().__init__(**kwargs)
         self.points = points
         self.title = title
+        self.annotations: list[tuple] = []  # (month, excluded from limits)
         self.drawn = 0
 
     def on_mount(self) -> None:
@@ -54,6 +58,10 @@ class SpcChart(PlotextPlot):
         plt.plot(
             x, self.points["value"].to_list(), color="default", label="value", marker="braille"
         )
+        position = {m: i + 1 for i, m in enumerate(self.points["month"].to_list())}
+        for month, _excluded in self.annotations:
+            if month in position:
+                plt.vline(position[month], color="cyan")
         for point_type, (marker, color) in MARKERS.items():
             flagged = self.points.with_row_index("i").filter(pl.col("point_type") == point_type)
             if flagged.height:
