@@ -1,16 +1,27 @@
-"""Reading a file's bytes as CSV text safely: encoding, BOM, binary junk, delimiter, gzip."""
+"""Reading a file's bytes as CSV text safely: encoding, BOM, binary junk, delimiter, gzip.
+
+``read_table`` reads a delimited file with Polars' own CSV reader. The reader is fast but
+forgiving: it fills a short row with empty cells and reads a blank line as a row of them. So
+the file's physical lines are checked first, as one vectorised pass (field counts, quotes,
+blank lines); only when that pass finds something wrong is the file read again with the csv
+module, which finds the first bad line and words the one-line message.
+"""
 
 from __future__ import annotations
 
 import csv
 import gzip
 import io
+import re
 import zlib
 from pathlib import Path
 
 import polars as pl
 
 from crimefighters.errors import DataError
+
+# A gzip file that inflates beyond this is refused rather than filling memory.
+MAX_INFLATED_BYTES = 4 * 1024**3
 
 
 def read_bytes(path: Path) -> bytes:
@@ -20,11 +31,42 @@ def read_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise DataError(path, f"cannot read the file: {exc.strerror or exc}") from None
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(path, f"damaged gzip file: {exc}") from None
+        data = _gunzip(path, data)
     return data
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as inflated:
+            while chunk := inflated.read(64 * 1024 * 1024):
+                size += len(chunk)
+                if size > MAX_INFLATED_BYTES:
+                    raise DataError(
+                        path,
+                        f"the gzip file inflates to more than {MAX_INFLATED_BYTES // 1024**3} GiB",
+                    )
+                chunks.append(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(path, f"damaged gzip file: {exc}") from None
+    return b"".join(chunks)
+
+
+def head_bytes(path: Path, size: int = 65536) -> bytes:
+    """The first ``size`` bytes of the file's content (un-gzipped), without reading it all."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(2)
+            handle.seek(0)
+            if start == b"\x1f\x8b":
+                with gzip.GzipFile(fileobj=handle) as inflated:
+                    return inflated.read(size)
+            return handle.read(size)
+    except OSError as exc:
+        raise DataError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    except (EOFError, zlib.error) as exc:
+        raise DataError(path, f"damaged gzip file: {exc}") from None
 
 
 def decode_text(path: Path, data: bytes) -> str:
@@ -40,7 +82,7 @@ def decode_text(path: Path, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         # Excel exports are sometimes Windows-1252; a few stray bytes is not worth refusing
         # when the rest is clearly text, but mostly-undecodable content is junk.
-        bad = sum(1 for b in data if b >= 0x80)
+        bad = len(data) - len(data.translate(None, bytes(range(0x80))))
         if bad > len(data) * 0.05:
             raise DataError(path, "not a UTF-8 text file (it looks like binary data)") from None
         line = data[: exc.start].count(b"\n") + 1
@@ -49,6 +91,27 @@ def decode_text(path: Path, data: bytes) -> str:
         except UnicodeDecodeError:
             raise DataError(path, "not valid UTF-8 text", line=line) from None
     return text
+
+
+def head_text(path: Path, data: bytes, size: int = 65536) -> str:
+    """The text of the file's first lines (up to ``size`` bytes, whole lines), checked as
+    ``decode_text`` checks a file."""
+    if len(data) > size:
+        cut = data.rfind(b"\n", 0, size)
+        data = data[: cut + 1] if cut > 0 else data[:size]
+    return decode_text(path, data)
+
+
+def utf8_bytes(path: Path, data: bytes) -> bytes:
+    """The file as UTF-8 bytes without a BOM (checked as ``decode_text`` checks it)."""
+    text = decode_text(path, data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return text.encode("utf-8")  # a Windows-1252 export, re-encoded
+    return data
 
 
 def meta_sidecar(path: Path) -> Path:
@@ -78,6 +141,127 @@ def split_header(header: str, delimiter: str = ",") -> list[str]:
     return [cell.strip() for cell in next(csv.reader([header], delimiter=delimiter))]
 
 
+def read_table(
+    path: Path,
+    data: bytes,
+    delimiter: str = ",",
+    types: dict[str, pl.DataType] | None = None,
+    columns: list[str] | None = None,
+) -> pl.DataFrame:
+    """The file's columns (header names stripped) and ``_line``, the line each row is on.
+
+    Columns are text, except those named in ``types``, which are read as that type when every
+    cell parses (otherwise all are text, for the caller to find and word the first bad cell).
+    ``columns`` limits what is read (the others are still checked for their field count).
+    Rows are checked for the header's field count; a problem is reported at its line.
+    """
+    body = utf8_bytes(path, data)
+    newline = body.find(b"\n")
+    header_text = body[: newline if newline >= 0 else len(body)].decode("utf-8").rstrip("\r")
+    try:
+        header = next(csv.reader([header_text], delimiter=delimiter))
+    except (csv.Error, StopIteration) as exc:
+        raise DataError(path, f"cannot parse the header: {exc}", line=1) from None
+    width = len(header)
+    # Trailing empty columns (",,,," in some Excel exports) are tolerated.
+    while width > 1 and header[width - 1].strip() == "":
+        width -= 1
+    names = [h.strip() for h in header[:width]]
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise DataError(path, f"repeated column names in the header: {dupes}", line=1)
+    lines = _physical_lines(body, delimiter)
+    body_lines = lines.filter((pl.col("_line") > 1) & ~pl.col("blank"))
+    if body_lines.height == 0:
+        # no rows, or rows the fast check cannot vouch for: the csv module decides
+        return _select(_read_with_csv_module(path, body.decode("utf-8"), delimiter), columns)
+    well_formed = body_lines.select(
+        ((pl.col("fields") == len(header)) & pl.col("regular")).all()
+    ).item()
+    if not well_formed:
+        return _select(_read_with_csv_module(path, body.decode("utf-8"), delimiter), columns)
+    has_gaps = lines.filter(pl.col("_line") > 1).height != body_lines.height
+    if has_gaps:
+        # blank lines inside the file: read only the others
+        rows = body_lines["text"].str.join("\n").item().encode("utf-8")
+    else:
+        rows = body[newline + 1 :]
+    placeholder = [f"\x00extra{i}" for i in range(width, len(header))]
+    all_names = names + placeholder
+    wanted = [n for n in names if columns is None or n in columns]
+    frame = _polars_read(rows, delimiter, all_names, wanted, types or {})
+    if frame is None or frame.height != body_lines.height:
+        # Polars saw the rows differently from the line check: let the csv module decide
+        return _select(_read_with_csv_module(path, body.decode("utf-8"), delimiter), columns)
+    return frame.with_columns(body_lines["_line"])
+
+
+def _select(frame: pl.DataFrame, columns: list[str] | None) -> pl.DataFrame:
+    if columns is None:
+        return frame
+    return frame.select([c for c in frame.columns if c in columns or c == "_line"])
+
+
+def _polars_read(
+    rows: bytes,
+    delimiter: str,
+    names: list[str],
+    wanted: list[str],
+    types: dict[str, pl.DataType],
+) -> pl.DataFrame | None:
+    def read(typed: bool) -> pl.DataFrame:
+        schema = {n: (types.get(n, pl.String) if typed else pl.String) for n in names}
+        return pl.read_csv(
+            rows,
+            has_header=False,
+            separator=delimiter,
+            schema=schema,
+            columns=[names.index(n) for n in wanted],
+            empty_string_is_null=False,
+            quote_char='"',
+        )
+
+    try:
+        if types:
+            try:
+                return read(typed=True)
+            except pl.exceptions.ComputeError:
+                pass  # a cell that does not parse: the caller finds and words it
+        return read(typed=False)
+    except pl.exceptions.PolarsError:
+        return None
+
+
+# A row the fast check vouches for: fields separated by the delimiter, each either quoted
+# (doubled quotes inside) or free of quotes. Anything else goes to the csv module.
+def _regular_row(delimiter: str) -> str:
+    d = re.escape(delimiter)
+    field = rf'(?:"(?:[^"]|"")*"|[^"{d}]*)'
+    return rf"^{field}(?:{d}{field})*$"
+
+
+def _physical_lines(body: bytes, delimiter: str) -> pl.DataFrame:
+    """One row per line: its number, text, field count, whether it is blank or irregular."""
+    text = pl.Series("text", [body], dtype=pl.Binary).cast(pl.String)
+    lines = text.str.split("\n").explode().str.strip_suffix("\r").to_frame()
+    if lines.height and lines["text"][-1] == "":
+        lines = lines.head(lines.height - 1)  # the piece after the final line break
+    quoted = pl.col("text").str.contains('"', literal=True)
+    unquoted_fields = pl.col("text").str.count_matches(delimiter, literal=True) + 1
+    quoted_fields = (
+        pl.col("text").str.replace_all(r'"(?:[^"]|"")*"', "").str.count_matches(delimiter, literal=True)
+        + 1
+    )
+    return lines.with_row_index("_line", offset=1).select(
+        pl.col("_line").cast(pl.Int64),
+        "text",
+        blank=(pl.col("text").str.strip_chars() == "")
+        & ~pl.col("text").str.contains(delimiter, literal=True),
+        fields=pl.when(quoted).then(quoted_fields).otherwise(unquoted_fields),
+        regular=~quoted | pl.col("text").str.contains(_regular_row(delimiter)),
+    )
+
+
 def _short_row(row: list[str], width: int, delimiter: str) -> str:
     fields = f"{len(row)} field{'' if len(row) == 1 else 's'} where the header has {width}"
     if any("\n" in cell for cell in row):
@@ -89,11 +273,11 @@ def _short_row(row: list[str], width: int, delimiter: str) -> str:
     return f"truncated row: {fields}"
 
 
-def read_csv_strings(path: Path, text: str, delimiter: str = ",") -> pl.DataFrame:
-    """Every column as text, rows checked for the header's field count.
+def _read_with_csv_module(path: Path, text: str, delimiter: str = ",") -> pl.DataFrame:
+    """Every column as text, rows checked for the header's field count, with the csv module.
 
-    Polars fills short rows with nulls silently; a truncated row must be an error instead, so
-    field counts are checked with the csv module first (fast enough for these file sizes).
+    The slow path: used only when the vectorised line check finds something it cannot vouch
+    for, so that the first bad line is found and worded exactly.
     """
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
@@ -103,7 +287,6 @@ def read_csv_strings(path: Path, text: str, delimiter: str = ",") -> pl.DataFram
     except csv.Error as exc:
         raise DataError(path, f"cannot parse the header: {exc}", line=1) from None
     width = len(header)
-    # Trailing empty columns (",,,," in some Excel exports) are tolerated.
     while width > 1 and header[width - 1].strip() == "":
         width -= 1
     rows: list[list[str]] = []

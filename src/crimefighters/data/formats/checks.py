@@ -7,6 +7,7 @@ stranger can open the file at the right place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -40,24 +41,85 @@ def refuse_conflicting_duplicates(
 ) -> None:
     """The same key twice with different values is an error, reported at the second line.
 
-    ``values`` is what must agree (e.g. ``pl.col("value")``); ``describe(row)`` names the key
-    for the message. Identical repeats are allowed (the caller keeps one).
+    ``keys`` are canonical names (spellings already resolved), so one borough or category
+    spelled two ways is one key. ``values`` is what must agree (e.g. ``pl.col("value")``);
+    ``describe(row)`` names the key for the message from the keys and the ``carry`` columns
+    (the text as written on the reported line). When the first line wrote the key differently,
+    the message says how. Identical repeats are allowed (the caller keeps one).
     """
+    ordered = [pl.col(c).sort_by(line_column) for c in carry]
     conflicts = (
         frame.group_by(keys)
         .agg(
             values.n_unique().alias("_versions"),
             pl.col(line_column).min().alias("_first"),
             pl.col(line_column).max().alias("_second"),
-            *[pl.col(c).first() for c in carry],
+            *[c.last() for c in ordered],
+            *[c.first().alias(f"{name}\x00first") for c, name in zip(ordered, carry, strict=True)],
         )
         .filter(pl.col("_versions") > 1)
         .sort("_second")
     )
     if conflicts.height:
         row = conflicts.row(0, named=True)
+        first = {**row, **{name: row[f"{name}\x00first"] for name in carry}}
+        also = f"also on line {row['_first']}"
+        if describe(first) != describe(row):
+            also += f", as {describe(first)!r}"
         raise DataError(
             path,
-            f"duplicate row for {describe(row)} with different values (also on line {row['_first']})",
+            f"duplicate row for {describe(row)} with different values ({also})",
             line=int(row["_second"]),
         )
+
+
+def current_month() -> date:
+    """The first day of today's month: no file can hold a month after it."""
+    today = date.today()
+    return date(today.year, today.month, 1)
+
+
+def refuse_future_months(
+    path: Path,
+    frame: pl.DataFrame,
+    month: str,
+    column: str,
+    line_column: str = "_line",
+) -> None:
+    """Refuse the first row dated after the current month (a typo such as 2062 for 2026 would
+    otherwise become the newest month and move the default scan month)."""
+    limit = current_month()
+    bad = frame.filter(pl.col(month) > limit)
+    if bad.height:
+        row = bad.sort(line_column).row(0, named=True)
+        raise DataError(
+            path,
+            f"month {row[month]:%Y-%m} is after the current month ({limit:%Y-%m}); found "
+            f"{row[column]!r}",
+            line=int(row[line_column]) if row[line_column] is not None else None,
+            column=column,
+        )
+
+
+# A month under 10% of the median month is a stub only when the median is this large: with a
+# median of 3 (a sampled file), a month of 0 is chance, not an incomplete extract.
+STUB_MIN_MEDIAN = 50
+
+
+def incomplete_months(totals: pl.DataFrame) -> tuple[list[date], list[str]]:
+    """Months whose total (``month``, ``total``) is under 10% of the median month: stubs.
+
+    Returns the months and a warning for each (a real release, the 25-column ward file, opens
+    with a month of 47 offences against about 73,000)."""
+    if totals.height < 3:
+        return [], []
+    median = totals["total"].median()
+    if median is None or median < STUB_MIN_MEDIAN:
+        return [], []
+    stubs = totals.filter(pl.col("total") < 0.1 * median).sort("month")
+    warnings = [
+        f"month {row['month']:%Y-%m} looks incomplete ({row['total']:,.0f} against a median "
+        f"month of {median:,.0f}); set aside"
+        for row in stubs.iter_rows(named=True)
+    ]
+    return stubs["month"].to_list(), warnings

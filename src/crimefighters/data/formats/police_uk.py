@@ -35,10 +35,14 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
-from crimefighters.data.formats.checks import first_bad
-from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
-from crimefighters.data.store import BoroughResolver
-from crimefighters.data.text import decode_text, read_csv_strings, split_header
+from crimefighters.data.formats.checks import first_bad, refuse_future_months
+from crimefighters.data.names import (
+    BoroughResolver,
+    canonical_categories,
+    refuse_control_characters,
+)
+from crimefighters.data.schema import CANONICAL_COLUMNS, ParsedFile, conform, sample_record_ids
+from crimefighters.data.text import read_table, split_header
 from crimefighters.errors import DataError
 
 ASB = "Anti-social behaviour"
@@ -64,22 +68,26 @@ def parse_street(path: Path, data: bytes, config: Config) -> ParsedFile:
     frame = _read(path, data, _STREET_REQUIRED)
     first_bad(path, frame, pl.col("Crime type") == "", "Crime type", "empty crime type")
     frame, warnings = _assign_boroughs(frame, config)
-    frame, repeats = _one_row_per_crime(frame)
+    is_asb = pl.col("Crime type").str.to_lowercase() == ASB.lower()
+    per_crime = _one_row_per_crime(frame.lazy())
+    counts = (
+        per_crime.with_columns(
+            measure=pl.when(is_asb).then(pl.lit("asb_incidents")).otherwise(pl.lit("street_crime")),
+            category=pl.when(is_asb).then(pl.lit("All")).otherwise(pl.col("Crime type")),
+        )
+        .group_by("month", "borough", "measure", "category")
+        .agg(
+            pl.col("rows").sum().alias("rows"),
+            pl.len().alias("crimes"),
+            pl.len().cast(pl.Float64).alias("value"),
+        )
+    )
+    rows, repeats = _collect(counts)
     if repeats:
         warnings.append(
             f"{repeats:,} repeated rows for a Crime ID already seen that month counted once"
         )
-    is_asb = pl.col("Crime type").str.to_lowercase() == ASB.lower()
-    rows = (
-        frame.with_columns(
-            measure=pl.when(is_asb).then(pl.lit("asb_incidents")).otherwise(pl.lit("street_crime")),
-            category=pl.when(is_asb).then(pl.lit("All")).otherwise(pl.col("Crime type")),
-        )
-        .group_by("month", "borough_raw", "measure", "category")
-        .agg(pl.len().cast(pl.Float64).alias("value"), pl.col("_line").min().alias("line"))
-        .sort("measure", "borough_raw", "category", "month")
-    )
-    return _parsed(path, "police_uk_street", rows, warnings)
+    return _parsed(path, "police_uk_street", rows, warnings, frame, config)
 
 
 def parse_outcomes(path: Path, data: bytes, config: Config) -> ParsedFile:
@@ -88,46 +96,36 @@ def parse_outcomes(path: Path, data: bytes, config: Config) -> ParsedFile:
     positive = sorted(config.outcomes.positive)
     frame = frame.with_columns(positive=codes.is_in(positive).fill_null(False))
     frame, warnings = _assign_boroughs(frame, config)
-    per_crime = frame.with_columns(
-        crime=pl.when(pl.col("Crime ID") == "")
-        .then(pl.format("line {}", pl.col("_line")))
-        .otherwise(pl.col("Crime ID"))
-    )
-    crimes = (
-        per_crime.sort("_line")
-        .group_by("month", "crime", maintain_order=True)
+    counts = (
+        _one_row_per_crime(frame.lazy())
+        .group_by("month", "borough")
         .agg(
-            pl.col("borough_raw").first(),
-            pl.col("positive").any(),
-            pl.col("_line").min(),
-            pl.len().alias("rows"),
+            pl.col("rows").sum().alias("rows"),
+            pl.len().alias("crimes"),
+            pl.col("positive").sum().cast(pl.Float64).alias("value"),
         )
+        .with_columns(measure=pl.lit("positive_outcomes"), category=pl.lit("All"))
     )
-    repeats = int((crimes["rows"] - 1).sum()) if crimes.height else 0
+    rows, repeats = _collect(counts)
     if repeats:
         warnings.append(
             f"{repeats:,} repeated outcome rows for a crime already seen that month counted once"
         )
-    rows = (
-        crimes.group_by("month", "borough_raw")
-        .agg(
-            pl.col("positive").sum().cast(pl.Float64).alias("value"),
-            pl.col("_line").min().alias("line"),
-        )
-        .with_columns(measure=pl.lit("positive_outcomes"), category=pl.lit("All"))
-        .sort("borough_raw", "month")
-    )
-    return _parsed(path, "police_uk_outcomes", rows, warnings)
+    return _parsed(path, "police_uk_outcomes", rows, warnings, frame, config)
 
 
 def _read(path: Path, data: bytes, required: tuple[str, ...]) -> pl.DataFrame:
-    frame = read_csv_strings(path, decode_text(path, data))
+    wanted = [*required, "Last outcome category"] if "Crime type" in required else list(required)
+    frame = read_table(path, data, columns=wanted)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataError(path, f"missing column(s) {missing} in a data.police.uk file", line=1)
     frame = frame.with_columns(pl.col(c).str.strip_chars() for c in required)
+    shown = {c: c for c in ("LSOA name", "Crime type", "Outcome type") if c in required}
+    refuse_control_characters(path, frame, shown, "_line")
     frame = frame.with_columns(month=pl.col("Month").str.to_date("%Y-%m", strict=False))
     first_bad(path, frame, pl.col("month").is_null(), "Month", "expected a month as YYYY-MM")
+    refuse_future_months(path, frame, "month", "Month")
     return frame
 
 
@@ -157,12 +155,12 @@ def _assign_boroughs(frame: pl.DataFrame, config: Config) -> tuple[pl.DataFrame,
         BoroughResolver(config)
         .table(places)
         .filter(pl.col("kind") == "borough")
-        .select(pl.col("borough_raw").alias("place"), pl.col("borough").alias("borough_raw"))
+        .select(pl.col("borough_raw").alias("place"), "borough")
     )
     joined = frame.join(lookup, on="place", how="left")
     no_location = joined.filter(pl.col("place") == "").height
     outside = (
-        joined.filter((pl.col("place") != "") & pl.col("borough_raw").is_null())
+        joined.filter((pl.col("place") != "") & pl.col("borough").is_null())
         .group_by("place")
         .agg(pl.len().alias("rows"))
         .sort(["rows", "place"], descending=[True, False])
@@ -180,37 +178,69 @@ def _assign_boroughs(frame: pl.DataFrame, config: Config) -> tuple[pl.DataFrame,
                 f"{_rows(int(outside['rows'].sum()))} in LSOAs outside the boroughs ({places_text})"
             )
         warnings.append(f"set aside {' and '.join(parts)}; not counted")
-    return joined.filter(pl.col("borough_raw").is_not_null()), warnings
+    return joined.filter(pl.col("borough").is_not_null()), warnings
 
 
 def _rows(count: int) -> str:
     return f"{count:,} row{'' if count == 1 else 's'}"
 
 
-def _one_row_per_crime(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """The first row of each Crime ID in a month; rows without an ID are each kept."""
-    with_id = frame.filter(pl.col("Crime ID") != "")
-    unique = with_id.sort("_line").unique(
-        subset=["month", "Crime ID"], keep="first", maintain_order=True
+def _one_row_per_crime(records: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per crime in a month (its first row, so its borough and type come from there;
+    positive when any of its rows is), with how many rows it had. Rows without a Crime ID
+    (anti-social behaviour) are each an incident."""
+    crime = (
+        pl.when(pl.col("Crime ID") == "")
+        .then(pl.format("line {}", pl.col("_line")))
+        .otherwise(pl.col("Crime ID"))
     )
-    kept = pl.concat([unique, frame.filter(pl.col("Crime ID") == "")]).sort("_line")
-    return kept, with_id.height - unique.height
+    columns = [c for c in ("borough", "Crime type") if c in records.collect_schema().names()]
+    aggregations = [pl.col(c).sort_by("_line").first() for c in columns]
+    if "positive" in records.collect_schema().names():
+        aggregations.append(pl.col("positive").any())
+    return (
+        records.with_columns(crime=crime)
+        .group_by("month", "crime")
+        .agg(*aggregations, pl.len().alias("rows"))
+    )
 
 
-def _parsed(path: Path, format_name: str, rows: pl.DataFrame, warnings: list[str]) -> ParsedFile:
+def _collect(counts: pl.LazyFrame) -> tuple[pl.DataFrame, int]:
+    """Aggregate with the streaming engine; returns the counts and the repeated rows."""
+    rows = counts.collect(engine="streaming")
+    repeats = int(rows["rows"].sum() - rows["crimes"].sum()) if rows.height else 0
+    return rows.drop("rows", "crimes"), repeats
+
+
+def _parsed(
+    path: Path,
+    format_name: str,
+    rows: pl.DataFrame,
+    warnings: list[str],
+    records: pl.DataFrame,
+    config: Config,
+) -> ParsedFile:
+    rows = canonical_categories(rows, config)
+    if rows.height:
+        # categories spelled two ways (capitals, aliases) are one category: their crimes add up
+        rows = rows.group_by("month", "borough", "measure", "category").agg(pl.col("value").sum())
     rows = rows.with_columns(
         category_group=pl.lit(""),
         family=pl.lit("police_uk"),
         denominator=pl.lit(None, dtype=pl.Float64),
         provisional_hint=pl.lit(False),
-    )
-    release = rows["month"].max() if rows.height else None
+    ).sort("measure", "borough", "category", "month")
+    months = records["month"]
     return ParsedFile(
         path=path,
         format=format_name,
-        rows=conform(rows, RAW_COLUMNS),
+        rows=conform(rows, CANONICAL_COLUMNS),
         warnings=warnings,
-        release=release,
+        release=rows["month"].max() if rows.height else months.max(),
+        period_start=rows["month"].min() if rows.height else months.min(),
+        additive=True,
+        canonical=True,
+        record_ids=sample_record_ids(records, "month", "Crime ID").collect(),
     )
 
 
