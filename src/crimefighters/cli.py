@@ -31,6 +31,12 @@ def common_options() -> argparse.ArgumentParser:
         "(default: the bundled sample data)",
     )
     group.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a data folder holding a file no loader recognises (default: skip it and "
+        "list it in `data info`)",
+    )
+    group.add_argument(
         "--config",
         metavar="PATH",
         help="a configuration directory or YAML file; sections it leaves out come from the "

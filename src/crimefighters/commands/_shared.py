@@ -30,7 +30,8 @@ def load_data_from(args: argparse.Namespace, loaded: LoadedConfig | None = None)
     from crimefighters.data import load_dataset
 
     loaded = loaded or load_config_from(args)
-    return loaded, load_dataset(data_paths(args), loaded.config)
+    strict = bool(getattr(args, "strict", False))
+    return loaded, load_dataset(data_paths(args), loaded.config, strict=strict)
 
 
 def parse_month_arg(text: str | None) -> date | None:

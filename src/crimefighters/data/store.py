@@ -374,7 +374,8 @@ def load_dataset(
     if not loadable:
         raise DataError(
             paths[0] if paths else ".",
-            f"no file any loader recognises ({len(skipped)} skipped: {'; '.join(skipped[:3])})",
+            f"no file here that a loader recognises ({len(skipped)} skipped; the first: "
+            f"{skipped[0]})",
         )
     keys = [_parse_key(path, found, config) for path, found in loadable]
     dataset_key = key_of(
