@@ -44,8 +44,9 @@ def refuse_conflicting_duplicates(
     ``keys`` are canonical names (spellings already resolved), so one borough or category
     spelled two ways is one key. ``values`` is what must agree (e.g. ``pl.col("value")``);
     ``describe(row)`` names the key for the message from the keys and the ``carry`` columns
-    (the text as written on the reported line). When the first line wrote the key differently,
-    the message says how. Identical repeats are allowed (the caller keeps one).
+    (the text as written on the reported line). When the first line wrote the ``carry``
+    columns differently, the message says how. Identical repeats are allowed (the caller keeps
+    one).
     """
     ordered = [pl.col(c).sort_by(line_column) for c in carry]
     conflicts = (
@@ -62,10 +63,10 @@ def refuse_conflicting_duplicates(
     )
     if conflicts.height:
         row = conflicts.row(0, named=True)
-        first = {**row, **{name: row[f"{name}\x00first"] for name in carry}}
+        written_first = [row[f"{name}\x00first"] for name in carry]
         also = f"also on line {row['_first']}"
-        if describe(first) != describe(row):
-            also += f", as {describe(first)!r}"
+        if written_first != [row[name] for name in carry]:
+            also += f", as {', '.join(str(w) for w in written_first)!r}"
         raise DataError(
             path,
             f"duplicate row for {describe(row)} with different values ({also})",
