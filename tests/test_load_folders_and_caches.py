@@ -113,8 +113,16 @@ DAMAGE = {
     "junk": b"\x00\xffnot json",
     "null": b"null",
     "fields of the wrong type": json.dumps(
-        {"files": "x", "warnings": 3, "superseded": None, "set_aside": [], "skipped": [],
-         "format": 1, "has_wards": "no", "release": 5}
+        {
+            "files": "x",
+            "warnings": 3,
+            "superseded": None,
+            "set_aside": [],
+            "skipped": [],
+            "format": 1,
+            "has_wards": "no",
+            "release": 5,
+        }
     ).encode(),
 }
 
@@ -134,7 +142,9 @@ def test_a_damaged_cache_entry_is_recomputed(own_cache, folder, config, kind, da
 
 
 @pytest.mark.parametrize("kind", ["parsed", "datasets"])
-def test_a_damaged_or_foreign_parquet_file_in_the_cache_is_recomputed(own_cache, folder, config, kind):
+def test_a_damaged_or_foreign_parquet_file_in_the_cache_is_recomputed(
+    own_cache, folder, config, kind
+):
     fresh = load_dataset([folder], config, use_cache=False)
     load_dataset([folder], config)
     frames = sorted((own_cache / kind).rglob("*.parquet"))
@@ -150,7 +160,12 @@ def test_a_damaged_scan_cache_entry_is_recomputed(own_cache, config, tmp_path):
 
     data = tmp_path / "asb.csv"
     data.write_text(
-        GENERIC + "".join(f"20{y}-{m:02d},Barnet,asb_incidents,All,{m + y}\n" for y in (23, 24) for m in range(1, 13))
+        GENERIC
+        + "".join(
+            f"20{y}-{m:02d},Barnet,asb_incidents,All,{m + y}\n"
+            for y in (23, 24)
+            for m in range(1, 13)
+        )
     )
     dataset = load_dataset([data], config)
     fresh = scan_dataset(dataset, config, use_cache=False)
@@ -182,7 +197,10 @@ def test_a_changed_file_is_read_again(own_cache, folder, config):
     path = folder / "asb.csv"
     path.write_text(GENERIC + ROWS + "2024-07,Barnet,asb_incidents,All,100\n", encoding="utf-8")
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # a new modification time
-    assert load_dataset([folder], config).observations["value"].sum() == sum(m + 2 for m in range(1, 7)) + 100
+    assert (
+        load_dataset([folder], config).observations["value"].sum()
+        == sum(m + 2 for m in range(1, 7)) + 100
+    )
 
 
 def test_a_new_file_is_hashed_in_chunks_never_read_whole(tmp_path, monkeypatch):

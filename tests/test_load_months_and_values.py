@@ -93,9 +93,18 @@ def loads(tmp_path, config, content: str, name: str = "data.csv"):
             "202401",
         ),
     ],
-    ids=["out of order", "two labels swapped", "last two swapped", "a month twice", "a gap", "a year back"],
+    ids=[
+        "out of order",
+        "two labels swapped",
+        "last two swapped",
+        "a month twice",
+        "a gap",
+        "a year back",
+    ],
 )
-def test_month_columns_must_run_in_order_one_month_apart(tmp_path, config, columns, message, column):
+def test_month_columns_must_run_in_order_one_month_apart(
+    tmp_path, config, columns, message, column
+):
     error = refused(tmp_path, config, wide(*columns))
     assert error.line == 1 and error.column == column
     assert error.message.startswith(message)
@@ -121,10 +130,24 @@ def test_the_current_month_itself_is_accepted(tmp_path, config):
 @pytest.mark.parametrize(
     ("content", "line", "column"),
     [
-        (GENERIC + "2024-01,Barnet,asb_incidents,All,3\n2062-09,Barnet,asb_incidents,All,3\n", 3, "month"),
+        (
+            GENERIC + "2024-01,Barnet,asb_incidents,All,3\n2062-09,Barnet,asb_incidents,All,3\n",
+            3,
+            "month",
+        ),
         (GENERIC + "2062-09-30,Barnet,asb_incidents,All,3\n", 2, "month"),
-        (STREET + f"a,2024-05,{MET},E01,Lambeth 001A,Robbery,,\nb,2062-09,{MET},E01,Lambeth 001A,Robbery,,\n", 3, "Month"),
-        (PAS + "31/12/2014;PAS;Barnet;Trust MPS;0,5;0,6\n30/09/2062;PAS;Barnet;Trust MPS;0,5;0,6\n", 3, "Date"),
+        (
+            STREET
+            + f"a,2024-05,{MET},E01,Lambeth 001A,Robbery,,\nb,2062-09,{MET},E01,Lambeth 001A,Robbery,,\n",
+            3,
+            "Month",
+        ),
+        (
+            PAS
+            + "31/12/2014;PAS;Barnet;Trust MPS;0,5;0,6\n30/09/2062;PAS;Barnet;Trust MPS;0,5;0,6\n",
+            3,
+            "Date",
+        ),
         (KAGGLE + "E01000001,Camden,Theft and Handling,Other Theft,2,2062,9\n", 2, "year"),
     ],
     ids=["generic", "generic, a date", "police.uk", "PAS", "Kaggle"],
@@ -151,7 +174,9 @@ def test_a_row_dated_2062_does_not_move_the_scan_month_it_is_refused(tmp_path, c
 
 @pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "1e400", "Infinity"])
 def test_a_generic_value_that_is_not_finite_is_refused(tmp_path, config, text):
-    error = refused(tmp_path, config, GENERIC + f"2024-01,Barnet,response_i_median_minutes,All,{text}\n")
+    error = refused(
+        tmp_path, config, GENERIC + f"2024-01,Barnet,response_i_median_minutes,All,{text}\n"
+    )
     assert (error.line, error.column) == (2, "value")
     assert error.message == (
         f"not a finite number (NaN and infinity cannot be counted or compared); found {text!r}"
@@ -161,7 +186,11 @@ def test_a_generic_value_that_is_not_finite_is_refused(tmp_path, config, text):
 @pytest.mark.parametrize(
     ("row", "column", "message"),
     [
-        ("2024-01,Barnet,asb_incidents,All,2.5", "value", "a count must be a whole number; found '2.5'"),
+        (
+            "2024-01,Barnet,asb_incidents,All,2.5",
+            "value",
+            "a count must be a whole number; found '2.5'",
+        ),
         ("2024-01,Barnet,wanted_offenders,All,-1", "value", "negative value; found '-1'"),
         ("2024-01,Barnet,asb_incidents,All,1e3x", "value", "not a number; found '1e3x'"),
     ],
@@ -172,25 +201,60 @@ def test_a_count_must_be_a_whole_number_at_least_0(tmp_path, config, row, column
 
 
 def test_a_duration_may_have_a_fraction(tmp_path, config):
-    obs = loads(tmp_path, config, GENERIC + "2024-01,Barnet,response_i_median_minutes,All,11.25\n").observations
+    obs = loads(
+        tmp_path, config, GENERIC + "2024-01,Barnet,response_i_median_minutes,All,11.25\n"
+    ).observations
     assert obs["value"].to_list() == [11.25]
 
 
 @pytest.mark.parametrize(
     ("row", "column", "message"),
     [
-        ("2024-01,Barnet,charge_rate,All,60,50", "value", "numerator larger than its denominator; found '60'"),
-        ("2024-01,Barnet,charge_rate,All,6,inf", "denominator", "not a finite number (NaN and infinity cannot be counted or compared); found 'inf'"),
-        ("2024-01,Barnet,charge_rate,All,6,nan", "denominator", "not a finite number (NaN and infinity cannot be counted or compared); found 'nan'"),
+        (
+            "2024-01,Barnet,charge_rate,All,60,50",
+            "value",
+            "numerator larger than its denominator; found '60'",
+        ),
+        (
+            "2024-01,Barnet,charge_rate,All,6,inf",
+            "denominator",
+            "not a finite number (NaN and infinity cannot be counted or compared); found 'inf'",
+        ),
+        (
+            "2024-01,Barnet,charge_rate,All,6,nan",
+            "denominator",
+            "not a finite number (NaN and infinity cannot be counted or compared); found 'nan'",
+        ),
         ("2024-01,Barnet,charge_rate,All,6,0", "denominator", "must be above 0; found '0'"),
-        ("2024-01,Barnet,charge_rate,All,6,50.5", "denominator", "a denominator counts cases, so it must be a whole number; found '50.5'"),
-        ("2024-01,Barnet,charge_rate,All,6.5,50", "value", "the numerator of a proportion counts cases, so it must be a whole number; found '6.5'"),
-        ("2024-01,Barnet,charge_rate,All,1.5,", "value", "a proportion without a denominator must be between 0 and 1; found '1.5'"),
+        (
+            "2024-01,Barnet,charge_rate,All,6,50.5",
+            "denominator",
+            "a denominator counts cases, so it must be a whole number; found '50.5'",
+        ),
+        (
+            "2024-01,Barnet,charge_rate,All,6.5,50",
+            "value",
+            "the numerator of a proportion counts cases, so it must be a whole number; found '6.5'",
+        ),
+        (
+            "2024-01,Barnet,charge_rate,All,1.5,",
+            "value",
+            "a proportion without a denominator must be between 0 and 1; found '1.5'",
+        ),
     ],
-    ids=["numerator above denominator", "infinite denominator", "NaN denominator", "zero denominator",
-         "fractional denominator", "fractional numerator", "proportion above 1"],
+    ids=[
+        "numerator above denominator",
+        "infinite denominator",
+        "NaN denominator",
+        "zero denominator",
+        "fractional denominator",
+        "fractional numerator",
+        "proportion above 1",
+    ],
 )
-def test_proportions_are_refused_when_they_cannot_be_a_proportion(tmp_path, config, row, column, message):
+def test_proportions_are_refused_when_they_cannot_be_a_proportion(
+    tmp_path, config, row, column, message
+):
     error = refused(tmp_path, config, RATES + row + "\n")
     assert (error.line, error.column, error.message) == (2, column, message)
 
@@ -215,7 +279,11 @@ def test_a_pas_proportion_that_is_not_between_0_and_1_is_refused(tmp_path, confi
 
 @pytest.mark.parametrize("text", ["nan", "1e400", "2.5", "-1"])
 def test_a_kaggle_count_that_is_not_a_whole_number_at_least_0_is_refused(tmp_path, config, text):
-    error = refused(tmp_path, config, KAGGLE + f"E01000001,Camden,Theft and Handling,Other Theft,{text},2016,1\n")
+    error = refused(
+        tmp_path,
+        config,
+        KAGGLE + f"E01000001,Camden,Theft and Handling,Other Theft,{text},2016,1\n",
+    )
     assert (error.line, error.column) == (2, "value")
 
 
@@ -231,5 +299,7 @@ def test_scan_and_brief_never_see_a_value_that_is_not_finite(tmp_path, capsys, t
     for command in (["scan"], ["brief", "--borough", "Barnet", "--output-dir", str(tmp_path)]):
         assert main([*command, "--data", str(path)]) == 2
         err = capsys.readouterr().err
-        assert err.startswith(f"crimefighters: error: {path}:13 column 'value': not a finite number")
+        assert err.startswith(
+            f"crimefighters: error: {path}:13 column 'value': not a finite number"
+        )
         assert err.count("\n") == 1 and "Traceback" not in err

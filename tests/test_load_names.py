@@ -106,7 +106,8 @@ def test_a_category_in_capitals_and_in_title_case_is_one_key(tmp_path, config):
     error = refused(
         tmp_path,
         config,
-        MPS + "ROBBERY,ROBBERY OF PERSONAL PROPERTY,Lambeth,5,6\nRobbery,Robbery of Personal Property,Lambeth,5,7\n",
+        MPS
+        + "ROBBERY,ROBBERY OF PERSONAL PROPERTY,Lambeth,5,6\nRobbery,Robbery of Personal Property,Lambeth,5,7\n",
     )
     assert error.line == 3
 
@@ -186,15 +187,27 @@ def test_a_category_name_with_a_control_character_is_refused_at_its_line(
     ("content", "line", "column"),
     [
         (MPS + "Robbery,Robbery,Bar\x1b]0;owned\x07net,1,2\n", 2, "LookUp_BoroughName"),
-        (GENERIC + "2024-01,Barnet,asb_incidents,All,3\n2024-01,Barnet,asb_incidents,\x1b[2J,3\n", 3, "category"),
+        (
+            GENERIC
+            + "2024-01,Barnet,asb_incidents,All,3\n2024-01,Barnet,asb_incidents,\x1b[2J,3\n",
+            3,
+            "category",
+        ),
         (PAS + "31/12/2014;PAS;Barnet;Trust\u202eMPS;0,5;0,6\n", 2, "Measure"),
         (WARD + "Robbery,Robbery,Ab\x9bbey,E05000026,Barnet,1,2\n", 2, "WardName"),
         (STREET + f"abc,2024-05,{MET},E01000001,Lambeth 001A,Rob\x1bbery,,\n", 2, "Crime type"),
         (STREET + f"abc,2024-05,{MET},E01000001,Lam\x1bbeth 001A,Robbery,,\n", 2, "LSOA name"),
         (KAGGLE + "E01000001,Camden,Theft\x1b,Other,2,2016,1\n", 2, "major_category"),
     ],
-    ids=["borough", "generic category", "PAS measure", "ward name", "police.uk crime type",
-         "police.uk LSOA name", "Kaggle major category"],
+    ids=[
+        "borough",
+        "generic category",
+        "PAS measure",
+        "ward name",
+        "police.uk crime type",
+        "police.uk LSOA name",
+        "Kaggle major category",
+    ],
 )
 def test_every_format_refuses_names_with_escape_bytes(tmp_path, config, content, line, column):
     error = refused(tmp_path, config, content)

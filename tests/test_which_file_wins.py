@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import shutil
 from collections import Counter
 from datetime import date
@@ -33,7 +34,12 @@ WARD_2026_03_STUB = (
     / "mps_ward_crime"
     / "MPS_Ward_Level_Crime_24m__202403-202603__hou1020__25cols_stub_first_month.csv"
 )
-OLD_2018 = REAL / "mps_borough_crime" / "old_format" / "MPS_Borough_Level_Crime_24m__201701-201812__RuSaBin.csv"
+OLD_2018 = (
+    REAL
+    / "mps_borough_crime"
+    / "old_format"
+    / "MPS_Borough_Level_Crime_24m__201701-201812__RuSaBin.csv"
+)
 NEW_2020 = RECENT / "MPS_Borough_Level_Crime_24m__201806-202005__RJK99.csv"
 STREET = REAL / "police_uk_met_burglary_street_outcomes"
 PSEUDO = {"London Heathrow and London City Airports", "Unknown", "Aviation Security (SO18)"}
@@ -67,14 +73,12 @@ def months_of(year: int) -> set[str]:
 
 def tno(obs: pl.DataFrame, first: date, last: date) -> float:
     """London TNO over the months: boroughs only (as loaded), notifiable categories."""
-    return (
-        obs.filter(
-            (pl.col("measure") == "recorded_crime")
-            & pl.col("month").is_between(first, last)
-            & ~pl.col("category_group").str.to_uppercase().is_in(sorted(NOT_NOTIFIABLE))
-            & ~pl.col("category").str.to_uppercase().is_in(sorted(NOT_NOTIFIABLE))
-        )["value"].sum()
-    )
+    return obs.filter(
+        (pl.col("measure") == "recorded_crime")
+        & pl.col("month").is_between(first, last)
+        & ~pl.col("category_group").str.to_uppercase().is_in(sorted(NOT_NOTIFIABLE))
+        & ~pl.col("category").str.to_uppercase().is_in(sorted(NOT_NOTIFIABLE))
+    )["value"].sum()
 
 
 def same_figures(left: pl.DataFrame, right: pl.DataFrame) -> None:
@@ -105,15 +109,19 @@ def test_ward_sums_fill_only_the_month_no_borough_file_has(borough_and_ward):
         expected = WARD_2026_01.name if row["month"] == date(2026, 1, 1) else BOROUGH_2025.name
         assert row["source"] == [expected], row["month"]
     # every borough has every month of the borough file from that file
-    per_month = obs.filter(pl.col("source") == BOROUGH_2025.name).group_by("month").agg(
-        pl.col("borough").n_unique()
+    per_month = (
+        obs.filter(pl.col("source") == BOROUGH_2025.name)
+        .group_by("month")
+        .agg(pl.col("borough").n_unique())
     )
     assert per_month.height == 24 and (per_month["borough"] == 32).all()
 
 
 def test_the_report_names_both_files_and_why(borough_and_ward):
     (line,) = [s for s in borough_and_ward.report.superseded if WARD_2026_01.name in s]
-    assert line.startswith(f"{WARD_2026_01.name}: 2024-02..2025-12 superseded by {BOROUGH_2025.name}")
+    assert line.startswith(
+        f"{WARD_2026_01.name}: 2024-02..2025-12 superseded by {BOROUGH_2025.name}"
+    )
     assert "a borough file beats sums of wards" in line
 
 
@@ -164,9 +172,7 @@ def test_old_and_new_categories_never_mix_in_one_month(real, config):
     obs = load_dataset([OLD_2018, NEW_2020], config).observations
     overlap = obs.filter(pl.col("month").is_between(date(2018, 6, 1), date(2018, 12, 1)))
     assert set(overlap["family"]) == {"mps_new"}
-    assert overlap["value"].sum() == raw_total(
-        NEW_2020, {f"2018{m:02d}" for m in range(6, 13)}
-    )
+    assert overlap["value"].sum() == raw_total(NEW_2020, {f"2018{m:02d}" for m in range(6, 13)})
     before = obs.filter(pl.col("month") < date(2018, 6, 1))
     assert set(before["family"]) == {"mps_old"}
 
@@ -214,13 +220,16 @@ def test_a_newer_generic_file_replaces_only_its_own_category(real, config, tmp_p
     ]
     dataset = load_dataset([newer, BOROUGH_2025], config)
     december = barnet_december(dataset.observations)
-    robbery = december.filter(pl.col("category").str.to_uppercase() == "ROBBERY OF PERSONAL PROPERTY")
+    robbery = december.filter(
+        pl.col("category").str.to_uppercase() == "ROBBERY OF PERSONAL PROPERTY"
+    )
     assert robbery["value"].to_list() == [5.0]
     assert robbery["category_group"].to_list() == ["Robbery"]  # keeps its major category
     assert december.height == 32
-    assert december["value"].sum() == raw_total(
-        BOROUGH_2025, {"202512"}, borough="Barnet"
-    ) - published + 5
+    assert (
+        december["value"].sum()
+        == raw_total(BOROUGH_2025, {"202512"}, borough="Barnet") - published + 5
+    )
 
 
 def test_a_generic_row_for_a_category_the_release_lacks_is_added_with_a_warning(
@@ -243,7 +252,7 @@ def split_rows(path: Path, folder: Path, cuts: list[int]) -> list[Path]:
     header, body = lines[0], lines[1:]
     bounds = [0, *cuts, len(body)]
     parts = []
-    for index, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
+    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
         part = folder / f"part{index}.csv"
         part.write_text(header + "".join(body[start:end]), encoding="utf-8")
         parts.append(part)
@@ -294,9 +303,7 @@ def test_a_release_split_by_months_keeps_every_figure(real, config, tmp_path):
 # --- two versions of one release ------------------------------------------------------------
 
 
-def test_two_versions_of_one_release_that_disagree_are_reported_naming_both(
-    real, config, tmp_path
-):
+def test_two_versions_of_one_release_that_disagree_are_reported_naming_both(real, config, tmp_path):
     """A copy of the release with one cell revised up: the borough-month that differs comes
     whole from the version with more offences, and the report names both files."""
     header, rows = raw_rows(BOROUGH_2025)
@@ -315,9 +322,9 @@ def test_two_versions_of_one_release_that_disagree_are_reported_naming_both(
         (pl.col("borough") == "Lambeth") & (pl.col("month") == date(2025, 6, 1))
     )
     assert set(lambeth_june["source"]) == {copy.name}
-    assert lambeth_june["value"].sum() == raw_total(
-        BOROUGH_2025, {"202506"}, borough="Lambeth"
-    ) + 40
+    assert (
+        lambeth_june["value"].sum() == raw_total(BOROUGH_2025, {"202506"}, borough="Lambeth") + 40
+    )
     # nothing else is doubled
     assert obs["value"].sum() == raw_total(BOROUGH_2025, set(header[3:])) + 40
     (note,) = [s for s in dataset.report.superseded if "two versions" in s]

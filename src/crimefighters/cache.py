@@ -55,7 +55,9 @@ def store_frames(kind: str, key: str, frames: dict[str, pl.DataFrame], meta: dic
                 durable=False,
             )
         atomic_write(
-            folder / "meta.json", lambda p: p.write_text(json.dumps(meta, default=str)), durable=False
+            folder / "meta.json",
+            lambda p: p.write_text(json.dumps(meta, default=str)),
+            durable=False,
         )
     except (OSError, pl.exceptions.PolarsError):
         pass

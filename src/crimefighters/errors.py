@@ -44,7 +44,9 @@ class ConfigError(CrimefightersError):
 class DataError(CrimefightersError):
     """A data file cannot be loaded: names the file and, where it applies, line and column."""
 
-    def __init__(self, path: object, message: str, line: int | None = None, column: str | None = None):
+    def __init__(
+        self, path: object, message: str, line: int | None = None, column: str | None = None
+    ):
         self.path = str(path)
         self.line = line
         self.column = column

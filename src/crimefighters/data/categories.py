@@ -14,7 +14,24 @@ import polars as pl
 
 from crimefighters.config.models import Config
 
-_SMALL = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "without"}
+_SMALL = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "with",
+    "without",
+}
 _KEEP_UPPER = {"NFIB", "GBH", "ABH", "M/V", "MV", "UK", "SO18", "DA", "CSE", "ASB"}
 
 
@@ -66,4 +83,6 @@ def normalise_categories(frame: pl.DataFrame, config: Config) -> pl.DataFrame:
 def is_non_notifiable(config: Config) -> pl.Expr:
     """True for rows whose major or minor category is outside Total Notifiable Offences."""
     names = [n.casefold() for n in config.categories.non_notifiable]
-    return pl.col("category").str.to_lowercase().is_in(names) | pl.col("category_group").str.to_lowercase().is_in(names)
+    return pl.col("category").str.to_lowercase().is_in(names) | pl.col(
+        "category_group"
+    ).str.to_lowercase().is_in(names)

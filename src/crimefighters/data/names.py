@@ -90,7 +90,9 @@ def refuse_control_characters(
 
 def _is_control(character: str) -> bool:
     code = ord(character)
-    return code < 0x20 or 0x7F <= code <= 0x9F or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+    return (
+        code < 0x20 or 0x7F <= code <= 0x9F or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+    )
 
 
 def resolve_boroughs(

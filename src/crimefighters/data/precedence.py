@@ -174,7 +174,9 @@ def _why(winner: Source, loser: Source) -> str:
     if winner.kind != loser.kind:
         return f"{_KIND_WORDS.get(winner.kind, winner.kind)} beats {_KIND_WORDS.get(loser.kind, loser.kind)}"
     if winner.release != loser.release:
-        return f"a newer release, to {winner.release:%Y-%m}" if winner.release else "a newer release"
+        return (
+            f"a newer release, to {winner.release:%Y-%m}" if winner.release else "a newer release"
+        )
     if winner.period_start != loser.period_start:
         return f"the same last month, over more months ({winner.period()})"
     if winner.per_category != loser.per_category:
@@ -316,15 +318,12 @@ def _sum_records(
                 dropped, schema={"month": pl.Date, "_source": pl.Int32}, orient="row"
             )
             rows = rows.join(gone, on=["month", "_source"], how="anti")
-    sources = (
-        rows.group_by(*keys, *detail)
-        .agg(
-            pl.col("value").sum(),
-            pl.col("_source").min(),
-            pl.col("_rank").min(),
-            pl.col("source").unique().sort().str.join(" + "),
-            pl.all().exclude(*keys, *detail, "value", "_source", "_rank", "source").first(),
-        )
+    sources = rows.group_by(*keys, *detail).agg(
+        pl.col("value").sum(),
+        pl.col("_source").min(),
+        pl.col("_rank").min(),
+        pl.col("source").unique().sort().str.join(" + "),
+        pl.all().exclude(*keys, *detail, "value", "_source", "_rank", "source").first(),
     )
     return sources.select(rows.columns)
 
@@ -349,15 +348,17 @@ def _observations(
     ranked = observations.sort(["_rank", "value", "_source"], descending=[False, True, False])
     best = ranked.group_by(match, maintain_order=True).first()
     _report_disagreements(
-        ordered, ranked.join(best.select(*match, "_source", "value"), on=match, suffix="_kept"),
+        ordered,
+        ranked.join(best.select(*match, "_source", "value"), on=match, suffix="_kept"),
         notes,
     )
     if releases.height == 0:
         return best.drop("_category")
     released = releases.with_columns(_category=pl.col("category").str.to_lowercase())
     candidates = best.join(
-        released.select(*match, "category_group", "category", "value", "_rank", "_source")
-        .unique(subset=match, keep="first"),
+        released.select(*match, "category_group", "category", "value", "_rank", "_source").unique(
+            subset=match, keep="first"
+        ),
         on=match,
         how="left",
         suffix="_release",

@@ -148,7 +148,9 @@ RECORD_ID_SCHEMA: dict[str, pl.DataType] = {"month": pl.Date(), "id_hash": pl.UI
 RECORD_ID_SAMPLE = 1024
 
 
-def sample_record_ids(frame: pl.LazyFrame | pl.DataFrame, month: str, record_id: str) -> pl.LazyFrame:
+def sample_record_ids(
+    frame: pl.LazyFrame | pl.DataFrame, month: str, record_id: str
+) -> pl.LazyFrame:
     """The (month, id hash) sample of a frame of records with an id column (blank ids, such
     as anti-social behaviour's, are not records that can be matched)."""
     return (

@@ -165,7 +165,9 @@ def _config_fingerprint(config: Config) -> str:
         "geography": config.geography.model_dump(),
         "categories": config.categories.model_dump(),
     }
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[
+        :16
+    ]
 
 
 def _parse_key(path: Path, found: Fingerprint, config: Config) -> str:
@@ -231,7 +233,9 @@ def _read_parse(key: str, path: Path) -> ParsedFile | None:
 def _write_parse(key: str, parsed: ParsedFile) -> None:
     frames = {
         "rows": parsed.rows,
-        "wards": parsed.wards if parsed.wards is not None else pl.DataFrame(schema=CANONICAL_WARD_COLUMNS),
+        "wards": parsed.wards
+        if parsed.wards is not None
+        else pl.DataFrame(schema=CANONICAL_WARD_COLUMNS),
         "record_ids": parsed.record_ids
         if parsed.record_ids is not None
         else pl.DataFrame(schema=RECORD_ID_SCHEMA),
@@ -320,7 +324,9 @@ def _canonical_rows(
         bad = rows.filter(check.fill_null(False))
         if bad.height:
             row = bad.sort("line").row(0, named=True)
-            raise DataError(path, f"{problem}; found {row['value']!r} for {row['month']}", line=row["line"])
+            raise DataError(
+                path, f"{problem}; found {row['value']!r} for {row['month']}", line=row["line"]
+            )
     if parsed.format != "generic" and rows.height:
         totals = rows.group_by("month").agg(pl.col("value").sum().alias("total"))
         stubs, warnings = incomplete_months(totals)
@@ -464,7 +470,9 @@ def _build_dataset(
     if len(live) > 1 or derived:
         obs = obs.sort(OBSERVATION_ORDER)  # each parser hands back its rows in this order
 
-    wards = choose(ward_sources, report.superseded, detail=("ward_code", "category_group", "category"))
+    wards = choose(
+        ward_sources, report.superseded, detail=("ward_code", "category_group", "category")
+    )
     if wards.height == 0:
         wards = pl.DataFrame(schema=WARD_SCHEMA)
     wards = conform(wards, WARD_SCHEMA)
@@ -553,14 +561,22 @@ def _derive_positive_outcome_rate(
     police = obs.filter(pl.col("family") == "police_uk")
     if police.height == 0:
         return obs, False
-    outcomes = police.filter(pl.col("measure") == "positive_outcomes").group_by("month", "borough").agg(
-        value=pl.col("value").sum(), release=pl.col("release").max()
+    outcomes = (
+        police.filter(pl.col("measure") == "positive_outcomes")
+        .group_by("month", "borough")
+        .agg(value=pl.col("value").sum(), release=pl.col("release").max())
     )
-    crimes = police.filter(pl.col("measure") == "street_crime").group_by("month", "borough").agg(
-        denominator=pl.col("value").sum(), crimes_release=pl.col("release").max()
+    crimes = (
+        police.filter(pl.col("measure") == "street_crime")
+        .group_by("month", "borough")
+        .agg(denominator=pl.col("value").sum(), crimes_release=pl.col("release").max())
     )
-    supplied = obs.filter(pl.col("measure") == "positive_outcome_rate").select("month", "borough").unique()
-    rate = outcomes.join(crimes, on=["month", "borough"]).join(supplied, on=["month", "borough"], how="anti")
+    supplied = (
+        obs.filter(pl.col("measure") == "positive_outcome_rate").select("month", "borough").unique()
+    )
+    rate = outcomes.join(crimes, on=["month", "borough"]).join(
+        supplied, on=["month", "borough"], how="anti"
+    )
     rate = rate.filter(pl.col("denominator") > 0)
     if rate.height == 0:
         return obs, False
@@ -599,8 +615,11 @@ def _mark_provisional(obs: pl.DataFrame, config: Config) -> pl.DataFrame:
         + pl.col("release").dt.month()
         - pl.col("month").dt.month()
     )
-    window = pl.when(pl.col("measure").is_in(outcome_measures)).then(pl.lit(outcome_months)).otherwise(pl.lit(latest))
+    window = (
+        pl.when(pl.col("measure").is_in(outcome_measures))
+        .then(pl.lit(outcome_months))
+        .otherwise(pl.lit(latest))
+    )
     return obs.with_columns(
         provisional=pl.coalesce(pl.col("provisional_hint"), months_before_release < window)
     )
-

@@ -249,7 +249,9 @@ def _physical_lines(body: bytes, delimiter: str) -> pl.DataFrame:
     quoted = pl.col("text").str.contains('"', literal=True)
     unquoted_fields = pl.col("text").str.count_matches(delimiter, literal=True) + 1
     quoted_fields = (
-        pl.col("text").str.replace_all(r'"(?:[^"]|"")*"', "").str.count_matches(delimiter, literal=True)
+        pl.col("text")
+        .str.replace_all(r'"(?:[^"]|"")*"', "")
+        .str.count_matches(delimiter, literal=True)
         + 1
     )
     return lines.with_row_index("_line", offset=1).select(

@@ -27,7 +27,9 @@ def first_bad(
     bad = frame.filter(condition.fill_null(False))
     if bad.height:
         row = bad.sort(line_column).row(0, named=True)
-        raise DataError(path, f"{problem}; found {row.get(column)!r}", line=int(row[line_column]), column=column)
+        raise DataError(
+            path, f"{problem}; found {row.get(column)!r}", line=int(row[line_column]), column=column
+        )
 
 
 def refuse_conflicting_duplicates(

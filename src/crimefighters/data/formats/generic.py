@@ -202,7 +202,9 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
             pl.when(pl.col("category") == "").then(pl.lit("All")).otherwise(pl.col("category")),
         ),
     )
-    rows, set_aside = resolve_boroughs(path, rows, config, rows=pl.len(), total=pl.col("value").sum())
+    rows, set_aside = resolve_boroughs(
+        path, rows, config, rows=pl.len(), total=pl.col("value").sum()
+    )
     rows = canonical_categories(rows, config)
     keys = ["month", "borough", "measure", "category"]
     refuse_conflicting_duplicates(

@@ -40,7 +40,10 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     frame = frame.rename({c: c.lower() for c in frame.columns if c != "_line"})
     frame = frame.with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
     refuse_control_characters(
-        path, frame, {c: c for c in ("lsoa_code", "borough", "major_category", "minor_category")}, "_line"
+        path,
+        frame,
+        {c: c for c in ("lsoa_code", "borough", "major_category", "minor_category")},
+        "_line",
     )
     for column in ("lsoa_code", "borough", "major_category", "minor_category"):
         first_bad(path, frame, pl.col(column) == "", column, "empty value")

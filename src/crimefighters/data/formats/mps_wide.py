@@ -316,11 +316,15 @@ def _retired_categories(frame: pl.DataFrame, month_columns: list[str]) -> list[s
     ]
 
 
-def _long(frame: pl.DataFrame, keys: list[str], months: list[str], dates: list[date]) -> pl.DataFrame:
+def _long(
+    frame: pl.DataFrame, keys: list[str], months: list[str], dates: list[date]
+) -> pl.DataFrame:
     """One row per key and month, in the frame's row order then month order."""
     if not months:
-        return frame.select(keys).clear().with_columns(
-            value=pl.lit(None, dtype=pl.Float64), month=pl.lit(None, dtype=pl.Date)
+        return (
+            frame.select(keys)
+            .clear()
+            .with_columns(value=pl.lit(None, dtype=pl.Float64), month=pl.lit(None, dtype=pl.Date))
         )
     return frame.select(
         *keys,

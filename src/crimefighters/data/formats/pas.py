@@ -80,7 +80,9 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         provisional_hint=pl.lit(False),
         written=pl.format("{}, {}", pl.col("Borough"), pl.col("Measure")),
     )
-    rows, set_aside = resolve_boroughs(path, rows, config, rows=pl.len(), total=pl.col("value").sum())
+    rows, set_aside = resolve_boroughs(
+        path, rows, config, rows=pl.len(), total=pl.col("value").sum()
+    )
     rows = canonical_categories(rows, config)
     rows = _without_repeats(path, rows)
     return ParsedFile(
@@ -156,9 +158,7 @@ def _month_and_proportion(path: Path, frame: pl.DataFrame, warnings: list[str]) 
     first_bad(
         path,
         frame,
-        ~pl.col("proportion").is_finite()
-        | (pl.col("proportion") < 0)
-        | (pl.col("proportion") > 1),
+        ~pl.col("proportion").is_finite() | (pl.col("proportion") < 0) | (pl.col("proportion") > 1),
         "Proportion",
         "a proportion must be between 0 and 1",
     )
