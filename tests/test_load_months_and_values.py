@@ -303,3 +303,18 @@ def test_scan_and_brief_never_see_a_value_that_is_not_finite(tmp_path, capsys, t
             f"crimefighters: error: {path}:13 column 'value': not a finite number"
         )
         assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("content", "column"),
+    [
+        (GENERIC + "0024-01,Barnet,asb_incidents,All,3\n", "month"),
+        (KAGGLE + "E01000001,Camden,Theft and Handling,Other Theft,2,0,11\n", "year"),
+        (STREET + f"a,1899-12,{MET},E01,Lambeth 001A,Robbery,,\n", "Month"),
+    ],
+    ids=["generic year 24", "Kaggle year 0", "police.uk 1899"],
+)
+def test_a_month_before_1900_is_a_typo_and_refused(tmp_path, config, content, column):
+    error = refused(tmp_path, config, content)
+    assert (error.line, error.column) == (2, column)
+    assert "is before 1900" in error.message

@@ -28,6 +28,7 @@ from crimefighters.config.models import Config
 from crimefighters.data.fingerprints import Fingerprint, detect_format, fingerprint
 from crimefighters.data.formats import FileFormat
 from crimefighters.data.formats.checks import (
+    EARLIEST_MONTH,
     current_month,
     incomplete_months,
     refuse_conflicting_duplicates,
@@ -316,6 +317,7 @@ def _canonical_rows(
     limit = current_month()
     for check, problem in (
         (pl.col("month") > limit, f"a month after the current month ({limit:%Y-%m})"),
+        (pl.col("month") < EARLIEST_MONTH, f"a month before {EARLIEST_MONTH:%Y}"),
         (~pl.col("value").is_finite(), "not a finite number"),
         (pl.col("value") < 0, "negative value"),
         (pl.col("denominator") <= 0, "a denominator must be above 0"),
@@ -323,7 +325,11 @@ def _canonical_rows(
     ):
         bad = rows.filter(check.fill_null(False))
         if bad.height:
-            row = bad.sort("line").row(0, named=True)
+            row = (
+                bad.sort("line")
+                .select("line", "value", pl.col("month").dt.strftime("%Y-%m"))
+                .row(0, named=True)
+            )
             raise DataError(
                 path, f"{problem}; found {row['value']!r} for {row['month']}", line=row["line"]
             )

@@ -302,7 +302,8 @@ def _read_with_csv_module(path: Path, text: str, delimiter: str = ",") -> pl.Dat
                 continue
             if len(row) < width:
                 raise DataError(path, _short_row(row, width, delimiter), line=index)
-            if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+            if len(row) > len(header):
+                # even with empty extra cells: every cell after the extra one has moved
                 raise DataError(
                     path,
                     f"{len(row)} fields where the header has {len(header)} "

@@ -26,7 +26,8 @@ def first_bad(
     """Refuse the file at the first row (by line) where ``condition`` holds."""
     bad = frame.filter(condition.fill_null(False))
     if bad.height:
-        row = bad.sort(line_column).row(0, named=True)
+        # only the two cells needed: another column may hold what Python cannot convert
+        row = bad.sort(line_column).select(line_column, column).row(0, named=True)
         raise DataError(
             path, f"{problem}; found {row.get(column)!r}", line=int(row[line_column]), column=column
         )
@@ -82,7 +83,11 @@ def current_month() -> date:
     return date(today.year, today.month, 1)
 
 
-def refuse_future_months(
+# No figure this tool reads is older than this; an earlier month is a typo (0024 for 2024).
+EARLIEST_MONTH = date(1900, 1, 1)
+
+
+def refuse_implausible_months(
     path: Path,
     frame: pl.DataFrame,
     month: str,
@@ -90,16 +95,30 @@ def refuse_future_months(
     line_column: str = "_line",
 ) -> None:
     """Refuse the first row dated after the current month (a typo such as 2062 for 2026 would
-    otherwise become the newest month and move the default scan month)."""
+    otherwise become the newest month and move the default scan month) or before 1900."""
     limit = current_month()
-    bad = frame.filter(pl.col(month) > limit)
+    bad = frame.filter((pl.col(month) > limit) | (pl.col(month) < EARLIEST_MONTH))
     if bad.height:
-        row = bad.sort(line_column).row(0, named=True)
+        # the month as text: a year such as 0 has no Python date
+        row = (
+            bad.sort(line_column)
+            .select(
+                pl.col(line_column).alias("line"),
+                pl.col(column).alias("written"),
+                pl.col(month).dt.strftime("%Y-%m").alias("month"),
+                (pl.col(month) > limit).alias("later"),
+            )
+            .row(0, named=True)
+        )
+        when = (
+            f"after the current month ({limit:%Y-%m})"
+            if row["later"]
+            else f"before {EARLIEST_MONTH:%Y}"
+        )
         raise DataError(
             path,
-            f"month {row[month]:%Y-%m} is after the current month ({limit:%Y-%m}); found "
-            f"{row[column]!r}",
-            line=int(row[line_column]) if row[line_column] is not None else None,
+            f"month {row['month']} is {when}; found {row['written']!r}",
+            line=int(row["line"]) if row["line"] is not None else None,
             column=column,
         )
 

@@ -25,7 +25,7 @@ from crimefighters.data.formats import FileFormat
 from crimefighters.data.formats.checks import (
     first_bad,
     refuse_conflicting_duplicates,
-    refuse_future_months,
+    refuse_implausible_months,
 )
 from crimefighters.data.names import (
     canonical_categories,
@@ -91,7 +91,7 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         ),
     )
     first_bad(path, frame, pl.col("month_date").is_null(), "month", "expected YYYY-MM")
-    refuse_future_months(path, frame, "month_date", "month")
+    refuse_implausible_months(path, frame, "month_date", "month")
     first_bad(path, frame, pl.col("value_number").is_null(), "value", "not a number")
     first_bad(
         path,

@@ -16,9 +16,9 @@ import polars as pl
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
 from crimefighters.data.formats.checks import (
-    current_month,
     first_bad,
     refuse_conflicting_duplicates,
+    refuse_implausible_months,
 )
 from crimefighters.data.names import (
     canonical_categories,
@@ -72,14 +72,7 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         "month",
         "expected a month number 1-12",
     )
-    limit = current_month()
-    first_bad(
-        path,
-        frame,
-        pl.col("month_date") > limit,
-        "year",
-        f"a month after the current month ({limit:%Y-%m})",
-    )
+    refuse_implausible_months(path, frame, "month_date", "year")
     frame, set_aside = resolve_boroughs(
         path,
         frame.rename({"borough": "borough_raw"}),

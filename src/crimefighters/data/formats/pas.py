@@ -29,7 +29,7 @@ from crimefighters.data.formats import FileFormat
 from crimefighters.data.formats.checks import (
     first_bad,
     refuse_conflicting_duplicates,
-    refuse_future_months,
+    refuse_implausible_months,
 )
 from crimefighters.data.names import (
     canonical_categories,
@@ -144,7 +144,7 @@ def _month_and_proportion(path: Path, frame: pl.DataFrame, warnings: list[str]) 
     first_bad(
         path, frame, pl.col("month").is_null(), "Date", "expected a quarter-end date as dd/mm/yyyy"
     )
-    refuse_future_months(path, frame, "month", "Date")
+    refuse_implausible_months(path, frame, "month", "Date")
     blank = frame.filter(pl.col("Proportion") == "").height
     if blank:
         warnings.append(f"left out {blank:,} rows with a blank proportion (suppressed)")

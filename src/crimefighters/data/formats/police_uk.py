@@ -35,7 +35,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
-from crimefighters.data.formats.checks import first_bad, refuse_future_months
+from crimefighters.data.formats.checks import first_bad, refuse_implausible_months
 from crimefighters.data.names import (
     BoroughResolver,
     canonical_categories,
@@ -125,7 +125,7 @@ def _read(path: Path, data: bytes, required: tuple[str, ...]) -> pl.DataFrame:
     refuse_control_characters(path, frame, shown, "_line")
     frame = frame.with_columns(month=pl.col("Month").str.to_date("%Y-%m", strict=False))
     first_bad(path, frame, pl.col("month").is_null(), "Month", "expected a month as YYYY-MM")
-    refuse_future_months(path, frame, "month", "Month")
+    refuse_implausible_months(path, frame, "month", "Month")
     return frame
 
 

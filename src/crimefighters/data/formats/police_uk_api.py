@@ -31,7 +31,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
-from crimefighters.data.formats.checks import current_month
+from crimefighters.data.formats.checks import EARLIEST_MONTH, current_month
 from crimefighters.data.names import BoroughResolver, canonical_categories
 from crimefighters.data.schema import CANONICAL_COLUMNS, ParsedFile, conform, sample_record_ids
 from crimefighters.data.text import decode_text, meta_sidecar
@@ -253,13 +253,13 @@ def _with_month(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
             f"record {row['record']}: expected a month as YYYY-MM; found {row['month_text']!r}",
         )
     limit = current_month()
-    future = frame.filter(pl.col("month") > limit)
-    if future.height:
-        row = future.row(0, named=True)
+    implausible = frame.filter((pl.col("month") > limit) | (pl.col("month") < EARLIEST_MONTH))
+    if implausible.height:
+        row = implausible.select("record", "month_text").row(0, named=True)
         raise DataError(
             path,
             f"record {row['record']}: month {row['month_text']!r} is after the current month "
-            f"({limit:%Y-%m})",
+            f"({limit:%Y-%m}) or before {EARLIEST_MONTH:%Y}",
         )
     return frame
 
