@@ -80,7 +80,7 @@ def detect(path: Path) -> FileFormat:
 
 
 def detect_format(path: Path, data: bytes, formats: list[FileFormat]) -> FileFormat:
-    if not data.strip():
+    if not data or data.isspace():
         raise DataError(path, "the file is empty")
     text = decode_text(path, data[:65536] if len(data) > 65536 else data)
     header = first_line(text.lstrip("\ufeff"))

@@ -14,7 +14,9 @@ file are the same key and refused when they disagree, instead of one set silentl
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 
@@ -28,11 +30,30 @@ CONTROL_CHARACTERS = r"[\x00-\x1F\x7F-\x9F\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 
 
 class BoroughResolver:
-    """Maps every spelling to a canonical borough, a pseudo-borough, or nothing (unknown)."""
+    """Maps every spelling to a canonical borough, a pseudo-borough, or nothing (unknown).
 
-    def __init__(self, config: Config):
+    Made once per geography (``BoroughResolver(config)`` returns the same resolver while the
+    configuration's geography is the same object), remembering each spelling it has seen:
+    data.police.uk loads look up thousands of place names in each of hundreds of files."""
+
+    _made: ClassVar[dict[int, tuple[object, BoroughResolver]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __new__(cls, config: Config) -> BoroughResolver:
+        geography = config.geography
+        with cls._lock:
+            made = cls._made.get(id(geography))
+            if made is not None and made[0] is geography:
+                return made[1]
+            resolver = super().__new__(cls)
+            resolver._build(config)
+            cls._made = {id(geography): (geography, resolver)}
+            return resolver
+
+    def _build(self, config: Config) -> None:
         self.canonical: dict[str, str] = {}
         self.pseudo: dict[str, tuple[str, str]] = {}
+        self.keys: dict[str, str] = {}
         for borough in config.geography.boroughs:
             for spelling in [borough.name, *borough.aliases]:
                 self.canonical[normalise_name(spelling)] = borough.name
@@ -40,10 +61,16 @@ class BoroughResolver:
             for spelling in [pseudo.name, *pseudo.aliases]:
                 self.pseudo[normalise_name(spelling)] = (pseudo.name, pseudo.treatment)
 
+    def _key(self, raw: str) -> str:
+        key = self.keys.get(raw)
+        if key is None:
+            key = self.keys[raw] = normalise_name(raw)
+        return key
+
     def table(self, raw_names: list[str]) -> pl.DataFrame:
         rows = []
         for raw in raw_names:
-            key = normalise_name(raw)
+            key = self._key(raw)
             if key in self.canonical:
                 rows.append((raw, self.canonical[key], "borough"))
             elif key in self.pseudo:

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -66,6 +69,7 @@ __all__ = [
 ]
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".json", ".json.gz", ".txt", ".parquet", ".xlsx")
+PARALLEL_FILES = min(4, os.cpu_count() or 1)  # files parsed at once
 CACHE_LAYOUT = 4  # bump when the cached frame layout changes
 OBSERVATION_ORDER = ["measure", "borough", "category_group", "category", "month"]
 WARD_ORDER = ["borough", "ward", "category_group", "category", "month"]
@@ -171,7 +175,9 @@ def _config_fingerprint(config: Config) -> str:
     ]
 
 
-def _parse_key(path: Path, found: Fingerprint, config: Config) -> str:
+def _parse_key(
+    path: Path, found: Fingerprint, config: Config, config_print: str | None = None
+) -> str:
     """The parse-cache key: the file's content, its sidecar, its parser and the configuration."""
     fmt = found.format
     assert fmt is not None
@@ -185,7 +191,7 @@ def _parse_key(path: Path, found: Fingerprint, config: Config) -> str:
         fmt.name,
         fmt.version,
         CACHE_LAYOUT,
-        _config_fingerprint(config),
+        config_print or _config_fingerprint(config),
         code_fingerprint("data"),
         pl.__version__,
     )
@@ -196,10 +202,17 @@ def _parse_key(path: Path, found: Fingerprint, config: Config) -> str:
 
 def _read_parse(key: str, path: Path) -> ParsedFile | None:
     """A cached parse, or None when it is missing or malformed in any way."""
+    described = load_frames("parsed", key, [])
+    if described is None:
+        return None
+    _, meta = described
+    names = ["rows"]
+    names += ["wards"] if meta.get("has_wards") is True else []
+    names += ["record_ids"] if meta.get("has_record_ids") is True else []
     found = load_frames(
         "parsed",
         key,
-        ["rows", "wards", "record_ids"],
+        names,
         {
             "rows": CANONICAL_COLUMNS,
             "wards": CANONICAL_WARD_COLUMNS,
@@ -257,13 +270,17 @@ def _write_parse(key: str, parsed: ParsedFile) -> None:
 
 
 def parse_file(
-    path: Path, config: Config, use_cache: bool = True, found: Fingerprint | None = None
+    path: Path,
+    config: Config,
+    use_cache: bool = True,
+    found: Fingerprint | None = None,
+    key: str | None = None,
 ) -> tuple[ParsedFile, bool]:
     """Parse one file (from the cache when its content was parsed before), names canonical."""
     found = found or fingerprint(path, use_cache)
     if found.format is None:
         raise found.refusal(path)
-    key = _parse_key(path, found, config)
+    key = key or _parse_key(path, found, config)
     if use_cache:
         cached = _read_parse(key, path)
         if cached is not None:
@@ -374,8 +391,7 @@ def load_dataset(
     inputs = _expand([Path(p) for p in paths])
     loadable: list[tuple[Path, Fingerprint]] = []
     skipped: list[str] = []
-    for item in inputs:
-        found = fingerprint(item.path, use_cache)
+    for item, found in zip(inputs, _fingerprints(inputs, use_cache), strict=True):
         if found.format is None:
             if item.explicit or strict:
                 raise found.refusal(item.path)
@@ -389,7 +405,8 @@ def load_dataset(
             f"no file here that a loader recognises ({len(skipped)} skipped; the first: "
             f"{skipped[0]})",
         )
-    keys = [_parse_key(path, found, config) for path, found in loadable]
+    config_print = _config_fingerprint(config)
+    keys = [_parse_key(path, found, config, config_print) for path, found in loadable]
     dataset_key = key_of(
         [str(path) for path, _ in loadable],
         keys,
@@ -420,6 +437,7 @@ def _build_dataset(
     sources: list[Source] = []
     ward_sources: list[Source] = []
     seen: dict[str, Path] = {}
+    unique: list[tuple[Path, Fingerprint, str]] = []
     for (path, found), key in zip(loadable, keys, strict=True):
         if key in seen:
             report.warnings.append(
@@ -427,7 +445,10 @@ def _build_dataset(
             )
             continue
         seen[key] = path
-        parsed, cached = parse_file(path, config, use_cache=use_cache, found=found)
+        unique.append((path, found, key))
+    for (path, _, key), (parsed, cached) in zip(
+        unique, _parse_all(unique, config, use_cache), strict=True
+    ):
         span = parsed.months()
         report.files.append(
             FileReport(
@@ -485,6 +506,32 @@ def _build_dataset(
     if len([s for s in ward_sources if s.rows.height]) > 1:
         wards = wards.sort(WARD_ORDER)
     return Dataset(observations=obs, wards=wards, report=report)
+
+
+def _fingerprints(inputs: list[_Input], use_cache: bool) -> Iterator[Fingerprint]:
+    """Each file's fingerprint, in order (new files are hashed a few at a time)."""
+    if len(inputs) < 2 or PARALLEL_FILES < 2:
+        yield from (fingerprint(item.path, use_cache) for item in inputs)
+        return
+    with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
+        yield from pool.map(lambda item: fingerprint(item.path, use_cache), inputs)
+
+
+def _parse_all(
+    files: list[tuple[Path, Fingerprint, str]], config: Config, use_cache: bool
+) -> Iterator[tuple[ParsedFile, bool]]:
+    """Each file parsed, in order. Files are parsed a few at a time: Polars releases the
+    interpreter while it works, so one file's Python steps overlap another's reading; an error
+    is raised at its file's turn, so the first bad file in order is the one reported."""
+    if len(files) < 2 or PARALLEL_FILES < 2:
+        for path, found, key in files:
+            yield parse_file(path, config, use_cache=use_cache, found=found, key=key)
+        return
+    with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
+        yield from pool.map(
+            lambda item: parse_file(item[0], config, use_cache, found=item[1], key=item[2]),
+            files,
+        )
 
 
 def _report_to_json(report: LoadReport) -> dict:

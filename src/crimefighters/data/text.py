@@ -71,7 +71,7 @@ def head_bytes(path: Path, size: int = 65536) -> bytes:
 
 def decode_text(path: Path, data: bytes) -> str:
     """UTF-8 text without a BOM; binary junk is refused with a clear message."""
-    if not data.strip():
+    if _blank(data):
         raise DataError(path, "the file is empty")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise DataError(path, "UTF-16 text; save the file as UTF-8 (CSV UTF-8 in Excel)")
@@ -93,6 +93,11 @@ def decode_text(path: Path, data: bytes) -> str:
     return text
 
 
+def _blank(data: bytes) -> bool:
+    """Nothing but whitespace (without copying the data, as ``strip`` would)."""
+    return not data or data.isspace()
+
+
 def head_text(path: Path, data: bytes, size: int = 65536) -> str:
     """The text of the file's first lines (up to ``size`` bytes, whole lines), checked as
     ``decode_text`` checks a file."""
@@ -104,6 +109,8 @@ def head_text(path: Path, data: bytes, size: int = 65536) -> str:
 
 def utf8_bytes(path: Path, data: bytes) -> bytes:
     """The file as UTF-8 bytes without a BOM (checked as ``decode_text`` checks it)."""
+    if data.isascii() and not _blank(data) and b"\x00" not in data[:65536]:
+        return data  # ASCII is UTF-8: nothing to decode
     text = decode_text(path, data)
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:]
@@ -170,28 +177,87 @@ def read_table(
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise DataError(path, f"repeated column names in the header: {dupes}", line=1)
+    rows = _without_trailing_blank_lines(body[newline + 1 :] if newline >= 0 else b"")
+    placeholder = [f"\x00extra{i}" for i in range(width, len(header))]
+    all_names = names + placeholder
+    wanted = [n for n in names if columns is None or n in columns]
+    counted = _count_rows(rows, delimiter, len(header))
+    if counted is None:
+        return _read_line_by_line(path, body, rows, delimiter, all_names, wanted, types, columns)
+    frame = _polars_read(rows, delimiter, all_names, wanted, types or {}) if counted else None
+    if frame is None or counted != (len(header) - 1) * frame.height:
+        # a row with another number of fields, or a blank line (Polars reads one as a row of
+        # empty cells): the csv module finds the first and words it
+        return _select(_read_with_csv_module(path, body.decode("utf-8"), delimiter), columns)
+    return frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("_line"))
+
+
+def _without_trailing_blank_lines(rows: bytes) -> bytes:
+    """The rows without blank lines after the last one (editors often leave some)."""
+    end = len(rows)
+    while end and rows[end - 1 : end] in (b" ", b"\t", b"\r", b"\n"):
+        end -= 1
+    cut = rows.find(b"\n", end)
+    return rows if cut < 0 or cut + 1 == len(rows) else rows[: cut + 1]
+
+
+# At most this many quoted lines are checked one by one before the whole file is split into
+# lines instead.
+_QUOTED_LINES_CHECKED = 5000
+
+
+def _count_rows(rows: bytes, delimiter: str, fields: int) -> int | None:
+    """The delimiters that separate fields (those inside quoted fields left out), or None
+    when counting cannot vouch for the rows (one column, many quoted fields) and the lines
+    must be checked one by one; 0 when a quoted line is irregular.
+
+    Polars refuses a row with more fields than the header and reads a blank line as a row, so
+    when the delimiters come to exactly (fields - 1) a row read, no row is short or blank.
+    """
+    if _blank(rows) or fields < 2:
+        return None
+    surplus = 0  # delimiters inside quoted fields
+    if b'"' in rows:
+        last = rows[:-1] if rows.endswith(b"\n") else rows
+        quoted = re.findall(rb'(?m)^[^\n]*"[^\n]*$', last)
+        if len(quoted) > _QUOTED_LINES_CHECKED:
+            return None
+        regular = re.compile(_regular_row(delimiter))
+        for raw in quoted:
+            line = raw.decode("utf-8").rstrip("\r")
+            if not regular.match(line):
+                return 0  # a quote the fast path cannot vouch for (e.g. never closed)
+            outside = re.sub(r'"(?:[^"]|"")*"', "", line).count(delimiter)
+            surplus += line.count(delimiter) - outside
+    return rows.count(delimiter.encode()) - surplus
+
+
+def _read_line_by_line(
+    path: Path,
+    body: bytes,
+    rows: bytes,
+    delimiter: str,
+    all_names: list[str],
+    wanted: list[str],
+    types: dict[str, pl.DataType] | None,
+    columns: list[str] | None,
+) -> pl.DataFrame:
+    """The same check, line by line (as a vectorised pass over the file split into lines)."""
     lines = _physical_lines(body, delimiter)
     body_lines = lines.filter((pl.col("_line") > 1) & ~pl.col("blank"))
     if body_lines.height == 0:
         # no rows, or rows the fast check cannot vouch for: the csv module decides
         return _select(_read_with_csv_module(path, body.decode("utf-8"), delimiter), columns)
     well_formed = body_lines.select(
-        ((pl.col("fields") == len(header)) & pl.col("regular")).all()
+        ((pl.col("fields") == len(all_names)) & pl.col("regular")).all()
     ).item()
     if not well_formed:
         return _select(_read_with_csv_module(path, body.decode("utf-8"), delimiter), columns)
-    has_gaps = lines.filter(pl.col("_line") > 1).height != body_lines.height
-    if has_gaps:
+    if lines.filter(pl.col("_line") > 1).height != body_lines.height:
         # blank lines inside the file: read only the others
         rows = body_lines["text"].str.join("\n").item().encode("utf-8")
-    else:
-        rows = body[newline + 1 :]
-    placeholder = [f"\x00extra{i}" for i in range(width, len(header))]
-    all_names = names + placeholder
-    wanted = [n for n in names if columns is None or n in columns]
     frame = _polars_read(rows, delimiter, all_names, wanted, types or {})
     if frame is None or frame.height != body_lines.height:
-        # Polars saw the rows differently from the line check: let the csv module decide
         return _select(_read_with_csv_module(path, body.decode("utf-8"), delimiter), columns)
     return frame.with_columns(body_lines["_line"])
 

@@ -35,8 +35,14 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
-from crimefighters.data.formats.checks import first_bad, refuse_implausible_months
+from crimefighters.data.formats.checks import (
+    EARLIEST_MONTH,
+    current_month,
+    first_bad,
+    refuse_implausible_months,
+)
 from crimefighters.data.names import (
+    CONTROL_CHARACTERS,
     BoroughResolver,
     canonical_categories,
     refuse_control_characters,
@@ -65,13 +71,11 @@ def detect_outcomes(header_line: str, path: Path) -> bool:
 
 
 def parse_street(path: Path, data: bytes, config: Config) -> ParsedFile:
-    frame = _read(path, data, _STREET_REQUIRED)
-    first_bad(path, frame, pl.col("Crime type") == "", "Crime type", "empty crime type")
-    frame, warnings = _assign_boroughs(frame, config)
+    records = _read(path, data, _STREET_REQUIRED, config)
     is_asb = pl.col("Crime type").str.to_lowercase() == ASB.lower()
-    per_crime = _one_row_per_crime(frame.lazy())
     counts = (
-        per_crime.with_columns(
+        _one_row_per_crime(records)
+        .with_columns(
             measure=pl.when(is_asb).then(pl.lit("asb_incidents")).otherwise(pl.lit("street_crime")),
             category=pl.when(is_asb).then(pl.lit("All")).otherwise(pl.col("Crime type")),
         )
@@ -82,22 +86,13 @@ def parse_street(path: Path, data: bytes, config: Config) -> ParsedFile:
             pl.len().cast(pl.Float64).alias("value"),
         )
     )
-    rows, repeats = _collect(counts)
-    if repeats:
-        warnings.append(
-            f"{repeats:,} repeated rows for a Crime ID already seen that month counted once"
-        )
-    return _parsed(path, "police_uk_street", rows, warnings, frame, config)
+    return _parsed(path, "police_uk_street", records, counts, config, "rows")
 
 
 def parse_outcomes(path: Path, data: bytes, config: Config) -> ParsedFile:
-    frame = _read(path, data, _OUTCOME_REQUIRED)
-    codes = _outcome_codes(path, frame, config)
-    positive = sorted(config.outcomes.positive)
-    frame = frame.with_columns(positive=codes.is_in(positive).fill_null(False))
-    frame, warnings = _assign_boroughs(frame, config)
+    records = _read(path, data, _OUTCOME_REQUIRED, config)
     counts = (
-        _one_row_per_crime(frame.lazy())
+        _one_row_per_crime(records)
         .group_by("month", "borough")
         .agg(
             pl.col("rows").sum().alias("rows"),
@@ -106,79 +101,110 @@ def parse_outcomes(path: Path, data: bytes, config: Config) -> ParsedFile:
         )
         .with_columns(measure=pl.lit("positive_outcomes"), category=pl.lit("All"))
     )
-    rows, repeats = _collect(counts)
-    if repeats:
-        warnings.append(
-            f"{repeats:,} repeated outcome rows for a crime already seen that month counted once"
-        )
-    return _parsed(path, "police_uk_outcomes", rows, warnings, frame, config)
+    return _parsed(path, "police_uk_outcomes", records, counts, config, "outcome rows")
 
 
-def _read(path: Path, data: bytes, required: tuple[str, ...]) -> pl.DataFrame:
-    wanted = [*required, "Last outcome category"] if "Crime type" in required else list(required)
-    frame = read_table(path, data, columns=wanted)
+def _read(path: Path, data: bytes, required: tuple[str, ...], config: Config) -> pl.LazyFrame:
+    """The records, checked (every check one pass over the whole file; the first failing one
+    is worded from its first bad line), with their borough: rows with no LSOA or in LSOAs
+    outside the boroughs are kept with a null borough, for the warning."""
+    frame = read_table(path, data, columns=list(required))
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataError(path, f"missing column(s) {missing} in a data.police.uk file", line=1)
-    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in required)
-    shown = {c: c for c in ("LSOA name", "Crime type", "Outcome type") if c in required}
-    refuse_control_characters(path, frame, shown, "_line")
-    frame = frame.with_columns(month=pl.col("Month").str.to_date("%Y-%m", strict=False))
-    first_bad(path, frame, pl.col("month").is_null(), "Month", "expected a month as YYYY-MM")
-    refuse_implausible_months(path, frame, "month", "Month")
-    return frame
+    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in required).with_columns(
+        month=pl.col("Month").str.to_date("%Y-%m", strict=False)
+    )
+    limit = current_month()
+    names = {c: c for c in ("LSOA name", "Crime type", "Outcome type") if c in required}
+    control = pl.any_horizontal(pl.col(c).str.contains(CONTROL_CHARACTERS) for c in names)
+    checks = {
+        "control": control,
+        "month": pl.col("month").is_null(),
+        "range": (pl.col("month") > limit) | (pl.col("month") < EARLIEST_MONTH),
+    }
+    if "Crime type" in required:
+        checks["type"] = pl.col("Crime type") == ""
+    if "Outcome type" in required:
+        table = {text.strip().lower(): code for text, code in config.outcomes.police_uk.items()}
+        outcome = pl.col("Outcome type").str.to_lowercase()
+        checks["outcome"] = ~outcome.is_in(sorted(table))
+    first = frame.select(
+        pl.col("_line").filter(condition.fill_null(False)).min().alias(name)
+        for name, condition in checks.items()
+    ).row(0, named=True)
+    if any(line is not None for line in first.values()):
+        # word the first failing check, in the order above, at its first bad line
+        refuse_control_characters(path, frame, names, "_line")
+        first_bad(path, frame, checks["month"], "Month", "expected a month as YYYY-MM")
+        refuse_implausible_months(path, frame, "month", "Month")
+        if "type" in checks:
+            first_bad(path, frame, checks["type"], "Crime type", "empty crime type")
+        _refuse_unknown_outcome(path, frame, first["outcome"])
+    if "Outcome type" in required:
+        positive = sorted(config.outcomes.positive)
+        codes = outcome.replace_strict(table, return_dtype=pl.Int64)
+        frame = frame.with_columns(positive=codes.is_in(positive).fill_null(False))
+    return _with_boroughs(frame, config)
 
 
-def _outcome_codes(path: Path, frame: pl.DataFrame, config: Config) -> pl.Expr:
-    """Home Office type per row; an outcome string the configuration lacks stops the load."""
-    table = {text.strip().lower(): code for text, code in config.outcomes.police_uk.items()}
-    key = pl.col("Outcome type").str.to_lowercase()
-    unknown = frame.filter(~key.is_in(sorted(table))).sort("_line")
-    if unknown.height:
-        row = unknown.row(0, named=True)
-        text = row["Outcome type"]
-        problem = (
-            "empty outcome type"
-            if text == ""
-            else f"outcome type {text!r} is not in outcomes.yaml; add it under outcomes.police_uk "
-            f"with its Home Office outcome code (or null if it is not an outcome)"
-        )
-        raise DataError(path, problem, line=int(row["_line"]), column="Outcome type")
-    return key.replace_strict(table, return_dtype=pl.Int64)
+def _refuse_unknown_outcome(path: Path, frame: pl.DataFrame, line: int | None) -> None:
+    if line is None:
+        return
+    text = frame.filter(pl.col("_line") == line)["Outcome type"][0]
+    problem = (
+        "empty outcome type"
+        if text == ""
+        else f"outcome type {text!r} is not in outcomes.yaml; add it under outcomes.police_uk "
+        f"with its Home Office outcome code (or null if it is not an outcome)"
+    )
+    raise DataError(path, problem, line=line, column="Outcome type")
 
 
-def _assign_boroughs(frame: pl.DataFrame, config: Config) -> tuple[pl.DataFrame, list[str]]:
-    """Borough from the LSOA name; rows with no LSOA or outside the boroughs set aside."""
-    frame = frame.with_columns(place=pl.col("LSOA name").str.replace(_LSOA_CODE_SUFFIX, ""))
-    places = [p for p in frame["place"].unique().to_list() if p]
+def _with_boroughs(frame: pl.DataFrame, config: Config) -> pl.LazyFrame:
+    """Borough from the LSOA name, looked up once per name (a file holds a few thousand)."""
+    names = frame.select(pl.col("LSOA name").unique()).with_columns(
+        place=pl.col("LSOA name").str.replace(_LSOA_CODE_SUFFIX, "")
+    )
+    places = [p for p in names["place"].unique().to_list() if p]
     lookup = (
         BoroughResolver(config)
         .table(places)
         .filter(pl.col("kind") == "borough")
         .select(pl.col("borough_raw").alias("place"), "borough")
     )
-    joined = frame.join(lookup, on="place", how="left")
-    no_location = joined.filter(pl.col("place") == "").height
-    outside = (
-        joined.filter((pl.col("place") != "") & pl.col("borough").is_null())
+    names = names.join(lookup, on="place", how="left")
+    return frame.lazy().join(names.lazy(), on="LSOA name", how="left")
+
+
+def _set_aside(records: pl.LazyFrame) -> pl.LazyFrame:
+    """Rows with no location, and rows by place outside the boroughs."""
+    return (
+        records.filter(pl.col("borough").is_null())
         .group_by("place")
         .agg(pl.len().alias("rows"))
         .sort(["rows", "place"], descending=[True, False])
     )
-    warnings = []
-    if no_location or outside.height:
-        parts = []
-        if no_location:
-            parts.append(f"{_rows(no_location)} with no location (blank LSOA)")
-        if outside.height:
-            places_text = ", ".join(
-                f"{r['place']} {r['rows']:,}" for r in outside.iter_rows(named=True)
-            )
-            parts.append(
-                f"{_rows(int(outside['rows'].sum()))} in LSOAs outside the boroughs ({places_text})"
-            )
-        warnings.append(f"set aside {' and '.join(parts)}; not counted")
-    return joined.filter(pl.col("borough").is_not_null()), warnings
+
+
+def _warning(set_aside: pl.DataFrame) -> list[str]:
+    no_location = set_aside.filter(pl.col("place") == "")["rows"].sum()
+    outside = set_aside.filter(pl.col("place") != "")
+    if not no_location and not outside.height:
+        return []
+    parts = []
+    if no_location:
+        parts.append(f"{_rows(no_location)} with no location (blank LSOA)")
+    if outside.height:
+        places_text = ", ".join(
+            f"{r['place']} {r['rows']:,}" for r in outside.head(5).iter_rows(named=True)
+        )
+        if outside.height > 5:
+            places_text += f" and {outside.height - 5:,} other places"
+        parts.append(
+            f"{_rows(int(outside['rows'].sum()))} in LSOAs outside the boroughs ({places_text})"
+        )
+    return [f"set aside {' and '.join(parts)}; not counted"]
 
 
 def _rows(count: int) -> str:
@@ -188,39 +214,57 @@ def _rows(count: int) -> str:
 def _one_row_per_crime(records: pl.LazyFrame) -> pl.LazyFrame:
     """One row per crime in a month (its first row, so its borough and type come from there;
     positive when any of its rows is), with how many rows it had. Rows without a Crime ID
-    (anti-social behaviour) are each an incident."""
+    (anti-social behaviour) are each an incident. Rows outside the boroughs are left out first.
+    """
     crime = (
         pl.when(pl.col("Crime ID") == "")
         .then(pl.format("line {}", pl.col("_line")))
         .otherwise(pl.col("Crime ID"))
     )
-    columns = [c for c in ("borough", "Crime type") if c in records.collect_schema().names()]
-    aggregations = [pl.col(c).sort_by("_line").first() for c in columns]
-    if "positive" in records.collect_schema().names():
+    columns = records.collect_schema().names()
+    aggregations = [
+        pl.col(c).sort_by("_line").first() for c in ("borough", "Crime type") if c in columns
+    ]
+    if "positive" in columns:
         aggregations.append(pl.col("positive").any())
     return (
-        records.with_columns(crime=crime)
+        records.filter(pl.col("borough").is_not_null())
+        .with_columns(crime=crime)
         .group_by("month", "crime")
         .agg(*aggregations, pl.len().alias("rows"))
     )
 
 
-def _collect(counts: pl.LazyFrame) -> tuple[pl.DataFrame, int]:
-    """Aggregate with the streaming engine; returns the counts and the repeated rows."""
-    rows = counts.collect(engine="streaming")
-    repeats = int(rows["rows"].sum() - rows["crimes"].sum()) if rows.height else 0
-    return rows.drop("rows", "crimes"), repeats
-
-
 def _parsed(
     path: Path,
     format_name: str,
-    rows: pl.DataFrame,
-    warnings: list[str],
-    records: pl.DataFrame,
+    records: pl.LazyFrame,
+    counts: pl.LazyFrame,
     config: Config,
+    repeated: str,
 ) -> ParsedFile:
-    rows = canonical_categories(rows, config)
+    """The counts, the set-aside summary, the record-id sample and the months, collected
+    together with the streaming engine (memory bounded by the aggregates)."""
+    london = records.filter(pl.col("borough").is_not_null())
+    rows, set_aside, record_ids, months = pl.collect_all(
+        [
+            counts,
+            _set_aside(records),
+            sample_record_ids(london, "month", "Crime ID"),
+            records.select(
+                pl.col("month").min().alias("first"), pl.col("month").max().alias("last")
+            ),
+        ],
+        engine="streaming",
+    )
+    warnings = _warning(set_aside)
+    repeats = int(rows["rows"].sum() - rows["crimes"].sum()) if rows.height else 0
+    if repeats:
+        what = "a Crime ID" if repeated == "rows" else "a crime"
+        warnings.append(
+            f"{repeats:,} repeated {repeated} for {what} already seen that month counted once"
+        )
+    rows = canonical_categories(rows.drop("rows", "crimes"), config)
     if rows.height:
         # categories spelled two ways (capitals, aliases) are one category: their crimes add up
         rows = rows.group_by("month", "borough", "measure", "category").agg(pl.col("value").sum())
@@ -230,17 +274,17 @@ def _parsed(
         denominator=pl.lit(None, dtype=pl.Float64),
         provisional_hint=pl.lit(False),
     ).sort("measure", "borough", "category", "month")
-    months = records["month"]
+    span = months.row(0, named=True)
     return ParsedFile(
         path=path,
         format=format_name,
         rows=conform(rows, CANONICAL_COLUMNS),
         warnings=warnings,
-        release=rows["month"].max() if rows.height else months.max(),
-        period_start=rows["month"].min() if rows.height else months.min(),
+        release=rows["month"].max() if rows.height else span["last"],
+        period_start=rows["month"].min() if rows.height else span["first"],
         additive=True,
         canonical=True,
-        record_ids=sample_record_ids(records, "month", "Crime ID").collect(),
+        record_ids=record_ids,
     )
 
 
