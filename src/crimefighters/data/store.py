@@ -497,9 +497,10 @@ def _build_dataset(
     if len(live) > 1 or derived:
         obs = obs.sort(OBSERVATION_ORDER)  # each parser hands back its rows in this order
 
-    wards = choose(
-        ward_sources, report.superseded, detail=("ward_code", "category_group", "category")
-    )
+    ward_notes: list[str] = []
+    wards = choose(ward_sources, ward_notes, detail=("ward_code", "category_group", "category"))
+    # a ward file's borough sums compete as its ward rows do: say each note once
+    report.superseded.extend(n for n in ward_notes if n not in report.superseded)
     if wards.height == 0:
         wards = pl.DataFrame(schema=WARD_SCHEMA)
     wards = conform(wards, WARD_SCHEMA)
