@@ -132,13 +132,33 @@ DAMAGE = {
 def test_a_damaged_cache_entry_is_recomputed(own_cache, folder, config, kind, damage):
     fresh = load_dataset([folder], config, use_cache=False)
     load_dataset([folder], config)
-    damaged = sorted((own_cache / kind).rglob("*.json"))
-    assert damaged, kind
-    for path in damaged:
-        path.write_bytes(damage)
+    if kind == "parsed":
+        # a parse-cache entry describes itself in its Parquet file's metadata
+        entries = sorted((own_cache / "parsed").glob("*.parquet"))
+        for path in entries:
+            frame = pl.read_parquet(path)
+            frame.write_parquet(path, metadata={"crimefighters": damage.decode("latin-1")})
+    elif kind == "datasets":
+        entries = sorted((own_cache / "datasets").rglob("meta.json"))
+        for path in entries:
+            path.write_bytes(damage)
+    else:
+        entries = [own_cache / "files.json"]
+        entries[0].write_bytes(damage)
+    assert entries, kind
     again = load_dataset([folder], config)
     assert again.observations.equals(fresh.observations)
     assert again.report.skipped == fresh.report.skipped
+
+
+def test_a_damaged_entry_in_the_file_index_is_recomputed(own_cache, folder, config):
+    fresh = load_dataset([folder], config, use_cache=False)
+    load_dataset([folder], config)
+    index = json.loads((own_cache / "files.json").read_text())
+    for key in index["entries"]:
+        index["entries"][key] = {"content": 5, "format": ["x"]}
+    (own_cache / "files.json").write_text(json.dumps(index))
+    assert load_dataset([folder], config).observations.equals(fresh.observations)
 
 
 @pytest.mark.parametrize("kind", ["parsed", "datasets"])
@@ -228,9 +248,9 @@ def test_a_new_file_is_hashed_in_chunks_never_read_whole(tmp_path, monkeypatch):
     assert reads and all(0 < size <= 64 * 1024 for size in reads)
 
 
-def test_the_file_cache_is_keyed_by_the_files_identity(own_cache, folder, config):
+def test_the_file_index_remembers_each_file_by_its_identity(own_cache, folder, config):
     load_dataset([folder], config)
-    entries = list((cache_dir() / "files").glob("*.json"))
+    index = json.loads((cache_dir() / "files.json").read_text())
+    entries = index["entries"].values()
     assert len(entries) == 3  # asb.csv, notes.txt, dashboard.parquet (README.md is not data)
-    recorded = {json.loads(e.read_text())["format"] for e in entries}
-    assert recorded == {"generic", None}
+    assert {e["format"] for e in entries} == {"generic", None}

@@ -1,11 +1,12 @@
 """What a file holds, without reading it again when it has not changed.
 
 A file's fingerprint is the SHA-256 of its bytes, read in 1 MiB chunks (never the whole file
-at once), and the format its header names. Both are remembered in the cache under the file's
-identity on disk (resolved path, size, modification time in nanoseconds, inode, device): a
-warm start stats each file and reads nothing. A changed file has a new identity, so its entry
-is simply not found. The entry also records the loader code it was made with, since a new
-loader can recognise a file an older one skipped.
+at once), and the format its header names. Both are remembered in one index in the cache
+(``files.json``), under the file's identity on disk (resolved path, size, modification time in
+nanoseconds, inode, device): a warm start stats each file and reads nothing but the index. A
+changed file has a new identity, so its entry is simply not found. The index records the
+loader code its entries were made with, since a new loader can recognise a file an older one
+skipped; a malformed index or entry is ignored and rebuilt.
 """
 
 from __future__ import annotations
@@ -37,30 +38,69 @@ class Fingerprint:
         return DataError(path, self.problem, line=self.problem_line)
 
 
-def fingerprint(path: Path, use_cache: bool = True) -> Fingerprint:
-    """The file's content hash and format, from the cache when the file is unchanged."""
-    try:
-        stat = path.stat()
-        resolved = path.resolve()
-    except OSError as exc:
-        raise DataError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    identity = f"{resolved}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}|{stat.st_dev}"
-    entry = cache_dir() / "files" / f"{hashlib.sha256(identity.encode()).hexdigest()[:32]}.json"
-    code = code_fingerprint("data")
-    if use_cache:
-        known = _read_entry(entry, code)
+class FingerprintIndex:
+    """The remembered fingerprints (read once), and those made during this load."""
+
+    # entries kept: the most recent, so the index never grows without bound
+    LIMIT = 200_000
+
+    def __init__(self, use_cache: bool = True):
+        self.use_cache = use_cache
+        self.code = code_fingerprint("data")
+        self.path = cache_dir() / "files.json"
+        self.entries: dict[str, dict] = self._read() if use_cache else {}
+        self.changed = False
+
+    def _read(self) -> dict[str, dict]:
+        try:
+            index = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(index, dict) or index.get("code") != self.code:
+            return {}
+        entries = index.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, path: Path) -> Fingerprint:
+        """The file's content hash and format, from the index when the file is unchanged."""
+        try:
+            stat = path.stat()
+            resolved = path.resolve()
+        except OSError as exc:
+            raise DataError(path, f"cannot read the file: {exc.strerror or exc}") from None
+        identity = f"{resolved}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}|{stat.st_dev}"
+        key = hashlib.sha256(identity.encode()).hexdigest()[:32]
+        known = _entry(self.entries.get(key))
         if known is not None:
             return known
-    found = Fingerprint(content=content_hash(path), format=None)
-    try:
-        found = Fingerprint(content=found.content, format=detect(path))
-    except DataError as exc:
-        found = Fingerprint(
-            content=found.content, format=None, problem=exc.message, problem_line=exc.line
-        )
-    if use_cache:
-        _write_entry(entry, code, found)
-    return found
+        found = Fingerprint(content=content_hash(path), format=None)
+        try:
+            found = Fingerprint(content=found.content, format=detect(path))
+        except DataError as exc:
+            found = Fingerprint(
+                content=found.content, format=None, problem=exc.message, problem_line=exc.line
+            )
+        self.entries.pop(key, None)
+        self.entries[key] = {
+            "content": found.content,
+            "format": found.format.name if found.format else None,
+            "problem": found.problem,
+            "problem_line": found.problem_line,
+        }
+        self.changed = True
+        return found
+
+    def save(self) -> None:
+        if not self.use_cache or not self.changed:
+            return
+        entries = self.entries
+        if len(entries) > self.LIMIT:
+            entries = dict(list(entries.items())[-self.LIMIT :])
+        document = json.dumps({"code": self.code, "entries": entries})
+        # a cache that cannot be written only costs speed
+        with contextlib.suppress(OSError):
+            atomic_write(self.path, lambda p: p.write_text(document), durable=False)
+        self.changed = False
 
 
 def content_hash(path: Path) -> str:
@@ -95,36 +135,19 @@ def detect_format(path: Path, data: bytes, formats: list[FileFormat]) -> FileFor
     )
 
 
-def _read_entry(entry: Path, code: str) -> Fingerprint | None:
-    """A remembered fingerprint, or None when it is missing, stale or malformed."""
-    try:
-        known = json.loads(entry.read_text())
-        if not isinstance(known, dict) or known.get("code") != code:
-            return None
-        content, name, problem = known["content"], known["format"], known["problem"]
-        line = known["problem_line"]
-        if not isinstance(content, str) or len(content) != 64 or not isinstance(problem, str):
-            return None
-        if line is not None and not isinstance(line, int):
-            return None
-        if name is None:
-            if not problem:
-                return None
-            return Fingerprint(content=content, format=None, problem=problem, problem_line=line)
-        formats = {fmt.name: fmt for fmt in registry()}
-        return Fingerprint(content=content, format=formats[name]) if name in formats else None
-    except (OSError, ValueError, KeyError, TypeError):
+def _entry(known: object) -> Fingerprint | None:
+    """A remembered fingerprint, or None when it is missing or malformed."""
+    if not isinstance(known, dict):
         return None
-
-
-def _write_entry(entry: Path, code: str, found: Fingerprint) -> None:
-    record = {
-        "code": code,
-        "content": found.content,
-        "format": found.format.name if found.format else None,
-        "problem": found.problem,
-        "problem_line": found.problem_line,
-    }
-    # a cache that cannot be written only costs speed
-    with contextlib.suppress(OSError):
-        atomic_write(entry, lambda p: p.write_text(json.dumps(record)), durable=False)
+    content, name = known.get("content"), known.get("format")
+    problem, line = known.get("problem"), known.get("problem_line")
+    if not isinstance(content, str) or len(content) != 64 or not isinstance(problem, str):
+        return None
+    if line is not None and not isinstance(line, int):
+        return None
+    if name is None:
+        if not problem:
+            return None
+        return Fingerprint(content=content, format=None, problem=problem, problem_line=line)
+    formats = {fmt.name: fmt for fmt in registry()}
+    return Fingerprint(content=content, format=formats[name]) if name in formats else None

@@ -15,10 +15,11 @@ Nothing is half-loaded: any error stops the whole load with a ``DataError``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +29,7 @@ import polars as pl
 
 from crimefighters.cache import code_fingerprint, key_of, load_frames, store_frames
 from crimefighters.config.models import Config
-from crimefighters.data.fingerprints import Fingerprint, detect_format, fingerprint
+from crimefighters.data.fingerprints import Fingerprint, FingerprintIndex, detect_format
 from crimefighters.data.formats import FileFormat
 from crimefighters.data.formats.checks import (
     EARLIEST_MONTH,
@@ -56,6 +57,8 @@ from crimefighters.data.schema import (
 )
 from crimefighters.data.text import meta_sidecar, read_bytes
 from crimefighters.errors import DataError
+from crimefighters.files import atomic_write
+from crimefighters.paths import cache_dir
 
 __all__ = [
     "BoroughResolver",
@@ -65,12 +68,13 @@ __all__ = [
     "detect_format",
     "expand_paths",
     "load_dataset",
-    "parse_file",
 ]
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".json", ".json.gz", ".txt", ".parquet", ".xlsx")
 PARALLEL_FILES = min(4, os.cpu_count() or 1)  # files parsed at once
-CACHE_LAYOUT = 4  # bump when the cached frame layout changes
+BATCH_BYTES = 128 * 1024**2  # record files read together (memory: a few times this)
+CACHE_LAYOUT = 5  # bump when the cached frame layout changes
+CACHE_META = "crimefighters"  # the Parquet metadata key of a parse-cache entry
 OBSERVATION_ORDER = ["measure", "borough", "category_group", "category", "month"]
 WARD_ORDER = ["borough", "ward", "category_group", "category", "month"]
 
@@ -200,35 +204,27 @@ def _parse_key(
 # --- the parse cache --------------------------------------------------------------------------
 
 
+def _parse_cache(key: str) -> tuple[Path, Path]:
+    root = cache_dir() / "parsed"
+    return root / f"{key}.parquet", root / f"{key}.wards.parquet"
+
+
 def _read_parse(key: str, path: Path) -> ParsedFile | None:
-    """A cached parse, or None when it is missing or malformed in any way."""
-    described = load_frames("parsed", key, [])
-    if described is None:
-        return None
-    _, meta = described
-    names = ["rows"]
-    names += ["wards"] if meta.get("has_wards") is True else []
-    names += ["record_ids"] if meta.get("has_record_ids") is True else []
-    found = load_frames(
-        "parsed",
-        key,
-        names,
-        {
-            "rows": CANONICAL_COLUMNS,
-            "wards": CANONICAL_WARD_COLUMNS,
-            "record_ids": RECORD_ID_SCHEMA,
-        },
-    )
-    if found is None:
-        return None
-    frames, meta = found
+    """A cached parse, or None when it is missing or malformed in any way.
+
+    One entry is one Parquet file of the rows, its description (and record-id sample) in the
+    file's metadata, plus a second file for ward rows, written first."""
+    rows_path, wards_path = _parse_cache(key)
     try:
+        meta = json.loads(pl.read_parquet_metadata(rows_path)[CACHE_META])
         month = lambda text: date.fromisoformat(text) if text else None  # noqa: E731
+        rows = pl.read_parquet(rows_path)
+        wards = pl.read_parquet(wards_path) if meta["has_wards"] is True else None
         parsed = ParsedFile(
             path=path,
             format=str(meta["format"]),
-            rows=frames["rows"],
-            wards=frames["wards"] if meta["has_wards"] else None,
+            rows=rows,
+            wards=wards,
             warnings=[str(w) for w in meta["warnings"]],
             release=month(meta["release"]),
             period_start=month(meta["period_start"]),
@@ -237,23 +233,19 @@ def _read_parse(key: str, path: Path) -> ParsedFile | None:
             per_category=bool(meta["per_category"]),
             canonical=True,
             set_aside=[str(s) for s in meta["set_aside"]],
-            record_ids=frames["record_ids"] if meta["has_record_ids"] else None,
+            record_ids=_record_ids(meta["record_ids"]),
         )
-    except (KeyError, TypeError, ValueError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pl.exceptions.PolarsError):
+        return None
+    if dict(rows.schema) != CANONICAL_COLUMNS:
+        return None
+    if wards is not None and dict(wards.schema) != CANONICAL_WARD_COLUMNS:
         return None
     return parsed
 
 
 def _write_parse(key: str, parsed: ParsedFile) -> None:
-    frames = {
-        "rows": parsed.rows,
-        "wards": parsed.wards
-        if parsed.wards is not None
-        else pl.DataFrame(schema=CANONICAL_WARD_COLUMNS),
-        "record_ids": parsed.record_ids
-        if parsed.record_ids is not None
-        else pl.DataFrame(schema=RECORD_ID_SCHEMA),
-    }
+    rows_path, wards_path = _parse_cache(key)
     meta = {
         "format": parsed.format,
         "warnings": parsed.warnings,
@@ -264,35 +256,49 @@ def _write_parse(key: str, parsed: ParsedFile) -> None:
         "additive": parsed.additive,
         "per_category": parsed.per_category,
         "set_aside": parsed.set_aside,
-        "has_record_ids": parsed.record_ids is not None,
+        "record_ids": _record_ids_text(parsed.record_ids),
     }
-    store_frames("parsed", key, frames, meta)
+    try:
+        if parsed.wards is not None:
+            wards = parsed.wards
+            atomic_write(wards_path, lambda p: wards.write_parquet(p), durable=False)
+        atomic_write(
+            rows_path,
+            lambda p: parsed.rows.write_parquet(p, metadata={CACHE_META: json.dumps(meta)}),
+            durable=False,
+        )
+    except (OSError, pl.exceptions.PolarsError):
+        pass  # a cache that cannot be written only costs speed
 
 
-def parse_file(
-    path: Path,
-    config: Config,
-    use_cache: bool = True,
-    found: Fingerprint | None = None,
-    key: str | None = None,
-) -> tuple[ParsedFile, bool]:
-    """Parse one file (from the cache when its content was parsed before), names canonical."""
-    found = found or fingerprint(path, use_cache)
-    if found.format is None:
-        raise found.refusal(path)
-    key = key or _parse_key(path, found, config)
-    if use_cache:
-        cached = _read_parse(key, path)
-        if cached is not None:
-            return cached, True
-    parsed = _parse(path, found.format, config)
-    if use_cache:
-        _write_parse(key, parsed)
-    return parsed, False
+def _record_ids_text(record_ids: pl.DataFrame | None) -> dict[str, str] | None:
+    """The record-id sample as text for the cache: month -> base64 of the 64-bit hashes."""
+    if record_ids is None:
+        return None
+    return {
+        f"{month:%Y-%m-%d}": base64.b64encode(array("Q", hashes).tobytes()).decode()
+        for month, hashes in record_ids.group_by("month").agg("id_hash").sort("month").iter_rows()
+    }
+
+
+def _record_ids(text: dict[str, str] | None) -> pl.DataFrame | None:
+    if text is None:
+        return None
+    months, hashes = [], []
+    for month, packed in text.items():
+        values = array("Q")
+        values.frombytes(base64.b64decode(packed, validate=True))
+        months += [date.fromisoformat(month)] * len(values)
+        hashes += values.tolist()
+    return pl.DataFrame({"month": months, "id_hash": hashes}, schema=RECORD_ID_SCHEMA)
 
 
 def _parse(path: Path, fmt: FileFormat, config: Config) -> ParsedFile:
-    parsed = fmt.parse(path, read_bytes(path), config)
+    return _finish(fmt.parse(path, read_bytes(path), config), config)
+
+
+def _finish(parsed: ParsedFile, config: Config) -> ParsedFile:
+    """A parser's result in the canonical layout (names resolved for a raw-name parser)."""
     if not parsed.canonical:
         parsed = _canonical(parsed, config)
     parsed.rows = conform(parsed.rows, CANONICAL_COLUMNS)
@@ -391,7 +397,8 @@ def load_dataset(
     inputs = _expand([Path(p) for p in paths])
     loadable: list[tuple[Path, Fingerprint]] = []
     skipped: list[str] = []
-    for item, found in zip(inputs, _fingerprints(inputs, use_cache), strict=True):
+    found_all = _fingerprints(inputs, FingerprintIndex(use_cache))
+    for item, found in zip(inputs, found_all, strict=True):
         if found.format is None:
             if item.explicit or strict:
                 raise found.refusal(item.path)
@@ -509,30 +516,95 @@ def _build_dataset(
     return Dataset(observations=obs, wards=wards, report=report)
 
 
-def _fingerprints(inputs: list[_Input], use_cache: bool) -> Iterator[Fingerprint]:
+def _fingerprints(inputs: list[_Input], index: FingerprintIndex) -> list[Fingerprint]:
     """Each file's fingerprint, in order (new files are hashed a few at a time)."""
     if len(inputs) < 2 or PARALLEL_FILES < 2:
-        yield from (fingerprint(item.path, use_cache) for item in inputs)
-        return
-    with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
-        yield from pool.map(lambda item: fingerprint(item.path, use_cache), inputs)
+        found = [index.get(item.path) for item in inputs]
+    else:
+        with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
+            found = list(pool.map(lambda item: index.get(item.path), inputs))
+    index.save()
+    return found
 
 
 def _parse_all(
     files: list[tuple[Path, Fingerprint, str]], config: Config, use_cache: bool
-) -> Iterator[tuple[ParsedFile, bool]]:
-    """Each file parsed, in order. Files are parsed a few at a time: Polars releases the
-    interpreter while it works, so one file's Python steps overlap another's reading; an error
-    is raised at its file's turn, so the first bad file in order is the one reported."""
-    if len(files) < 2 or PARALLEL_FILES < 2:
-        for path, found, key in files:
-            yield parse_file(path, config, use_cache=use_cache, found=found, key=key)
-        return
-    with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
-        yield from pool.map(
-            lambda item: parse_file(item[0], config, use_cache, found=item[1], key=item[2]),
-            files,
-        )
+) -> list[tuple[ParsedFile, bool]]:
+    """Each file parsed (or taken from the parse cache), in order.
+
+    Files of a format that reads many files together (data.police.uk records) are parsed in
+    batches of about ``BATCH_BYTES``; the others a few at a time (Polars releases the
+    interpreter while it works). When files are refused, the first in order is reported.
+    """
+    results: dict[int, tuple[ParsedFile, bool]] = {}
+    pending: list[int] = []
+    for index, (path, _, key) in enumerate(files):
+        cached = _read_parse(key, path) if use_cache else None
+        if cached is not None:
+            results[index] = (cached, True)
+        else:
+            pending.append(index)
+    refusals: list[tuple[int, DataError]] = []
+    batches: dict[str, list[int]] = {}
+    singles: list[int] = []
+    for index in pending:
+        fmt = files[index][1].format
+        if fmt is not None and fmt.parse_many is not None:
+            batches.setdefault(fmt.name, []).append(index)
+        else:
+            singles.append(index)
+
+    def parse_one(index: int) -> None:
+        path, found, _ = files[index]
+        try:
+            assert found.format is not None
+            results[index] = (_parse(path, found.format, config), False)
+        except DataError as error:
+            refusals.append((index, error))
+
+    def parse_batch(indices: list[int]) -> None:
+        fmt = files[indices[0]][1].format
+        assert fmt is not None and fmt.parse_many is not None
+        try:
+            items = [(files[i][0], read_bytes(files[i][0])) for i in indices]
+            for index, parsed in zip(indices, fmt.parse_many(items, config), strict=True):
+                results[index] = (_finish(parsed, config), False)
+        except DataError as error:
+            where = [i for i in indices if str(files[i][0]) == error.path] or indices
+            refusals.append((where[0], error))
+
+    work = [lambda i=i: parse_one(i) for i in singles]
+    for indices in batches.values():
+        work += [lambda chunk=chunk: parse_batch(chunk) for chunk in _chunks(files, indices)]
+    if len(work) < 2 or PARALLEL_FILES < 2:
+        for job in work:
+            job()
+    else:
+        with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
+            list(pool.map(lambda job: job(), work))
+    if refusals:
+        raise min(refusals, key=lambda refusal: refusal[0])[1]
+    if use_cache:
+        for index in pending:
+            _write_parse(files[index][2], results[index][0])
+    return [results[index] for index in range(len(files))]
+
+
+def _chunks(files: list[tuple[Path, Fingerprint, str]], indices: list[int]) -> list[list[int]]:
+    """Consecutive runs of files holding about BATCH_BYTES between them."""
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for index in indices:
+        try:
+            bytes_on_disk = files[index][0].stat().st_size
+        except OSError:
+            bytes_on_disk = 0
+        if chunks[-1] and size + bytes_on_disk > BATCH_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(index)
+        size += bytes_on_disk
+    return chunks
 
 
 def _report_to_json(report: LoadReport) -> dict:

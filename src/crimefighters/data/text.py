@@ -14,6 +14,7 @@ import gzip
 import io
 import re
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -162,6 +163,66 @@ def read_table(
     ``columns`` limits what is read (the others are still checked for their field count).
     Rows are checked for the header's field count; a problem is reported at its line.
     """
+    plan = plan_table(path, data, delimiter, columns)
+    if plan.checked is not None:
+        return plan.checked
+    frame = _polars_read(plan.rows, delimiter, plan.names, plan.wanted, types or {}, skip=1)
+    if frame is None or plan.delimiters != (len(plan.names) - 1) * frame.height:
+        # a row with another number of fields, or a blank line (Polars reads one as a row of
+        # empty cells): the csv module finds the first and words it
+        return plan.slow()
+    return frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("_line"))
+
+
+@dataclass
+class TablePlan:
+    """How to read a delimited file: either already read and checked (``checked``), or its
+    rows to be read by Polars, valid only if Polars reads ``delimiters / (fields - 1)`` rows
+    without refusing one (``scan`` gives them lazily, for many files in one query)."""
+
+    path: Path
+    body: bytes
+    rows: bytes
+    delimiter: str
+    names: list[str]  # every header column (trailing empty ones under placeholder names)
+    wanted: list[str]  # the columns to read
+    delimiters: int = 0
+    checked: pl.DataFrame | None = None
+
+    def expected_rows(self) -> int | None:
+        per_row = len(self.names) - 1
+        return self.delimiters // per_row if self.delimiters % per_row == 0 else None
+
+    def scan(self) -> pl.LazyFrame:
+        """The rows, all text, lazily, with ``_line``; check their number against
+        ``expected_rows`` (and read with ``slow`` when it differs or Polars refuses a row)."""
+        if self.checked is not None:
+            return self.checked.lazy()
+        return (
+            pl.scan_csv(
+                self.rows,
+                has_header=False,
+                skip_rows=1,
+                separator=self.delimiter,
+                schema={n: pl.String for n in self.names},
+                empty_string_is_null=False,
+                quote_char='"',
+            )
+            .select(self.wanted)
+            .with_row_index("_line", offset=2)
+            .with_columns(pl.col("_line").cast(pl.Int64))
+        )
+
+    def slow(self) -> pl.DataFrame:
+        """Read with the csv module: the frame, or the one-line refusal of the first bad row."""
+        frame = _read_with_csv_module(self.path, self.body.decode("utf-8"), self.delimiter)
+        return frame.select([c for c in frame.columns if c in self.wanted or c == "_line"])
+
+
+def plan_table(
+    path: Path, data: bytes, delimiter: str = ",", columns: list[str] | None = None
+) -> TablePlan:
+    """Check a file's header and count its delimiters (``read_table``, first half)."""
     body = utf8_bytes(path, data)
     newline = body.find(b"\n")
     header_text = body[: newline if newline >= 0 else len(body)].decode("utf-8").rstrip("\r")
@@ -177,19 +238,29 @@ def read_table(
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise DataError(path, f"repeated column names in the header: {dupes}", line=1)
-    rows = _without_trailing_blank_lines(body[newline + 1 :] if newline >= 0 else b"")
+    # the whole text (header skipped when read), so the rows are never copied
+    whole = _without_trailing_blank_lines(body)
     placeholder = [f"\x00extra{i}" for i in range(width, len(header))]
-    all_names = names + placeholder
-    wanted = [n for n in names if columns is None or n in columns]
-    counted = _count_rows(rows, delimiter, len(header))
+    plan = TablePlan(
+        path=path,
+        body=body,
+        rows=whole,
+        delimiter=delimiter,
+        names=names + placeholder,
+        wanted=[n for n in names if columns is None or n in columns],
+    )
+    has_rows = newline >= 0 and len(whole) > newline + 1
+    counted = _count_rows(whole, delimiter, len(header)) if has_rows else None
     if counted is None:
-        return _read_line_by_line(path, body, rows, delimiter, all_names, wanted, types, columns)
-    frame = _polars_read(rows, delimiter, all_names, wanted, types or {}) if counted else None
-    if frame is None or counted != (len(header) - 1) * frame.height:
-        # a row with another number of fields, or a blank line (Polars reads one as a row of
-        # empty cells): the csv module finds the first and words it
-        return _select(_read_with_csv_module(path, body.decode("utf-8"), delimiter), columns)
-    return frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("_line"))
+        rows = body[newline + 1 :] if newline >= 0 else b""
+        plan.checked = _read_line_by_line(
+            path, body, rows, delimiter, plan.names, plan.wanted, None, columns
+        )
+    elif counted == 0:
+        plan.checked = plan.slow()
+    else:
+        plan.delimiters = counted - (len(header) - 1)  # less the header's own
+    return plan
 
 
 def _without_trailing_blank_lines(rows: bytes) -> bytes:
@@ -207,7 +278,8 @@ _QUOTED_LINES_CHECKED = 5000
 
 
 def _count_rows(rows: bytes, delimiter: str, fields: int) -> int | None:
-    """The delimiters that separate fields (those inside quoted fields left out), or None
+    """The delimiters that separate fields (those inside quoted fields left out) in the text,
+    header included, or None
     when counting cannot vouch for the rows (one column, many quoted fields) and the lines
     must be checked one by one; 0 when a quoted line is irregular.
 
@@ -274,12 +346,14 @@ def _polars_read(
     names: list[str],
     wanted: list[str],
     types: dict[str, pl.DataType],
+    skip: int = 0,
 ) -> pl.DataFrame | None:
     def read(typed: bool) -> pl.DataFrame:
         schema = {n: (types.get(n, pl.String) if typed else pl.String) for n in names}
         return pl.read_csv(
             rows,
             has_header=False,
+            skip_rows=skip,
             separator=delimiter,
             schema=schema,
             columns=[names.index(n) for n in wanted],

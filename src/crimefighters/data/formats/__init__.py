@@ -23,6 +23,9 @@ class FileFormat:
     parse: Callable[[Path, bytes, Config], ParsedFile]
     # bumped when the parser's output changes, so cached results are not reused
     version: int = 1
+    # parse_many([(path, raw_bytes), ...], config) -> [ParsedFile, ...]: many files of this
+    # format read together (record files: a thousand monthly files in a few queries)
+    parse_many: Callable[[list[tuple[Path, bytes]], Config], list[ParsedFile]] | None = None
 
 
 def registry() -> list[FileFormat]:

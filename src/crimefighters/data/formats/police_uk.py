@@ -29,6 +29,7 @@ What the published files hold, and how it is read:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -47,8 +48,8 @@ from crimefighters.data.names import (
     canonical_categories,
     refuse_control_characters,
 )
-from crimefighters.data.schema import CANONICAL_COLUMNS, ParsedFile, conform, sample_record_ids
-from crimefighters.data.text import read_table, split_header
+from crimefighters.data.schema import CANONICAL_COLUMNS, RECORD_ID_SAMPLE, ParsedFile, conform
+from crimefighters.data.text import plan_table, split_header
 from crimefighters.errors import DataError
 
 ASB = "Anti-social behaviour"
@@ -71,7 +72,18 @@ def detect_outcomes(header_line: str, path: Path) -> bool:
 
 
 def parse_street(path: Path, data: bytes, config: Config) -> ParsedFile:
-    records = _read(path, data, _STREET_REQUIRED, config)
+    return parse_streets([(path, data)], config)[0]
+
+
+def parse_outcomes(path: Path, data: bytes, config: Config) -> ParsedFile:
+    return parse_many_outcomes([(path, data)], config)[0]
+
+
+def parse_streets(items: list[tuple[Path, bytes]], config: Config) -> list[ParsedFile]:
+    """Street files, read together: one Polars read of all their rows, every check and every
+    count one aggregation over them (grouped by file), so a thousand monthly files cost a few
+    queries, not a thousand."""
+    records = _read(items, _STREET_REQUIRED, config)
     is_asb = pl.col("Crime type").str.to_lowercase() == ASB.lower()
     counts = (
         _one_row_per_crime(records)
@@ -79,21 +91,22 @@ def parse_street(path: Path, data: bytes, config: Config) -> ParsedFile:
             measure=pl.when(is_asb).then(pl.lit("asb_incidents")).otherwise(pl.lit("street_crime")),
             category=pl.when(is_asb).then(pl.lit("All")).otherwise(pl.col("Crime type")),
         )
-        .group_by("month", "borough", "measure", "category")
+        .group_by("_file", "month", "borough", "measure", "category")
         .agg(
             pl.col("rows").sum().alias("rows"),
             pl.len().alias("crimes"),
             pl.len().cast(pl.Float64).alias("value"),
         )
     )
-    return _parsed(path, "police_uk_street", records, counts, config, "rows")
+    return _parsed(items, "police_uk_street", records, counts, config, "rows")
 
 
-def parse_outcomes(path: Path, data: bytes, config: Config) -> ParsedFile:
-    records = _read(path, data, _OUTCOME_REQUIRED, config)
+def parse_many_outcomes(items: list[tuple[Path, bytes]], config: Config) -> list[ParsedFile]:
+    """Outcome files, read together (as ``parse_streets``)."""
+    records = _read(items, _OUTCOME_REQUIRED, config)
     counts = (
         _one_row_per_crime(records)
-        .group_by("month", "borough")
+        .group_by("_file", "month", "borough")
         .agg(
             pl.col("rows").sum().alias("rows"),
             pl.len().alias("crimes"),
@@ -101,25 +114,44 @@ def parse_outcomes(path: Path, data: bytes, config: Config) -> ParsedFile:
         )
         .with_columns(measure=pl.lit("positive_outcomes"), category=pl.lit("All"))
     )
-    return _parsed(path, "police_uk_outcomes", records, counts, config, "outcome rows")
+    return _parsed(items, "police_uk_outcomes", records, counts, config, "outcome rows")
 
 
-def _read(path: Path, data: bytes, required: tuple[str, ...], config: Config) -> pl.LazyFrame:
-    """The records, checked (every check one pass over the whole file; the first failing one
-    is worded from its first bad line), with their borough: rows with no LSOA or in LSOAs
-    outside the boroughs are kept with a null borough, for the warning."""
-    frame = read_table(path, data, columns=list(required))
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise DataError(path, f"missing column(s) {missing} in a data.police.uk file", line=1)
-    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in required).with_columns(
-        month=pl.col("Month").str.to_date("%Y-%m", strict=False)
-    )
+@dataclass
+class _Records:
+    """The files' records split once: those in London boroughs (with ``borough``), a count
+    of the others by file and place, and each file's first and last month."""
+
+    london: pl.DataFrame
+    set_aside: pl.DataFrame  # _file, place ("" for no location), rows
+    spans: pl.DataFrame  # _file, first, last
+
+
+def _read(items: list[tuple[Path, bytes]], required: tuple[str, ...], config: Config) -> _Records:
+    """The records of every file (``_file`` its index), checked, split by borough.
+
+    Every check is one aggregation by file; for a file that fails one, the first failing
+    check is worded from its first bad line, in this order: field counts, control
+    characters, month, months out of range, crime type or outcome type.
+    """
+    plans = []
+    for path, data in items:
+        plan = plan_table(path, data, columns=list(required))
+        missing = [c for c in required if c not in plan.wanted]
+        if missing:
+            raise DataError(path, f"missing column(s) {missing} in a data.police.uk file", line=1)
+        plans.append(plan)
+    try:
+        frame = _records(plans)
+    except pl.exceptions.PolarsError:
+        # a row Polars refuses (more fields than the header) in some file: read each on its own
+        for plan in plans:
+            plan.checked = plan.checked if plan.checked is not None else plan.slow()
+        frame = _records(plans)
     limit = current_month()
     names = {c: c for c in ("LSOA name", "Crime type", "Outcome type") if c in required}
-    control = pl.any_horizontal(pl.col(c).str.contains(CONTROL_CHARACTERS) for c in names)
     checks = {
-        "control": control,
+        "control": pl.any_horizontal(pl.col(c).str.contains(CONTROL_CHARACTERS) for c in names),
         "month": pl.col("month").is_null(),
         "range": (pl.col("month") > limit) | (pl.col("month") < EARLIEST_MONTH),
     }
@@ -129,23 +161,56 @@ def _read(path: Path, data: bytes, required: tuple[str, ...], config: Config) ->
         table = {text.strip().lower(): code for text, code in config.outcomes.police_uk.items()}
         outcome = pl.col("Outcome type").str.to_lowercase()
         checks["outcome"] = ~outcome.is_in(sorted(table))
-    first = frame.select(
-        pl.col("_line").filter(condition.fill_null(False)).min().alias(name)
-        for name, condition in checks.items()
-    ).row(0, named=True)
-    if any(line is not None for line in first.values()):
-        # word the first failing check, in the order above, at its first bad line
-        refuse_control_characters(path, frame, names, "_line")
-        first_bad(path, frame, checks["month"], "Month", "expected a month as YYYY-MM")
-        refuse_implausible_months(path, frame, "month", "Month")
-        if "type" in checks:
-            first_bad(path, frame, checks["type"], "Crime type", "empty crime type")
-        _refuse_unknown_outcome(path, frame, first["outcome"])
+    found = (
+        frame.group_by("_file")
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("month").min().alias("first"),
+            pl.col("month").max().alias("last"),
+            *[
+                pl.col("_line").filter(condition.fill_null(False)).min().alias(name)
+                for name, condition in checks.items()
+            ],
+        )
+        .sort("_file")
+    )
+    for row in found.iter_rows(named=True):
+        plan = plans[row["_file"]]
+        expected = plan.expected_rows() if plan.checked is None else row["rows"]
+        if expected != row["rows"]:
+            plan.slow()  # a short or blank row: refused, worded by the csv module
+        if any(row[name] is not None for name in checks):
+            _refuse(plan.path, frame.filter(pl.col("_file") == row["_file"]), checks, names, row)
     if "Outcome type" in required:
         positive = sorted(config.outcomes.positive)
         codes = outcome.replace_strict(table, return_dtype=pl.Int64)
         frame = frame.with_columns(positive=codes.is_in(positive).fill_null(False))
-    return _with_boroughs(frame, config)
+    return _split(frame, found.select("_file", "first", "last"), config)
+
+
+def _records(plans: list) -> pl.DataFrame:
+    """The rows of every file, read in one query, stripped, with their month."""
+    required = plans[0].wanted
+    scans = [
+        plan.scan().select(*required, "_line").with_columns(_file=pl.lit(index, dtype=pl.Int32))
+        for index, plan in enumerate(plans)
+    ]
+    return (
+        pl.concat(scans, how="vertical")
+        .with_columns(pl.col(c).str.strip_chars() for c in required)
+        .with_columns(month=pl.col("Month").str.to_date("%Y-%m", strict=False))
+        .collect()
+    )
+
+
+def _refuse(path: Path, frame: pl.DataFrame, checks: dict, names: dict, found: dict) -> None:
+    """Word the first failing check of one file at its first bad line."""
+    refuse_control_characters(path, frame, names, "_line")
+    first_bad(path, frame, checks["month"], "Month", "expected a month as YYYY-MM")
+    refuse_implausible_months(path, frame, "month", "Month")
+    if "type" in checks:
+        first_bad(path, frame, checks["type"], "Crime type", "empty crime type")
+    _refuse_unknown_outcome(path, frame, found.get("outcome"))
 
 
 def _refuse_unknown_outcome(path: Path, frame: pl.DataFrame, line: int | None) -> None:
@@ -161,8 +226,9 @@ def _refuse_unknown_outcome(path: Path, frame: pl.DataFrame, line: int | None) -
     raise DataError(path, problem, line=line, column="Outcome type")
 
 
-def _with_boroughs(frame: pl.DataFrame, config: Config) -> pl.LazyFrame:
-    """Borough from the LSOA name, looked up once per name (a file holds a few thousand)."""
+def _split(frame: pl.DataFrame, spans: pl.DataFrame, config: Config) -> _Records:
+    """Borough from the LSOA name, looked up once per name (a file holds a few thousand):
+    the London rows, and the others counted by place (no location, or outside London)."""
     names = frame.select(pl.col("LSOA name").unique()).with_columns(
         place=pl.col("LSOA name").str.replace(_LSOA_CODE_SUFFIX, "")
     )
@@ -174,17 +240,19 @@ def _with_boroughs(frame: pl.DataFrame, config: Config) -> pl.LazyFrame:
         .select(pl.col("borough_raw").alias("place"), "borough")
     )
     names = names.join(lookup, on="place", how="left")
-    return frame.lazy().join(names.lazy(), on="LSOA name", how="left")
-
-
-def _set_aside(records: pl.LazyFrame) -> pl.LazyFrame:
-    """Rows with no location, and rows by place outside the boroughs."""
-    return (
-        records.filter(pl.col("borough").is_null())
-        .group_by("place")
-        .agg(pl.len().alias("rows"))
-        .sort(["rows", "place"], descending=[True, False])
+    inside = names.filter(pl.col("borough").is_not_null()).select("LSOA name", "borough")
+    outside = names.filter(pl.col("borough").is_null()).select("LSOA name", "place")
+    records = frame.lazy()
+    london, set_aside = pl.collect_all(
+        [
+            records.join(inside.lazy(), on="LSOA name", how="inner"),
+            records.join(outside.lazy(), on="LSOA name", how="inner")
+            .group_by("_file", "place")
+            .agg(pl.len().alias("rows"))
+            .sort(["_file", "rows", "place"], descending=[False, True, False]),
+        ]
     )
+    return _Records(london=london, set_aside=set_aside, spans=spans)
 
 
 def _warning(set_aside: pl.DataFrame) -> list[str]:
@@ -211,81 +279,94 @@ def _rows(count: int) -> str:
     return f"{count:,} row{'' if count == 1 else 's'}"
 
 
-def _one_row_per_crime(records: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per crime in a month (its first row, so its borough and type come from there;
-    positive when any of its rows is), with how many rows it had. Rows without a Crime ID
-    (anti-social behaviour) are each an incident. Rows outside the boroughs are left out first.
-    """
+def _one_row_per_crime(records: _Records) -> pl.LazyFrame:
+    """One row per crime in a month of a file (its first row, so its borough and type come
+    from there; positive when any of its rows is), with how many rows it had. Rows without a
+    Crime ID (anti-social behaviour) are each an incident. Rows outside the boroughs were left
+    out first."""
     crime = (
         pl.when(pl.col("Crime ID") == "")
         .then(pl.format("line {}", pl.col("_line")))
         .otherwise(pl.col("Crime ID"))
     )
-    columns = records.collect_schema().names()
+    columns = records.london.columns
     aggregations = [
         pl.col(c).sort_by("_line").first() for c in ("borough", "Crime type") if c in columns
     ]
     if "positive" in columns:
         aggregations.append(pl.col("positive").any())
     return (
-        records.filter(pl.col("borough").is_not_null())
+        records.london.lazy()
         .with_columns(crime=crime)
-        .group_by("month", "crime")
+        .group_by("_file", "month", "crime")
         .agg(*aggregations, pl.len().alias("rows"))
     )
 
 
 def _parsed(
-    path: Path,
+    items: list[tuple[Path, bytes]],
     format_name: str,
-    records: pl.LazyFrame,
+    records: _Records,
     counts: pl.LazyFrame,
     config: Config,
     repeated: str,
-) -> ParsedFile:
-    """The counts, the set-aside summary, the record-id sample and the months, collected
-    together with the streaming engine (memory bounded by the aggregates)."""
-    london = records.filter(pl.col("borough").is_not_null())
-    rows, set_aside, record_ids, months = pl.collect_all(
-        [
-            counts,
-            _set_aside(records),
-            sample_record_ids(london, "month", "Crime ID"),
-            records.select(
-                pl.col("month").min().alias("first"), pl.col("month").max().alias("last")
-            ),
-        ],
-        engine="streaming",
+) -> list[ParsedFile]:
+    """Per file: the counts, the set-aside summary, the record-id sample and the months."""
+    ids = (
+        records.london.lazy()
+        .filter(pl.col("Crime ID") != "")
+        .select("_file", "month", pl.col("Crime ID").hash(seed=1).alias("id_hash"))
+        .unique()
+        .group_by("_file", "month")
+        .agg(pl.col("id_hash").bottom_k(RECORD_ID_SAMPLE))
+        .explode("id_hash")
     )
-    warnings = _warning(set_aside)
-    repeats = int(rows["rows"].sum() - rows["crimes"].sum()) if rows.height else 0
-    if repeats:
-        what = "a Crime ID" if repeated == "rows" else "a crime"
-        warnings.append(
-            f"{repeats:,} repeated {repeated} for {what} already seen that month counted once"
+    rows, record_ids = pl.collect_all([counts, ids])
+    set_aside, months = records.set_aside, records.spans
+    rows = canonical_categories(rows, config)
+    parsed = []
+    row_parts = rows.partition_by("_file", as_dict=True)
+    aside_parts = set_aside.partition_by("_file", as_dict=True)
+    id_parts = record_ids.partition_by("_file", as_dict=True)
+    span_of = {row["_file"]: row for row in months.iter_rows(named=True)}
+    for index, (path, _) in enumerate(items):
+        mine = row_parts.get((index,), rows.clear())
+        warnings = _warning(aside_parts.get((index,), set_aside.clear()))
+        repeats = int(mine["rows"].sum() - mine["crimes"].sum()) if mine.height else 0
+        if repeats:
+            what = "a Crime ID" if repeated == "rows" else "a crime"
+            warnings.append(
+                f"{repeats:,} repeated {repeated} for {what} already seen that month counted once"
+            )
+        mine = mine.drop("_file", "rows", "crimes")
+        if mine.height:
+            # categories spelled two ways (capitals, aliases) are one category: they add up
+            mine = mine.group_by("month", "borough", "measure", "category").agg(
+                pl.col("value").sum()
+            )
+        mine = mine.with_columns(
+            category_group=pl.lit(""),
+            family=pl.lit("police_uk"),
+            denominator=pl.lit(None, dtype=pl.Float64),
+            provisional_hint=pl.lit(False),
+        ).sort("measure", "borough", "category", "month")
+        span = span_of.get(index, {"first": None, "last": None})
+        parsed.append(
+            ParsedFile(
+                path=path,
+                format=format_name,
+                rows=conform(mine, CANONICAL_COLUMNS),
+                warnings=warnings,
+                release=mine["month"].max() if mine.height else span["last"],
+                period_start=mine["month"].min() if mine.height else span["first"],
+                additive=True,
+                canonical=True,
+                record_ids=id_parts.get((index,), record_ids.clear()).select(
+                    pl.col("month").cast(pl.Date), pl.col("id_hash").cast(pl.UInt64)
+                ),
+            )
         )
-    rows = canonical_categories(rows.drop("rows", "crimes"), config)
-    if rows.height:
-        # categories spelled two ways (capitals, aliases) are one category: their crimes add up
-        rows = rows.group_by("month", "borough", "measure", "category").agg(pl.col("value").sum())
-    rows = rows.with_columns(
-        category_group=pl.lit(""),
-        family=pl.lit("police_uk"),
-        denominator=pl.lit(None, dtype=pl.Float64),
-        provisional_hint=pl.lit(False),
-    ).sort("measure", "borough", "category", "month")
-    span = months.row(0, named=True)
-    return ParsedFile(
-        path=path,
-        format=format_name,
-        rows=conform(rows, CANONICAL_COLUMNS),
-        warnings=warnings,
-        release=rows["month"].max() if rows.height else span["last"],
-        period_start=rows["month"].min() if rows.height else span["first"],
-        additive=True,
-        canonical=True,
-        record_ids=record_ids,
-    )
+    return parsed
 
 
 FORMATS = [
@@ -294,11 +375,13 @@ FORMATS = [
         description="data.police.uk street-level crimes (Crime ID, Month, ..., LSOA name, Crime type)",
         detect=detect_street,
         parse=parse_street,
+        parse_many=parse_streets,
     ),
     FileFormat(
         name="police_uk_outcomes",
         description="data.police.uk outcomes (Crime ID, Month, ..., LSOA name, Outcome type)",
         detect=detect_outcomes,
         parse=parse_outcomes,
+        parse_many=parse_many_outcomes,
     ),
 ]
