@@ -42,6 +42,15 @@ def folder(tmp_path) -> Path:
 
 
 @pytest.fixture
+def two_files(folder) -> Path:
+    """The folder with a second data file: files parsed apart are cached apart."""
+    (folder / "wanted.csv").write_text(
+        GENERIC + "".join(f"2024-{m:02d},Lambeth,wanted_offenders,All,{m}\n" for m in range(1, 7))
+    )
+    return folder
+
+
+@pytest.fixture
 def own_cache(tmp_path, monkeypatch) -> Path:
     """A cache of this test's own, so what it damages is not shared."""
     directory = tmp_path / "cache"
@@ -129,7 +138,8 @@ DAMAGE = {
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
 @pytest.mark.parametrize("kind", ["parsed", "datasets", "files"])
-def test_a_damaged_cache_entry_is_recomputed(own_cache, folder, config, kind, damage):
+def test_a_damaged_cache_entry_is_recomputed(own_cache, two_files, config, kind, damage):
+    folder = two_files
     fresh = load_dataset([folder], config, use_cache=False)
     load_dataset([folder], config)
     if kind == "parsed":
@@ -163,8 +173,9 @@ def test_a_damaged_entry_in_the_file_index_is_recomputed(own_cache, folder, conf
 
 @pytest.mark.parametrize("kind", ["parsed", "datasets"])
 def test_a_damaged_or_foreign_parquet_file_in_the_cache_is_recomputed(
-    own_cache, folder, config, kind
+    own_cache, two_files, config, kind
 ):
+    folder = two_files
     fresh = load_dataset([folder], config, use_cache=False)
     load_dataset([folder], config)
     frames = sorted((own_cache / kind).rglob("*.parquet"))

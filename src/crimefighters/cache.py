@@ -51,7 +51,8 @@ def store_frames(kind: str, key: str, frames: dict[str, pl.DataFrame], meta: dic
         for name, frame in frames.items():
             atomic_write(
                 folder / f"{name}.parquet",
-                lambda p, frame=frame: frame.write_parquet(p),
+                # lz4: about twice as fast to write as zstd, for files twice the size
+                lambda p, frame=frame: frame.write_parquet(p, compression="lz4"),
                 durable=False,
             )
         atomic_write(

@@ -261,10 +261,14 @@ def _write_parse(key: str, parsed: ParsedFile) -> None:
     try:
         if parsed.wards is not None:
             wards = parsed.wards
-            atomic_write(wards_path, lambda p: wards.write_parquet(p), durable=False)
+            atomic_write(
+                wards_path, lambda p: wards.write_parquet(p, compression="lz4"), durable=False
+            )
         atomic_write(
             rows_path,
-            lambda p: parsed.rows.write_parquet(p, metadata={CACHE_META: json.dumps(meta)}),
+            lambda p: parsed.rows.write_parquet(
+                p, compression="lz4", metadata={CACHE_META: json.dumps(meta)}
+            ),
             durable=False,
         )
     except (OSError, pl.exceptions.PolarsError):
@@ -584,7 +588,8 @@ def _parse_all(
             list(pool.map(lambda job: job(), work))
     if refusals:
         raise min(refusals, key=lambda refusal: refusal[0])[1]
-    if use_cache:
+    if use_cache and len(files) > 1:
+        # (one file alone is cached whole as the dataset; a second copy would only cost time)
         for index in pending:
             _write_parse(files[index][2], results[index][0])
     return [results[index] for index in range(len(files))]

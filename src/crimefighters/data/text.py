@@ -274,7 +274,23 @@ def _without_trailing_blank_lines(rows: bytes) -> bytes:
 
 # At most this many quoted lines are checked one by one before the whole file is split into
 # lines instead.
-_QUOTED_LINES_CHECKED = 5000
+_QUOTED_LINES_CHECKED = 200_000
+
+
+def _quoted_lines(rows: bytes) -> list[bytes] | None:
+    """The lines holding a quote (found with ``find``, without splitting the text), or None
+    when there are more than ``_QUOTED_LINES_CHECKED``."""
+    lines: list[bytes] = []
+    at = rows.find(b'"')
+    while at >= 0:
+        start = rows.rfind(b"\n", 0, at) + 1
+        end = rows.find(b"\n", at)
+        end = len(rows) if end < 0 else end
+        lines.append(rows[start:end])
+        if len(lines) > _QUOTED_LINES_CHECKED:
+            return None
+        at = rows.find(b'"', end)
+    return lines
 
 
 def _count_rows(rows: bytes, delimiter: str, fields: int) -> int | None:
@@ -289,11 +305,10 @@ def _count_rows(rows: bytes, delimiter: str, fields: int) -> int | None:
     if _blank(rows) or fields < 2:
         return None
     surplus = 0  # delimiters inside quoted fields
-    if b'"' in rows:
-        last = rows[:-1] if rows.endswith(b"\n") else rows
-        quoted = re.findall(rb'(?m)^[^\n]*"[^\n]*$', last)
-        if len(quoted) > _QUOTED_LINES_CHECKED:
-            return None
+    quoted = _quoted_lines(rows)
+    if quoted is None:
+        return None
+    if quoted:
         regular = re.compile(_regular_row(delimiter))
         for raw in quoted:
             line = raw.decode("utf-8").rstrip("\r")
