@@ -13,10 +13,12 @@ Cases (synthetic inputs are generated once, in the published formats, under --in
         LSOAs are kept, as the product does
 - national-5y: the same for five years (2,580 files, ~30M rows)
 
-Each run is a new Python process with an empty cache (a cold load: parse, check, resolve,
-choose releases, cache the result), timing ``load_dataset`` and reading the process's peak
-resident memory (``ru_maxrss``) at the end. Not a test: run it on a quiet machine and record
-the numbers in docs/benchmarks.md.
+Each run is a new Python process timing ``load_dataset`` and reading the process's peak
+resident memory (``ru_maxrss``) at the end: cold runs with an empty cache (parse, check,
+resolve, choose releases, cache the result), then warm runs with the cache the last cold run
+left (the dataset read back; no input file is read). ``--scan`` also times a full
+``run_scan`` after each cold load. Not a test: run it on a quiet machine and record the
+numbers in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,7 +41,9 @@ import polars as pl
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-LARGEST = "mps_borough_crime/historical/MPS_Borough_Level_Crime_Historical__201004-202201__jn607.csv"
+LARGEST = (
+    "mps_borough_crime/historical/MPS_Borough_Level_Crime_Historical__201004-202201__jn607.csv"
+)
 CASES = ("1x", "20x", "100x", "wards", "met-1y", "national-1y", "national-5y")
 
 BOROUGHS = [
@@ -82,7 +87,11 @@ def enlarge_wide(source: Path, factor: int, target: Path) -> None:
     copies = [frame]
     for k in range(1, factor):
         varied = [
-            (pl.col(m).cast(pl.Int64) * (100 + (pl.col(m).cast(pl.Int64) * 7919 + k * 104729) % 21 - 10) // 100)
+            (
+                pl.col(m).cast(pl.Int64)
+                * (100 + (pl.col(m).cast(pl.Int64) * 7919 + k * 104729) % 21 - 10)
+                // 100
+            )
             .cast(pl.String)
             .alias(m)
             for m in months
@@ -107,13 +116,13 @@ def ward_file(target: Path, wards: int = 680, categories: int = 60, months: int 
             "MinorText": [f"MINOR CATEGORY {c:02d}" for c in range(categories)] * wards,
             "WardName": [f"Ward {w:03d}" for w in range(wards) for _ in range(categories)],
             "WardCode": [f"E05{w:06d}" for w in range(wards) for _ in range(categories)],
-            "LookUp_BoroughName": [ward_borough[w] for w in range(wards) for _ in range(categories)],
+            "LookUp_BoroughName": [
+                ward_borough[w] for w in range(wards) for _ in range(categories)
+            ],
         }
     )
     counts = rng.poisson(6.0, size=(rows.height, months))
-    rows = rows.with_columns(
-        pl.Series(label, counts[:, k]) for k, label in enumerate(labels)
-    )
+    rows = rows.with_columns(pl.Series(label, counts[:, k]) for k, label in enumerate(labels))
     rows.write_csv(target)
 
 
@@ -130,7 +139,7 @@ def street_month(target: Path, force: str, month: str, rows: int, seed: int) -> 
     kind = rng.integers(0, len(CRIME_TYPES), rows)
     asb = kind == 0
     if met:
-        place = np.array(BOROUGHS + ["City of London", ""], dtype=object)[
+        place = np.array([*BOROUGHS, "City of London", ""], dtype=object)[
             np.where(rng.random(rows) < 0.98, rng.integers(0, 32, rows), rng.integers(32, 34, rows))
         ]
     else:
@@ -169,7 +178,12 @@ def street_month(target: Path, force: str, month: str, rows: int, seed: int) -> 
         pl.when(pl.col("lsoa_place") == "")
         .then(pl.lit(""))
         .otherwise(
-            pl.format("{} {}{}", pl.col("lsoa_place"), pl.col("number").cast(pl.String).str.zfill(3), pl.col("letter"))
+            pl.format(
+                "{} {}{}",
+                pl.col("lsoa_place"),
+                pl.col("number").cast(pl.String).str.zfill(3),
+                pl.col("letter"),
+            )
         )
         .alias("LSOA name"),
     )
@@ -218,76 +232,112 @@ def prepare(case: str, inputs: Path, real: Path) -> list[Path]:
 # --- one measured run, in its own process -----------------------------------------------------
 
 
-def child(paths: list[str]) -> None:
-    with tempfile.TemporaryDirectory(prefix="cf-bench-cache-") as cache:
-        os.environ["CRIMEFIGHTERS_CACHE"] = cache
-        from crimefighters.config import load_config
-        from crimefighters.data import load_dataset
+def child(paths: list[str], cache: str, scan: bool) -> None:
+    os.environ["CRIMEFIGHTERS_CACHE"] = cache
+    from crimefighters.config import load_config
+    from crimefighters.data import load_dataset
 
-        config = load_config().config
+    config = load_config().config
+    start = time.perf_counter()
+    dataset = load_dataset([Path(p) for p in paths], config)
+    seconds = time.perf_counter() - start
+    scan_seconds = None
+    if scan:
+        from crimefighters.scan import run_scan
+
         start = time.perf_counter()
-        dataset = load_dataset([Path(p) for p in paths], config)
-        seconds = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
-        print(
-            json.dumps(
-                {
-                    "seconds": seconds,
-                    "peak_bytes": peak,
-                    "observations": dataset.observations.height,
-                    "ward_rows": dataset.wards.height,
-                    "files": len(dataset.report.files),
-                }
-            )
+        run_scan(dataset.observations, config)
+        scan_seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "scan_seconds": scan_seconds,
+                "peak_bytes": peak,
+                "observations": dataset.observations.height,
+                "ward_rows": dataset.wards.height,
+                "files": len(dataset.report.files),
+            }
         )
+    )
 
 
-def measure(paths: list[Path], runs: int) -> dict:
-    results = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", *map(str, paths)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+def run_child(paths: list[Path], cache: str, scan: bool) -> dict:
+    command = [sys.executable, __file__, "--cache", cache, "--child", *map(str, paths)]
+    done = subprocess.run(
+        [*command, "--scan"] if scan else command, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(paths: list[Path], runs: int, scan: bool) -> dict:
+    """Cold runs (each with an empty cache), then warm runs (the cache of the last cold run)."""
+    cold = []
+    with tempfile.TemporaryDirectory(prefix="cf-bench-cache-") as cache:
+        for _ in range(runs):
+            shutil.rmtree(cache, ignore_errors=True)
+            cold.append(run_child(paths, cache, scan))
+        warm = [run_child(paths, cache, False) for _ in range(runs)]
+    median = lambda key, results: statistics.median(r[key] for r in results)  # noqa: E731
     return {
-        "seconds": statistics.median(r["seconds"] for r in results),
-        "peak_bytes": statistics.median(r["peak_bytes"] for r in results),
-        "observations": results[0]["observations"],
-        "ward_rows": results[0]["ward_rows"],
-        "files": results[0]["files"],
+        "seconds": median("seconds", cold),
+        "peak_bytes": median("peak_bytes", cold),
+        "warm_seconds": median("seconds", warm),
+        "warm_peak_bytes": median("peak_bytes", warm),
+        "scan_seconds": median("scan_seconds", cold) if scan else None,
+        "observations": cold[0]["observations"],
+        "ward_rows": cold[0]["ward_rows"],
+        "files": cold[0]["files"],
     }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
-    parser.add_argument("--inputs", type=Path, default=Path(tempfile.gettempdir()) / "crimefighters-bench-load")
+    parser.add_argument(
+        "--inputs", type=Path, default=Path(tempfile.gettempdir()) / "crimefighters-bench-load"
+    )
     parser.add_argument("--real", type=Path, default=REPO.parent / "shared" / "data" / "real")
+    parser.add_argument(
+        "--scan", action="store_true", help="also time a full scan after each cold load"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--cache", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.cache, args.scan)
         return 0
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs")
-    print(f"| input | files | observations | load (median of {args.runs}) | vs 1x | peak memory |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+        f"{os.cpu_count()} CPUs"
+    )
+    scan_header = " scan |" if args.scan else ""
+    print(
+        f"| input | files | observations | cold load (median of {args.runs}) | vs 1x | "
+        f"peak memory | warm load | warm peak |{scan_header}"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if args.scan else ""))
     baseline = None
     for case in args.cases:
         paths = prepare(case, args.inputs, args.real)
-        result = measure(paths, args.runs)
+        result = measure(paths, args.runs, args.scan)
         if case == "1x":
             baseline = result["seconds"]
-        ratio = f"{result['seconds'] / baseline:.1f}x" if baseline and case in ("20x", "100x") else ""
+        ratio = (
+            f"{result['seconds'] / baseline:.1f}x" if baseline and case in ("20x", "100x") else ""
+        )
         rows = f"{result['observations']:,}"
         if result["ward_rows"]:
             rows += f" (+{result['ward_rows']:,} ward rows)"
+        scan = f" {result['scan_seconds']:.2f} s |" if args.scan else ""
         print(
             f"| {case} | {result['files']:,} | {rows} | {result['seconds']:.2f} s | {ratio} | "
-            f"{result['peak_bytes'] / 1024**3:.2f} GB |",
+            f"{result['peak_bytes'] / 1024**3:.2f} GB | {result['warm_seconds']:.2f} s | "
+            f"{result['warm_peak_bytes'] / 1024**3:.2f} GB |{scan}",
             flush=True,
         )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
