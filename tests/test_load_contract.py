@@ -115,3 +115,51 @@ def test_what_the_built_in_loaders_refuse_is_refused(tmp_path, config, body, mes
         load(tmp_path, config, body)
     assert caught.value.line == 2
     assert message in str(caught.value)
+
+
+ONE_FILE_OF_EACH_FORMAT = [
+    "mps_borough_crime/recent_24m/MPS_Borough_Level_Crime_24m__202407-202606__mithunksms__BOCU_format.csv",
+    "mps_borough_crime/old_format/MPS_Borough_Level_Crime_24m__201701-201812__RuSaBin.csv",
+    "mps_ward_crime/MPS_Ward_Level_Crime_24m__202401-202512__JDevs.csv",
+    "mopac_pas/PAS_buroughs__semicolon_decimal_comma__paulrodenburg.csv",
+    "kaggle_london_crime_by_lsoa_sample/london_crime_by_lsoa__1000row_sample__auliaputrih.csv",
+    "police_uk_met_burglary_street_outcomes/2024-05-metropolitan-street__burglary_only.csv.gz",
+]
+
+
+@pytest.mark.parametrize("name", ONE_FILE_OF_EACH_FORMAT)
+def test_one_file_loads_already_in_the_canonical_order(real, config, name):
+    """A load of one file is not sorted again, so each parser must hand its rows back sorted."""
+    dataset = load_dataset([real / name], config)
+    obs = dataset.observations
+    assert obs.equals(obs.sort("measure", "borough", "category_group", "category", "month"))
+    wards = dataset.wards
+    assert wards.equals(wards.sort("borough", "ward", "category_group", "category", "month"))
+
+
+def test_the_sample_data_loads_in_the_canonical_order(config, tmp_path):
+    from crimefighters.paths import default_sample_dir
+
+    for path in sorted(default_sample_dir().glob("*.csv")):
+        obs = load_dataset([path], config).observations
+        assert obs.equals(obs.sort("measure", "borough", "category_group", "category", "month")), (
+            path.name
+        )
+
+
+def test_a_generic_file_written_in_any_order_loads_in_the_canonical_order(config, tmp_path):
+    path = tmp_path / "shuffled.csv"
+    path.write_text(
+        "month,borough,measure,category,value\n"
+        "2024-02,Lambeth,asb_incidents,All,4\n"
+        "2024-01,Lambeth,asb_incidents,All,3\n"
+        "2024-01,Barnet,wanted_offenders,All,7\n"
+        "2024-01,Barnet,asb_incidents,All,5\n"
+    )
+    obs = load_dataset([path], config).observations
+    assert obs.select("measure", "borough", "month").rows() == [
+        ("asb_incidents", "Barnet", date(2024, 1, 1)),
+        ("asb_incidents", "Lambeth", date(2024, 1, 1)),
+        ("asb_incidents", "Lambeth", date(2024, 2, 1)),
+        ("wanted_offenders", "Barnet", date(2024, 1, 1)),
+    ]

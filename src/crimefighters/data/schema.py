@@ -72,7 +72,9 @@ RAW_WARD_COLUMNS: dict[str, pl.DataType] = {
 
 # What a parser hands back when it resolved names itself (``ParsedFile.canonical``): the
 # canonical borough instead of the raw text, and no line numbers (every check that reports a
-# line has run).
+# line has run). Rows come sorted by measure, borough, category_group, category and month
+# (ward rows by borough, ward, category_group, category, month): a load of one file is then
+# never sorted again.
 CANONICAL_COLUMNS: dict[str, pl.DataType] = {
     "month": pl.Date(),
     "borough": pl.String(),

@@ -216,7 +216,11 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         line_column="line",
         carry=("written",),
     )
-    rows = rows.sort("line").unique(subset=keys, keep="first", maintain_order=True)
+    rows = (
+        rows.sort("line")
+        .unique(subset=keys, keep="first", maintain_order=True)
+        .sort("measure", "borough", "category_group", "category", "month")
+    )
     return ParsedFile(
         path=path,
         format="generic",

@@ -178,7 +178,11 @@ def _without_repeats(path: Path, rows: pl.DataFrame) -> pl.DataFrame:
         line_column="line",
         carry=("written",),
     )
-    return rows.sort("line").unique(subset=keys, keep="first", maintain_order=True)
+    return (
+        rows.sort("line")
+        .unique(subset=keys, keep="first", maintain_order=True)
+        .sort("borough", "category", "month")
+    )
 
 
 FORMATS = [
