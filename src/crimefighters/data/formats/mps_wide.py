@@ -319,18 +319,28 @@ def _retired_categories(frame: pl.DataFrame, month_columns: list[str]) -> list[s
 def _long(
     frame: pl.DataFrame, keys: list[str], months: list[str], dates: list[date]
 ) -> pl.DataFrame:
-    """One row per key and month, in the frame's row order then month order."""
+    """One row per key and month, in the frame's row order then month order.
+
+    Built by gathering: row i of the result is wide row i // m at month i % m. (Exploding
+    lists, or unpivoting and sorting back, took 3 to 10 times as long at 24M rows.)"""
     if not months:
         return (
             frame.select(keys)
             .clear()
             .with_columns(value=pl.lit(None, dtype=pl.Float64), month=pl.lit(None, dtype=pl.Date))
         )
-    return frame.select(
-        *keys,
-        value=pl.concat_list([pl.col(c).cast(pl.Float64) for c in months]),
-        month=pl.lit(pl.Series([dates], dtype=pl.List(pl.Date))).first(),
-    ).explode("value", "month")
+    import numpy as np  # here, not at import: formats are imported to detect a header
+
+    n, m = frame.height, len(months)
+    index = np.uint64 if n * m >= 2**32 else np.uint32  # 4 bytes a row where they suffice
+    row = np.repeat(np.arange(n, dtype=index), m)
+    column = np.tile(np.arange(m, dtype=index), n)
+    # the months unpivoted lie month by month: cell (row, column) is at column * n + row
+    cells = frame.select(months).unpivot().get_column("value").cast(pl.Float64)
+    cells = cells.gather(pl.Series(column * index(n) + row))
+    month = pl.Series(dates, dtype=pl.Date).gather(pl.Series(column))
+    del column
+    return frame.select(keys).gather(pl.Series(row)).with_columns(value=cells, month=month)
 
 
 def _looks_wide(header_line: str) -> tuple[str, list[str]] | None:
