@@ -218,7 +218,7 @@ def test_a_warm_start_reads_no_input_file(own_cache, folder, config, monkeypatch
 
     monkeypatch.setattr(fingerprints, "content_hash", no_reading)
     monkeypatch.setattr(fingerprints, "head_bytes", no_reading)
-    monkeypatch.setattr(store_module, "read_bytes", no_reading)
+    monkeypatch.setattr(store_module, "read_raw", no_reading)
     again = load_dataset([folder], config)
     assert again.observations.equals(first.observations)
 
@@ -234,7 +234,8 @@ def test_a_changed_file_is_read_again(own_cache, folder, config):
     )
 
 
-def test_a_new_file_is_hashed_in_chunks_never_read_whole(tmp_path, monkeypatch):
+def test_a_file_hashed_only_is_read_in_chunks_never_whole(tmp_path, monkeypatch):
+    """A file no loader recognises is never parsed: its hash (for the index) is streamed."""
     path = tmp_path / "big.csv.gz"
     content = gzip.compress(os.urandom(300_000))
     path.write_bytes(content)
@@ -257,6 +258,31 @@ def test_a_new_file_is_hashed_in_chunks_never_read_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "open", counting_open)
     assert fingerprints.content_hash(path) == hashlib.sha256(content).hexdigest()
     assert reads and all(0 < size <= 64 * 1024 for size in reads)
+
+
+def test_a_new_file_is_read_once_to_hash_and_parse_it(own_cache, folder, config, monkeypatch):
+    calls: list[Path] = []
+    real_read_raw = store_module.read_raw
+
+    def counting_read_raw(path):
+        calls.append(path)
+        return real_read_raw(path)
+
+    def no_hashing(path):
+        raise AssertionError(f"{path} was read a second time to hash it")
+
+    monkeypatch.setattr(store_module, "read_raw", counting_read_raw)
+    monkeypatch.setattr(
+        fingerprints,
+        "content_hash",
+        lambda path: (
+            no_hashing(path)
+            if path.name == "asb.csv"
+            else hashlib.sha256(path.read_bytes()).hexdigest()
+        ),
+    )
+    load_dataset([folder], config)
+    assert calls == [folder / "asb.csv"]
 
 
 def test_the_file_index_remembers_each_file_by_its_identity(own_cache, folder, config):

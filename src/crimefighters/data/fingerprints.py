@@ -29,7 +29,9 @@ CHUNK = 1024 * 1024
 
 @dataclass(frozen=True)
 class Fingerprint:
-    content: str  # sha256 of the file's bytes as stored (gzipped or not)
+    # sha256 of the file's bytes as stored (gzipped or not); None for a new file a loader
+    # recognises, which is hashed when it is read to be parsed (read once, not twice)
+    content: str | None
     format: FileFormat | None  # None: no loader recognises the file
     problem: str = ""  # why no loader recognises it (the refusal's message)
     problem_line: int | None = None
@@ -61,8 +63,10 @@ class FingerprintIndex:
         entries = index.get("entries")
         return entries if isinstance(entries, dict) else {}
 
-    def get(self, path: Path) -> Fingerprint:
-        """The file's content hash and format, from the index when the file is unchanged."""
+    def get(self, path: Path) -> tuple[str, Fingerprint]:
+        """The file's identity key and fingerprint: remembered when the file is unchanged;
+        otherwise its format from its first bytes, and (for a file no loader recognises,
+        which is never parsed) its hash, read in chunks."""
         try:
             stat = path.stat()
             resolved = path.resolve()
@@ -72,14 +76,19 @@ class FingerprintIndex:
         key = hashlib.sha256(identity.encode()).hexdigest()[:32]
         known = _entry(self.entries.get(key))
         if known is not None:
-            return known
-        found = Fingerprint(content=content_hash(path), format=None)
+            return key, known
         try:
-            found = Fingerprint(content=found.content, format=detect(path))
+            return key, Fingerprint(content=None, format=detect(path))
         except DataError as exc:
             found = Fingerprint(
-                content=found.content, format=None, problem=exc.message, problem_line=exc.line
+                content=content_hash(path), format=None, problem=exc.message, problem_line=exc.line
             )
+        self.record(key, found)
+        return key, found
+
+    def record(self, key: str, found: Fingerprint) -> None:
+        """Remember a fingerprint whose content hash is known."""
+        assert found.content is not None
         self.entries.pop(key, None)
         self.entries[key] = {
             "content": found.content,
@@ -88,7 +97,6 @@ class FingerprintIndex:
             "problem_line": found.problem_line,
         }
         self.changed = True
-        return found
 
     def save(self) -> None:
         if not self.use_cache or not self.changed:

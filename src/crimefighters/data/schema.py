@@ -177,6 +177,8 @@ def empty_observations() -> pl.DataFrame:
 
 def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Select the schema's columns in order, adding missing ones as nulls, casting types."""
+    if list(frame.schema.items()) == list(schema.items()):
+        return frame
     exprs = []
     for name, dtype in schema.items():
         if name in frame.columns:

@@ -30,7 +30,6 @@ import polars as pl
 from crimefighters.cache import code_fingerprint, key_of, load_frames, store_frames
 from crimefighters.config.models import Config
 from crimefighters.data.fingerprints import Fingerprint, FingerprintIndex, detect_format
-from crimefighters.data.formats import FileFormat
 from crimefighters.data.formats.checks import (
     EARLIEST_MONTH,
     current_month,
@@ -55,7 +54,7 @@ from crimefighters.data.schema import (
     ParsedFile,
     conform,
 )
-from crimefighters.data.text import meta_sidecar, read_bytes
+from crimefighters.data.text import inflate, meta_sidecar, read_raw
 from crimefighters.errors import DataError
 from crimefighters.files import atomic_write
 from crimefighters.paths import cache_dir
@@ -297,10 +296,6 @@ def _record_ids(text: dict[str, str] | None) -> pl.DataFrame | None:
     return pl.DataFrame({"month": months, "id_hash": hashes}, schema=RECORD_ID_SCHEMA)
 
 
-def _parse(path: Path, fmt: FileFormat, config: Config) -> ParsedFile:
-    return _finish(fmt.parse(path, read_bytes(path), config), config)
-
-
 def _finish(parsed: ParsedFile, config: Config) -> ParsedFile:
     """A parser's result in the canonical layout (names resolved for a raw-name parser)."""
     if not parsed.canonical:
@@ -399,28 +394,59 @@ def load_dataset(
     explicitly always does) instead of being skipped and listed in the report.
     """
     inputs = _expand([Path(p) for p in paths])
-    loadable: list[tuple[Path, Fingerprint]] = []
+    index = FingerprintIndex(use_cache)
+    files: list[_File] = []
     skipped: list[str] = []
-    found_all = _fingerprints(inputs, FingerprintIndex(use_cache))
-    for item, found in zip(inputs, found_all, strict=True):
+    for item, (identity, found) in zip(inputs, _identify(inputs, index), strict=True):
         if found.format is None:
             if item.explicit or strict:
                 raise found.refusal(item.path)
             where = f":{found.problem_line}" if found.problem_line else ""
             skipped.append(f"{item.path.name}{where}: {found.problem}")
             continue
-        loadable.append((item.path, found))
-    if not loadable:
+        files.append(_File(item.path, identity, found))
+    if not files:
+        index.save()
         raise DataError(
             paths[0] if paths else ".",
             f"no file here that a loader recognises ({len(skipped)} skipped; the first: "
             f"{skipped[0]})",
         )
     config_print = _config_fingerprint(config)
-    keys = [_parse_key(path, found, config, config_print) for path, found in loadable]
-    dataset_key = key_of(
-        [str(path) for path, _ in loadable],
-        keys,
+    for file in files:
+        if file.found.content is not None:
+            file.key = _parse_key(file.path, file.found, config, config_print)
+    if use_cache and all(file.key for file in files):
+        # every file known by its identity on disk: the dataset may be cached whole
+        cached_dataset = _read_dataset(_dataset_key(files, skipped, config))
+        if cached_dataset is not None:
+            index.save()
+            return cached_dataset
+    try:
+        dataset = _build_dataset(files, config, use_cache, index, config_print)
+    finally:
+        index.save()  # the hashes of files read, even when one of them is refused
+    dataset.report.skipped = skipped
+    dataset.key = _dataset_key(files, skipped, config)
+    if use_cache:
+        _write_dataset(dataset)
+    return dataset
+
+
+@dataclass
+class _File:
+    """A file a loader recognises, and (once its content is known) its parse-cache key."""
+
+    path: Path
+    identity: str  # its key in the fingerprint index
+    found: Fingerprint
+    key: str | None = None
+
+
+def _dataset_key(files: list[_File], skipped: list[str], config: Config) -> str:
+    return key_of(
+        [str(file.path) for file in files],
+        [file.key for file in files],
         skipped,
         config.geography.model_dump(),
         config.categories.model_dump(),
@@ -429,37 +455,29 @@ def load_dataset(
         [m.model_dump() for m in config.measures],
         code_fingerprint("data"),
     )
-    if use_cache:
-        cached_dataset = _read_dataset(dataset_key)
-        if cached_dataset is not None:
-            return cached_dataset
-    dataset = _build_dataset(loadable, keys, config, use_cache)
-    dataset.report.skipped = skipped
-    dataset.key = dataset_key
-    if use_cache:
-        _write_dataset(dataset)
-    return dataset
 
 
 def _build_dataset(
-    loadable: list[tuple[Path, Fingerprint]], keys: list[str], config: Config, use_cache: bool
+    files: list[_File],
+    config: Config,
+    use_cache: bool,
+    index: FingerprintIndex,
+    config_print: str,
 ) -> Dataset:
     report = LoadReport()
     sources: list[Source] = []
     ward_sources: list[Source] = []
     seen: dict[str, Path] = {}
-    unique: list[tuple[Path, Fingerprint, str]] = []
-    for (path, found), key in zip(loadable, keys, strict=True):
+    parsed_files = _parse_all(files, config, use_cache, index, config_print)
+    for file, (parsed, cached) in zip(files, parsed_files, strict=True):
+        path, key = file.path, file.key
+        assert key is not None
         if key in seen:
             report.warnings.append(
                 f"{path.name}: the same content as {seen[key].name}; counted once"
             )
             continue
         seen[key] = path
-        unique.append((path, found, key))
-    for (path, _, key), (parsed, cached) in zip(
-        unique, _parse_all(unique, config, use_cache), strict=True
-    ):
         span = parsed.months()
         report.files.append(
             FileReport(
@@ -520,66 +538,91 @@ def _build_dataset(
     return Dataset(observations=obs, wards=wards, report=report)
 
 
-def _fingerprints(inputs: list[_Input], index: FingerprintIndex) -> list[Fingerprint]:
-    """Each file's fingerprint, in order (new files are hashed a few at a time)."""
+def _identify(inputs: list[_Input], index: FingerprintIndex) -> list[tuple[str, Fingerprint]]:
+    """Each file's identity and fingerprint, in order (a few at a time: new files are read)."""
     if len(inputs) < 2 or PARALLEL_FILES < 2:
-        found = [index.get(item.path) for item in inputs]
-    else:
-        with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
-            found = list(pool.map(lambda item: index.get(item.path), inputs))
-    index.save()
-    return found
+        return [index.get(item.path) for item in inputs]
+    with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
+        return list(pool.map(lambda item: index.get(item.path), inputs))
 
 
 def _parse_all(
-    files: list[tuple[Path, Fingerprint, str]], config: Config, use_cache: bool
+    files: list[_File],
+    config: Config,
+    use_cache: bool,
+    index: FingerprintIndex,
+    config_print: str,
 ) -> list[tuple[ParsedFile, bool]]:
     """Each file parsed (or taken from the parse cache), in order.
 
-    Files of a format that reads many files together (data.police.uk records) are parsed in
-    batches of about ``BATCH_BYTES``; the others a few at a time (Polars releases the
-    interpreter while it works). When files are refused, the first in order is reported.
+    A new file is read once: its hash comes from the bytes read to parse it. Files of a
+    format that reads many files together (data.police.uk records) are parsed in batches of
+    about ``BATCH_BYTES``; the others a few at a time (Polars releases the interpreter while
+    it works). When files are refused, the first in order is reported.
     """
     results: dict[int, tuple[ParsedFile, bool]] = {}
     pending: list[int] = []
-    for index, (path, _, key) in enumerate(files):
-        cached = _read_parse(key, path) if use_cache else None
+    for number, file in enumerate(files):
+        cached = _read_parse(file.key, file.path) if use_cache and file.key else None
         if cached is not None:
-            results[index] = (cached, True)
+            results[number] = (cached, True)
         else:
-            pending.append(index)
+            pending.append(number)
     refusals: list[tuple[int, DataError]] = []
     batches: dict[str, list[int]] = {}
     singles: list[int] = []
-    for index in pending:
-        fmt = files[index][1].format
+    for number in pending:
+        fmt = files[number].found.format
         if fmt is not None and fmt.parse_many is not None:
-            batches.setdefault(fmt.name, []).append(index)
+            batches.setdefault(fmt.name, []).append(number)
         else:
-            singles.append(index)
+            singles.append(number)
 
-    def parse_one(index: int) -> None:
-        path, found, _ = files[index]
+    def read(number: int) -> bytes | None:
+        """The file's bytes to parse, or None when its content turns out to be cached."""
+        file = files[number]
+        raw = read_raw(file.path)
+        if file.found.content is None:
+            file.found = Fingerprint(hashlib.sha256(raw).hexdigest(), file.found.format)
+            index.record(file.identity, file.found)
+            file.key = _parse_key(file.path, file.found, config, config_print)
+            cached = _read_parse(file.key, file.path) if use_cache else None
+            if cached is not None:
+                results[number] = (cached, True)
+                return None
+        return inflate(file.path, raw)
+
+    def parse_one(number: int) -> None:
+        file = files[number]
         try:
-            assert found.format is not None
-            results[index] = (_parse(path, found.format, config), False)
+            data = read(number)
+            if data is not None:
+                assert file.found.format is not None
+                parsed = file.found.format.parse(file.path, data, config)
+                results[number] = (_finish(parsed, config), False)
         except DataError as error:
-            refusals.append((index, error))
+            refusals.append((number, error))
 
-    def parse_batch(indices: list[int]) -> None:
-        fmt = files[indices[0]][1].format
+    def parse_batch(numbers: list[int]) -> None:
+        fmt = files[numbers[0]].found.format
         assert fmt is not None and fmt.parse_many is not None
         try:
-            items = [(files[i][0], read_bytes(files[i][0])) for i in indices]
-            for index, parsed in zip(indices, fmt.parse_many(items, config), strict=True):
-                results[index] = (_finish(parsed, config), False)
+            items, parsing = [], []
+            for number in numbers:
+                data = read(number)
+                if data is not None:
+                    items.append((files[number].path, data))
+                    parsing.append(number)
+            if items:
+                for number, parsed in zip(parsing, fmt.parse_many(items, config), strict=True):
+                    results[number] = (_finish(parsed, config), False)
         except DataError as error:
-            where = [i for i in indices if str(files[i][0]) == error.path] or indices
+            where = [n for n in numbers if str(files[n].path) == error.path] or numbers
             refusals.append((where[0], error))
 
-    work = [lambda i=i: parse_one(i) for i in singles]
-    for indices in batches.values():
-        work += [lambda chunk=chunk: parse_batch(chunk) for chunk in _chunks(files, indices)]
+    work = [lambda n=n: parse_one(n) for n in singles]
+    for numbers in batches.values():
+        work += [lambda chunk=chunk: parse_batch(chunk) for chunk in _chunks(files, numbers)]
     if len(work) < 2 or PARALLEL_FILES < 2:
         for job in work:
             job()
@@ -590,24 +633,25 @@ def _parse_all(
         raise min(refusals, key=lambda refusal: refusal[0])[1]
     if use_cache and len(files) > 1:
         # (one file alone is cached whole as the dataset; a second copy would only cost time)
-        for index in pending:
-            _write_parse(files[index][2], results[index][0])
-    return [results[index] for index in range(len(files))]
+        writes = [(files[n].key, results[n][0]) for n in pending if not results[n][1]]
+        with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
+            list(pool.map(lambda entry: _write_parse(*entry), writes))
+    return [results[number] for number in range(len(files))]
 
 
-def _chunks(files: list[tuple[Path, Fingerprint, str]], indices: list[int]) -> list[list[int]]:
+def _chunks(files: list[_File], numbers: list[int]) -> list[list[int]]:
     """Consecutive runs of files holding about BATCH_BYTES between them."""
     chunks: list[list[int]] = [[]]
     size = 0
-    for index in indices:
+    for number in numbers:
         try:
-            bytes_on_disk = files[index][0].stat().st_size
+            bytes_on_disk = files[number].path.stat().st_size
         except OSError:
             bytes_on_disk = 0
         if chunks[-1] and size + bytes_on_disk > BATCH_BYTES:
             chunks.append([])
             size = 0
-        chunks[-1].append(index)
+        chunks[-1].append(number)
         size += bytes_on_disk
     return chunks
 

@@ -27,13 +27,20 @@ MAX_INFLATED_BYTES = 4 * 1024**3
 
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, un-gzipped when it is a ``.gz``."""
+    return inflate(path, read_raw(path))
+
+
+def read_raw(path: Path) -> bytes:
+    """The file's bytes as stored."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DataError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    if data[:2] == b"\x1f\x8b":
-        data = _gunzip(path, data)
-    return data
+
+
+def inflate(path: Path, data: bytes) -> bytes:
+    """Bytes un-gzipped when they are gzip."""
+    return _gunzip(path, data) if data[:2] == b"\x1f\x8b" else data
 
 
 def _gunzip(path: Path, data: bytes) -> bytes:

@@ -48,7 +48,13 @@ from crimefighters.data.names import (
     canonical_categories,
     refuse_control_characters,
 )
-from crimefighters.data.schema import CANONICAL_COLUMNS, RECORD_ID_SAMPLE, ParsedFile, conform
+from crimefighters.data.schema import (
+    CANONICAL_COLUMNS,
+    RECORD_ID_SAMPLE,
+    RECORD_ID_SCHEMA,
+    ParsedFile,
+    conform,
+)
 from crimefighters.data.text import plan_table, split_header
 from crimefighters.errors import DataError
 
@@ -322,48 +328,58 @@ def _parsed(
         .explode("id_hash")
     )
     rows, record_ids = pl.collect_all([counts, ids])
-    set_aside, months = records.set_aside, records.spans
-    rows = canonical_categories(rows, config)
-    parsed = []
-    row_parts = rows.partition_by("_file", as_dict=True)
-    aside_parts = set_aside.partition_by("_file", as_dict=True)
-    id_parts = record_ids.partition_by("_file", as_dict=True)
-    span_of = {row["_file"]: row for row in months.iter_rows(named=True)}
-    for index, (path, _) in enumerate(items):
-        mine = row_parts.get((index,), rows.clear())
-        warnings = _warning(aside_parts.get((index,), set_aside.clear()))
-        repeats = int(mine["rows"].sum() - mine["crimes"].sum()) if mine.height else 0
-        if repeats:
-            what = "a Crime ID" if repeated == "rows" else "a crime"
-            warnings.append(
-                f"{repeats:,} repeated {repeated} for {what} already seen that month counted once"
-            )
-        mine = mine.drop("_file", "rows", "crimes")
-        if mine.height:
-            # categories spelled two ways (capitals, aliases) are one category: they add up
-            mine = mine.group_by("month", "borough", "measure", "category").agg(
-                pl.col("value").sum()
-            )
-        mine = mine.with_columns(
+    repeats = dict(
+        rows.group_by("_file").agg(pl.col("rows").sum() - pl.col("crimes").sum()).iter_rows()
+    )
+    # categories spelled two ways (capitals, aliases) are one category: their crimes add up
+    rows = (
+        canonical_categories(rows, config)
+        .group_by("_file", "month", "borough", "measure", "category")
+        .agg(pl.col("value").sum())
+        .with_columns(
             category_group=pl.lit(""),
             family=pl.lit("police_uk"),
             denominator=pl.lit(None, dtype=pl.Float64),
             provisional_hint=pl.lit(False),
-        ).sort("measure", "borough", "category", "month")
+        )
+        .sort("_file", "measure", "borough", "category", "month")
+    )
+    spans = rows.group_by("_file").agg(
+        pl.col("month").min().alias("first"), pl.col("month").max().alias("last")
+    )
+    row_parts = conform(rows, {"_file": pl.Int32(), **CANONICAL_COLUMNS}).partition_by(
+        "_file", as_dict=True, include_key=False
+    )
+    aside_parts = records.set_aside.partition_by("_file", as_dict=True)
+    id_parts = record_ids.select(
+        "_file", pl.col("month").cast(pl.Date), pl.col("id_hash").cast(pl.UInt64)
+    ).partition_by("_file", as_dict=True, include_key=False)
+    # a file's months: those it counts, or (all its rows set aside) those it holds
+    span_of = {row["_file"]: row for row in records.spans.iter_rows(named=True)}
+    span_of.update({row["_file"]: row for row in spans.iter_rows(named=True)})
+    empty_rows = pl.DataFrame(schema=CANONICAL_COLUMNS)
+    empty_ids = pl.DataFrame(schema=RECORD_ID_SCHEMA)
+    parsed = []
+    for index, (path, _) in enumerate(items):
+        warnings = _warning(aside_parts.get((index,), records.set_aside.clear()))
+        if repeats.get(index):
+            what = "a Crime ID" if repeated == "rows" else "a crime"
+            warnings.append(
+                f"{repeats[index]:,} repeated {repeated} for {what} already seen that month "
+                f"counted once"
+            )
         span = span_of.get(index, {"first": None, "last": None})
         parsed.append(
             ParsedFile(
                 path=path,
                 format=format_name,
-                rows=conform(mine, CANONICAL_COLUMNS),
+                rows=row_parts.get((index,), empty_rows),
                 warnings=warnings,
-                release=mine["month"].max() if mine.height else span["last"],
-                period_start=mine["month"].min() if mine.height else span["first"],
+                release=span["last"],
+                period_start=span["first"],
                 additive=True,
                 canonical=True,
-                record_ids=id_parts.get((index,), record_ids.clear()).select(
-                    pl.col("month").cast(pl.Date), pl.col("id_hash").cast(pl.UInt64)
-                ),
+                record_ids=id_parts.get((index,), empty_ids),
             )
         )
     return parsed
