@@ -233,9 +233,10 @@ def _refuse_unknown_outcome(path: Path, frame: pl.DataFrame, line: int | None) -
 
 
 def _split(frame: pl.DataFrame, spans: pl.DataFrame, config: Config) -> _Records:
-    """Borough from the LSOA name, looked up once per name (a file holds a few thousand):
-    the London rows, and the others counted by place (no location, or outside London)."""
-    names = frame.select(pl.col("LSOA name").unique()).with_columns(
+    """Borough from the LSOA name, looked up once per name (England and Wales have about
+    35,000): the London rows, and the others counted by place (no location, or outside)."""
+    by_name = frame.group_by("_file", "LSOA name").agg(pl.len().alias("rows"))
+    names = by_name.select(pl.col("LSOA name").unique()).with_columns(
         place=pl.col("LSOA name").str.replace(_LSOA_CODE_SUFFIX, "")
     )
     places = [p for p in names["place"].unique().to_list() if p]
@@ -246,39 +247,51 @@ def _split(frame: pl.DataFrame, spans: pl.DataFrame, config: Config) -> _Records
         .select(pl.col("borough_raw").alias("place"), "borough")
     )
     names = names.join(lookup, on="place", how="left")
-    inside = names.filter(pl.col("borough").is_not_null()).select("LSOA name", "borough")
-    outside = names.filter(pl.col("borough").is_null()).select("LSOA name", "place")
-    records = frame.lazy()
-    london, set_aside = pl.collect_all(
-        [
-            records.join(inside.lazy(), on="LSOA name", how="inner"),
-            records.join(outside.lazy(), on="LSOA name", how="inner")
-            .group_by("_file", "place")
-            .agg(pl.len().alias("rows"))
-            .sort(["_file", "rows", "place"], descending=[False, True, False]),
-        ]
+    inside = names.filter(pl.col("borough").is_not_null())
+    london = frame.filter(pl.col("LSOA name").is_in(inside["LSOA name"].implode())).with_columns(
+        borough=pl.col("LSOA name").replace_strict(
+            inside["LSOA name"], inside["borough"], return_dtype=pl.String
+        )
+    )
+    set_aside = (
+        by_name.join(names.filter(pl.col("borough").is_null()), on="LSOA name")
+        .group_by("_file", "place")
+        .agg(pl.col("rows").sum())
+        .sort(["_file", "rows", "place"], descending=[False, True, False])
     )
     return _Records(london=london, set_aside=set_aside, spans=spans)
 
 
-def _warning(set_aside: pl.DataFrame) -> list[str]:
-    no_location = set_aside.filter(pl.col("place") == "")["rows"].sum()
-    outside = set_aside.filter(pl.col("place") != "")
-    if not no_location and not outside.height:
-        return []
-    parts = []
-    if no_location:
-        parts.append(f"{_rows(no_location)} with no location (blank LSOA)")
-    if outside.height:
-        places_text = ", ".join(
-            f"{r['place']} {r['rows']:,}" for r in outside.head(5).iter_rows(named=True)
-        )
-        if outside.height > 5:
-            places_text += f" and {outside.height - 5:,} other places"
-        parts.append(
-            f"{_rows(int(outside['rows'].sum()))} in LSOAs outside the boroughs ({places_text})"
-        )
-    return [f"set aside {' and '.join(parts)}; not counted"]
+def _warnings(set_aside: pl.DataFrame) -> dict[int, str]:
+    """Per file, the one-line note of the rows set aside (no location, or outside London)."""
+    outside = pl.col("place") != ""
+    biggest_first = [pl.col("rows").filter(outside), pl.col("place").filter(outside)]
+    summary = set_aside.group_by("_file").agg(
+        pl.col("rows").filter(~outside).sum().alias("no_location"),
+        pl.col("rows").filter(outside).sum().alias("outside"),
+        pl.col("place")
+        .filter(outside)
+        .sort_by(biggest_first, descending=[True, False])
+        .alias("places"),
+        pl.col("rows")
+        .filter(outside)
+        .sort_by(biggest_first, descending=[True, False])
+        .alias("counts"),
+    )
+    notes = {}
+    for row in summary.iter_rows(named=True):
+        parts = []
+        if row["no_location"]:
+            parts.append(f"{_rows(row['no_location'])} with no location (blank LSOA)")
+        if row["outside"]:
+            shown = list(zip(row["places"], row["counts"], strict=True))
+            places_text = ", ".join(f"{place} {rows:,}" for place, rows in shown[:5])
+            if len(shown) > 5:
+                places_text += f" and {len(shown) - 5:,} other places"
+            parts.append(f"{_rows(row['outside'])} in LSOAs outside the boroughs ({places_text})")
+        if parts:
+            notes[row["_file"]] = f"set aside {' and '.join(parts)}; not counted"
+    return notes
 
 
 def _rows(count: int) -> str:
@@ -350,7 +363,7 @@ def _parsed(
     row_parts = conform(rows, {"_file": pl.Int32(), **CANONICAL_COLUMNS}).partition_by(
         "_file", as_dict=True, include_key=False
     )
-    aside_parts = records.set_aside.partition_by("_file", as_dict=True)
+    set_aside = _warnings(records.set_aside)
     id_parts = record_ids.select(
         "_file", pl.col("month").cast(pl.Date), pl.col("id_hash").cast(pl.UInt64)
     ).partition_by("_file", as_dict=True, include_key=False)
@@ -361,7 +374,7 @@ def _parsed(
     empty_ids = pl.DataFrame(schema=RECORD_ID_SCHEMA)
     parsed = []
     for index, (path, _) in enumerate(items):
-        warnings = _warning(aside_parts.get((index,), records.set_aside.clear()))
+        warnings = [set_aside[index]] if index in set_aside else []
         if repeats.get(index):
             what = "a Crime ID" if repeated == "rows" else "a crime"
             warnings.append(
