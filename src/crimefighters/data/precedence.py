@@ -395,8 +395,7 @@ def _observations(
             f"borough-month (e.g. {row['borough_e']}, {row['measure_e']}, {row['category_e']}, "
             f"{row['month_e']:%Y-%m}) added to it; check they do not overlap its categories"
         )
-    replaced = replacing.select(*match, pl.col("category_group_release").alias("_group"))
-    kept_releases = released.join(replaced.select(match), on=match, how="anti")
+    kept_releases = released.join(replacing.select(match), on=match, how="anti")
     new_rows = pl.concat(
         [
             replacing.with_columns(
