@@ -83,6 +83,10 @@ def info(*, options: Options) -> int:
             print(
                 f"  provisional: {row['measure']} {months} (newest month of its release; expect upward revision)"
             )
+    if report.skipped:
+        print(f"Skipped ({len(report.skipped)}, no loader recognises them; --strict refuses them):")
+        for line in report.skipped:
+            print(f"  - {line}")
     notes = [*report.set_aside, *report.warnings, *report.superseded]
     if notes:
         print(f"Warnings ({len(notes)}):")

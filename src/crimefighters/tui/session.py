@@ -30,6 +30,8 @@ class Session:
     result: ScanResult
     data_paths: tuple[Path, ...]
     config_path: str | None
+    # --strict: a data folder holding a file no loader recognises is refused, not skipped
+    strict: bool = False
 
     @property
     def config(self):
@@ -81,15 +83,16 @@ def load_session(
     data_paths: list[Path],
     month: date | None = None,
     progress: Progress = _quiet,
+    strict: bool = False,
 ) -> Session:
     progress("Reading the configuration", 0.05)
     loaded = load_config(config_path)
     progress(f"Loading data from {', '.join(p.name for p in data_paths)}", 0.15)
-    dataset = load_dataset(data_paths, loaded.config)
+    dataset = load_dataset(data_paths, loaded.config, strict=strict)
     progress("Scanning every borough, measure and category", 0.55)
     result = scan_dataset(dataset, loaded.config, month)
     progress("Done", 1.0)
-    return Session(loaded, dataset, result, tuple(data_paths), config_path)
+    return Session(loaded, dataset, result, tuple(data_paths), config_path, strict)
 
 
 def rescan(session: Session, month: date, progress: Progress = _quiet) -> Session:
@@ -104,7 +107,7 @@ def reload_config(session: Session, progress: Progress = _quiet) -> Session:
     progress("Reloading the configuration", 0.1)
     loaded = load_config(session.config_path)
     progress("Reloading data with the new configuration", 0.3)
-    dataset = load_dataset(list(session.data_paths), loaded.config)
+    dataset = load_dataset(list(session.data_paths), loaded.config, strict=session.strict)
     progress("Scanning", 0.6)
     result = scan_dataset(dataset, loaded.config, session.scan_month)
     progress("Done", 1.0)
