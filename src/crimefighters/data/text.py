@@ -90,7 +90,7 @@ def decode_text(path: Path, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         # Excel exports are sometimes Windows-1252; a few stray bytes is not worth refusing
         # when the rest is clearly text, but mostly-undecodable content is junk.
-        bad = len(data) - len(data.translate(None, bytes(range(0x80))))
+        bad = len(data.translate(None, bytes(range(0x80))))  # the bytes that are not ASCII
         if bad > len(data) * 0.05:
             raise DataError(path, "not a UTF-8 text file (it looks like binary data)") from None
         line = data[: exc.start].count(b"\n") + 1
