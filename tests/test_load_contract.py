@@ -163,3 +163,75 @@ def test_a_generic_file_written_in_any_order_loads_in_the_canonical_order(config
         ("asb_incidents", "Lambeth", date(2024, 2, 1)),
         ("wanted_offenders", "Barnet", date(2024, 1, 1)),
     ]
+
+
+# --- the formats added beside them: the same refusals, at the file's own line --------------
+
+# One good line, then the same line with {cell} changed: every format must refuse the second
+# line in one message naming its column, whatever its loader does after (adding days up to
+# months, placing searches, mapping dashboard series).
+NEW_FORMATS = {
+    "dashboard": (
+        "Month_Year,Area Type,Borough_SNT,Area name,Area code,Crime Type,Crime Subtype,Measure,"
+        "Financial Year,FY_FYIndex,Count,Refresh Date",
+        "{month}-01,Borough,Lambeth,Lambeth,E09000022,Gun Crime,{name},Offences,fy24-25,24-25_01,"
+        "{count},2025-08-02",
+        {"name": "Gun Crime", "month": "2024-06", "count": "4"},
+        {"name": "Crime Subtype", "month": "Month_Year", "count": "Count"},
+    ),
+    "homicides": (
+        "Count of Victims,Age Group,Sex,Method of Killing,Domestic Abuse,Recorded Date,"
+        "Homicide Offence Type,Solved Status,Borough,Officer Observed Ethnicity",
+        "{count},25 to 34,Male,{name},Not Domestic Abuse,{month},Murder,Solved,Lambeth,Black",
+        {"name": "Shooting", "month": "Jun-24", "count": "1"},
+        {"name": "Method of Killing", "month": "Recorded Date", "count": "Count of Victims"},
+    ),
+    "vawg": (
+        "BCU Location,Borough Name,Ward,Recorded Date (Months),Count",
+        "Central South,{name},Brixton,{month}-01,{count}",
+        {"name": "Lambeth", "month": "2024-06", "count": "4"},
+        {"name": "Borough Name", "month": "Recorded Date (Months)", "count": "Count"},
+    ),
+    "business crime": (
+        "date,measure,borough,crime_section,crime_group,business_crime_offence_count",
+        "{month}-01,Business Crime Offences,Lambeth,THEFT,{name},{count}",
+        {"name": "SHOPLIFTING", "month": "2024-06", "count": "3"},
+        {"name": "crime_group", "month": "date", "count": "business_crime_offence_count"},
+    ),
+    "stop and search": (
+        "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
+        "Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,"
+        "Object of search,Outcome,Outcome linked to object of search,"
+        "Removal of more than just outer clothing",
+        "Person search,{month}-01T10:00:00+00:00,False,,51.46,{count},Male,18-24,,,,{name},"
+        "Arrest,,",
+        {"name": "Offensive weapons", "month": "2024-06", "count": "-0.11"},
+        {"name": "Object of search", "month": "Date", "count": "Longitude"},
+    ),
+}
+BAD_CELLS = {
+    "an escape byte in a name": ("name", "Knife\x1b]0;PWNED\x07", "a control character (\\x1b)"),
+    "a bidirectional override": ("name", "Gun \u202eemirc", "a control character (\\u202e)"),
+    "a month after the current one": ("month", "2062-09", "after the current month"),
+    "not a number": ("count", "nan", "found 'nan'"),
+    "too large to count": ("count", "1e400", "found '1e400'"),
+}
+
+
+@pytest.mark.parametrize("cell", BAD_CELLS, ids=list(BAD_CELLS))
+@pytest.mark.parametrize("fmt", NEW_FORMATS, ids=list(NEW_FORMATS))
+def test_the_newer_formats_refuse_what_the_others_refuse_at_its_line(tmp_path, config, fmt, cell):
+    header, template, good, columns = NEW_FORMATS[fmt]
+    field, text, message = BAD_CELLS[cell]
+    if field == "month":
+        text = {"homicides": "Sep-62"}.get(fmt, text)
+    bad = {**good, field: text}
+    path = tmp_path / "new_format.csv"
+    body = "\n".join([header, template.format(**good), template.format(**bad)]) + "\n"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_dataset([path], config, use_cache=False)
+    error = caught.value
+    assert (error.line, error.column) == (3, columns[field]), str(error)
+    assert message in error.message, str(error)
+    assert "\n" not in str(error) and "\x1b" not in str(error) and "\u202e" not in str(error)
