@@ -18,10 +18,11 @@ import csv
 import gzip
 import io
 import itertools
+import math
 import re
 import statistics
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,11 @@ STREET = (
 KAGGLE = (
     REAL
     / "kaggle_london_crime_by_lsoa_sample/london_crime_by_lsoa__1000row_sample__auliaputrih.csv"
+)
+HOMICIDES = REAL / "mps_homicides/Homicides_2003_2023__paulrodenburg.csv"
+DASHBOARD = (
+    REAL
+    / "mps_monthly_crime_dashboard/MPS_MonthlyCrimeDashboard_OtherCrimeData__202108-202507__BOROUGH_ROWS_ONLY.csv"
 )
 
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -243,6 +249,133 @@ def kaggle_total(data: bytes, config) -> int:
     return sum(count for count, borough in kept.values() if borough is not None)
 
 
+def published_count(text: str) -> int:
+    """A count as the newer (Datastore) loaders read one: a whole number >= 0, thousands
+    separators dropped, written as an integer or a whole decimal."""
+    text = text.strip().replace(",", "")
+    if re.fullmatch(r"\d+", text) and int(text) < 2**63:
+        return int(text)
+    try:
+        number = float(text)
+    except ValueError:
+        raise Refuse from None
+    if not (math.isfinite(number) and number == round(number) and 0 <= number < 2**63):
+        raise Refuse
+    return int(number)
+
+
+def plausible(month: date) -> date:
+    if not date(1900, 1, 1) <= month <= this_month():
+        raise Refuse
+    return month
+
+
+def homicide_total(data: bytes, config) -> int:
+    """Each victim counts in All victims, in its method of killing and, when flagged, in
+    Domestic abuse; identical rows are different victims; Heathrow is set aside."""
+    header, rows = table(decode(data))
+    needed = ("Count of Victims", "Method of Killing", "Domestic Abuse", "Recorded Date", "Borough")
+    if not set(needed) <= set(header):
+        raise Refuse
+    column = {name: header.index(name) for name in needed}
+    counted: list[tuple[date, str | None, int]] = []
+    for row in rows:
+        count, method, domestic, recorded, place = (row[column[n]].strip() for n in needed)
+        victims = published_count(count)
+        try:
+            month = datetime.strptime(f"01-{recorded}", "%d-%b-%y").date()
+        except ValueError:
+            raise Refuse from None
+        if not method or not place or CONTROL.search(method) or CONTROL.search(place):
+            raise Refuse
+        if domestic.lower() not in ("domestic abuse", "not domestic abuse"):
+            raise Refuse
+        flagged = domestic.lower() == "domestic abuse"
+        counted.append(
+            (plausible(month), canonical_borough(config, place), victims * (2 + flagged))
+        )
+    # months that look incomplete (under 10% of the median month, zero months included)
+    first, last = min(m for m, _, _ in counted), max(m for m, _, _ in counted)
+    months = {date(y, m, 1): 0 for y in range(first.year, last.year + 1) for m in range(1, 13)}
+    months = {m: 0 for m in months if first <= m <= last}
+    for month, _, value in counted:
+        months[month] += value
+    median = statistics.median(months.values())
+    stubs = {
+        m
+        for m, total in months.items()
+        if len(months) >= 3 and median >= 50 and total < 0.1 * median
+    }
+    return sum(value for month, place, value in counted if place and month not in stubs)
+
+
+def dashboard_total(data: bytes, config) -> int:
+    """Borough rows of the series measures.yaml maps: counts as published (a series listed
+    twice counted once), and for each outcome rate its positive outcomes where the borough
+    had offences that month. Pseudo-boroughs set aside; neighbourhood rows never added."""
+    header, rows = table(decode(data))
+    names = [re.sub(r"[^a-z0-9]+", "_", h.strip().casefold()).strip("_") for h in header]
+    needed = ("month_year", "area_type", "borough_snt", "crime_subtype", "measure", "count")
+    if len(set(names)) != len(names) or not set(needed) <= set(names):
+        raise Refuse
+    column = {name: names.index(name) for name in needed}
+    texts = [i for i, n in enumerate(names) if n in ("area_name", "crime_type") or n in needed]
+    area = names.index("area_name") if "area_name" in names else None
+    cells: dict[tuple, int] = {}
+    for row in rows:
+        month_text, kind, place, subtype, measure, count = (row[column[n]].strip() for n in needed)
+        number = published_count(count)
+        try:
+            month = plausible(datetime.strptime(month_text[:10], "%Y-%m-%d").date().replace(day=1))
+        except ValueError:
+            raise Refuse from None
+        if not kind or not place or not subtype or any(CONTROL.search(row[i]) for i in texts):
+            raise Refuse
+        if measure.lower() not in ("offences", "positive outcomes"):
+            raise Refuse
+        if kind.lower() != "borough":
+            continue
+        borough = canonical_borough(config, place)
+        if borough is None:
+            continue
+        key = (
+            borough,
+            row[area].strip() if area is not None else "",
+            month,
+            " ".join(subtype.split()).lower(),
+            measure.lower(),
+        )
+        if cells.get(key, number) != number:
+            raise Refuse
+        cells[key] = number
+    series: dict[tuple, int] = {}
+    for (borough, _, month, subtype, measure), number in cells.items():
+        series[(borough, month, subtype, measure)] = (
+            series.get((borough, month, subtype, measure), 0) + number
+        )
+    total = 0
+    for m in config.measures:
+        if m.dashboard is None:
+            continue
+        for subtypes in m.dashboard.categories.values():
+            keys = [" ".join(s.split()).casefold() for s in subtypes]
+
+            def summed(measure, keys=keys):
+                out: dict[tuple, int] = {}
+                for (borough, month, subtype, kind), number in series.items():
+                    if subtype in keys and kind == measure:
+                        out[(borough, month)] = out.get((borough, month), 0) + number
+                return out
+
+            if m.kind == "proportion":
+                offences, outcomes = summed("offences"), summed("positive outcomes")
+                total += sum(outcomes.get(k, 0) for k, n in offences.items() if n > 0)
+            else:
+                counted = "offences" if m.dashboard.counts == "offences" else "positive outcomes"
+                total += sum(summed(counted).values())
+    return total
+
+
 # --- mutations ---------------------------------------------------------------------------------
 
 CELLS = [
@@ -388,13 +521,25 @@ def kaggle_lines(real) -> list[str]:
     return sliced(KAGGLE, 200)
 
 
+@pytest.fixture(scope="module")
+def homicide_lines(real) -> list[str]:
+    return sliced(HOMICIDES, 200)
+
+
+@pytest.fixture(scope="module")
+def dashboard_lines(real) -> list[str]:
+    return sliced(DASHBOARD, 200)
+
+
 def test_the_independent_counts_agree_with_the_unmutated_slices(
-    tmp_path, config, bocu_lines, street_lines, kaggle_lines
+    tmp_path, config, bocu_lines, street_lines, kaggle_lines, homicide_lines, dashboard_lines
 ):
     for lines, count in (
         (bocu_lines, mps_total),
         (street_lines, street_total),
         (kaggle_lines, kaggle_total),
+        (homicide_lines, homicide_total),
+        (dashboard_lines, dashboard_total),
     ):
         check(tmp_path, config, "".join(lines).encode("utf-8"), True, count)
 
@@ -427,3 +572,24 @@ def test_a_mutated_lsoa_file_loads_correctly_or_is_refused_in_one_line(
 ):
     mutated, harmless = mutate(data.draw, list(kaggle_lines), first)
     check(tmp_path, config, mutated, harmless, kaggle_total)
+
+
+@pytest.mark.parametrize("first", FIRST, ids=FIRST_IDS)
+@SETTINGS
+@given(data=st.data())
+def test_a_mutated_homicide_file_loads_correctly_or_is_refused_in_one_line(
+    tmp_path, config, homicide_lines, first, data
+):
+    # every line is a victim: a deleted or repeated line changes the total, and still loads
+    mutated, harmless = mutate(data.draw, list(homicide_lines), first)
+    check(tmp_path, config, mutated, harmless, homicide_total)
+
+
+@pytest.mark.parametrize("first", FIRST, ids=FIRST_IDS)
+@SETTINGS
+@given(data=st.data())
+def test_a_mutated_dashboard_file_loads_correctly_or_is_refused_in_one_line(
+    tmp_path, config, dashboard_lines, first, data
+):
+    mutated, harmless = mutate(data.draw, list(dashboard_lines), first)
+    check(tmp_path, config, mutated, harmless, dashboard_total)
