@@ -297,3 +297,53 @@ def test_the_file_index_remembers_each_file_by_its_identity(own_cache, folder, c
     assert len(entries) == 4
     assert {e["format"] for e in entries} == {"generic", None}
 
+
+# --- a file that needs others of the load: stop and search, placed by street files ----------
+
+SEARCHES = "police_uk_met_stop_and_search/2024-06-metropolitan-stop-and-search.csv.gz"
+STREET = "police_uk_met_burglary_street_outcomes/2024-06-metropolitan-street__burglary_only.csv.gz"
+
+
+@pytest.fixture
+def searches_and_streets(tmp_path, real) -> Path:
+    folder = tmp_path / "serious_violence"
+    folder.mkdir()
+    for name in (SEARCHES, STREET):
+        (folder / Path(name).name).write_bytes((real / name).read_bytes())
+    return folder
+
+
+def from_cache(dataset) -> dict[str, bool]:
+    return {f.path.name: f.cached for f in dataset.report.files}
+
+
+def placement_note(dataset) -> str:
+    return next(w for w in dataset.report.warnings if "searches (" in w)
+
+
+def test_searches_are_placed_again_when_their_street_files_change_and_only_then(
+    own_cache, searches_and_streets, config
+):
+    folder = searches_and_streets
+    searches, street = folder / Path(SEARCHES).name, folder / Path(STREET).name
+    # every file new: the street file is hashed as it is read, then the searches keyed with it
+    first = load_dataset([folder], config)
+    assert not any(from_cache(first).values())
+    (folder / "asb.csv").write_text(GENERIC + ROWS)  # a new dataset of cached parses
+    assert from_cache(load_dataset([folder], config))[searches.name] is True
+
+    # the street file touched: new to the index, hashed during the load, the same content
+    stat = street.stat()
+    os.utime(street, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    touched = load_dataset([folder], config)
+    assert all(from_cache(touched).values())
+    assert placement_note(touched) == placement_note(first)
+
+    # other street crimes: the searches are placed again, by them
+    lines = gzip.decompress(street.read_bytes()).splitlines(keepends=True)
+    street.write_bytes(gzip.compress(b"".join(lines[:1] + lines[1::2])))
+    changed = load_dataset([folder], config)
+    assert from_cache(changed) == {"asb.csv": True, searches.name: False, street.name: False}
+    assert placement_note(changed) != placement_note(first)
+    uncached = load_dataset([folder], config, use_cache=False)
+    assert changed.observations.equals(uncached.observations)
