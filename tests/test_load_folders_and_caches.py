@@ -111,6 +111,16 @@ def test_data_info_lists_the_skipped_files_and_strict_refuses_them(folder, capsy
     assert err.count("\n") == 1 and "dashboard.parquet" in err
 
 
+def test_data_info_shows_a_file_name_holding_escape_bytes_as_escapes(folder, capsys):
+    (folder / "notes\x1b]0;PWNED\x07.txt").write_text("not data\n")
+    (folder / "asb\x1b[2J.csv").write_text(GENERIC + ROWS.replace("Barnet", "Lambeth"))
+    assert main(["data", "info", "--data", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "  - notes\\x1b]0;PWNED\\x07.txt:1: not a recognised data format" in out
+    assert "  asb\\x1b[2J.csv " in out
+
+
 def test_a_skipped_file_is_listed_again_when_the_dataset_comes_from_the_cache(folder, config):
     first = load_dataset([folder], config)
     again = load_dataset([folder], config)
