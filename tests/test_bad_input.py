@@ -320,3 +320,17 @@ def test_the_installed_command_shows_no_traceback(tmp_path, case):
     assert result.stderr.startswith("crimefighters: error:")
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_windows_1252_export_with_a_few_accents_loads_and_binary_junk_does_not(tmp_path, config):
+    # Excel's "CSV" (not "CSV UTF-8") writes Windows-1252: a few accented letters are text
+    export = tmp_path / "export.csv"
+    rows = "".join(f"2024-{m:02d},Barnet,asb_incidents,Café {m},{m}\n" for m in range(1, 13))
+    export.write_bytes((GENERIC + rows).encode("cp1252"))
+    obs = load_dataset([export], config, use_cache=False).observations
+    assert sorted(obs["category"].to_list())[:2] == ["Café 1", "Café 10"]
+    assert obs["value"].sum() == sum(range(1, 13))
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(GENERIC.encode() + bytes(range(0x80, 0x100)) * 4)
+    with pytest.raises(DataError, match="not a UTF-8 text file"):
+        load_dataset([junk], config, use_cache=False)

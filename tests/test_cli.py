@@ -101,10 +101,21 @@ def test_a_missing_configuration_is_one_line_and_exit_2_never_ok(capsys, argv):
     )
 
 
-def test_strict_is_never_silently_ignored(capsys):
-    # until load_dataset(..., strict=...) is merged (see GlobalOptions.dataset_options)
-    assert main(["--strict", "data", "info"]) == 2
-    assert one_line_error(capsys).startswith("--strict: ")
+def test_strict_refuses_a_data_folder_holding_a_file_no_loader_recognises(tmp_path, capsys):
+    (tmp_path / "asb.csv").write_text(
+        "month,borough,measure,category,value\n2024-01,Barnet,asb_incidents,All,3\n"
+    )
+    (tmp_path / "notes.txt").write_text("Downloaded on Monday.\n")
+    assert main(["data", "info", "--data", str(tmp_path)]) == 0
+    assert "  - notes.txt:1: not a recognised data format" in capsys.readouterr().out
+    # a global option, wherever it stands
+    for argv in (
+        ["--strict", "data", "info", "--data", str(tmp_path)],
+        ["data", "info", "--data", str(tmp_path), "--strict"],
+        ["scan", "--strict", "--data", str(tmp_path)],
+    ):
+        assert main(argv) == 2
+        assert one_line_error(capsys).startswith(f"{tmp_path / 'notes.txt'}:1: not a recognised")
 
 
 def test_no_command_opens_the_tui_with_its_own_options_and_the_global_ones(
@@ -113,13 +124,15 @@ def test_no_command_opens_the_tui_with_its_own_options_and_the_global_ones(
     import crimefighters.tui.app as app
 
     calls = []
-    monkeypatch.setattr(app, "run", lambda *args, store=None: calls.append((*args, store)) or 0)
+    monkeypatch.setattr(app, "run", lambda *args, store=None, strict=False: calls.append((*args, store, strict)) or 0)
     assert main([]) == 0
     assert main(["--borough", "Lambeth", "--month", "2026-09"]) == 0
     assert main(["--config", str(user_config), "--data", str(SAMPLE), "--borough", "Lambeth"]) == 0
     assert main(["tui", "--borough", "Lambeth", "--config", str(user_config)]) == 0
     assert main(["--store", "team.sqlite3", "tui"]) == 0
-    assert calls[0] == (None, [SAMPLE], None, None, None, None)
+    assert main(["--strict"]) == 0
+    assert calls[0] == (None, [SAMPLE], None, None, None, None, False)
+    assert calls[5][-1] is True
     assert calls[1][2:4] == (__import__("datetime").date(2026, 9, 1), "Lambeth")
     assert calls[2][:2] == (user_config, [SAMPLE]) and calls[2][3] == "Lambeth"
     assert calls[3][0] == user_config
@@ -341,6 +354,8 @@ def test_the_briefing_footer_names_the_configuration_in_use(tmp_path, user_confi
         == 0
     )
     escaped = str(user_config).replace("_", "\\_")  # Markdown escapes the path's underscores
-    assert f"**Configuration:** {escaped} \\(--config\\) over the bundled defaults." in md.read_text()
+    assert (
+        f"**Configuration:** {escaped} \\(--config\\) over the bundled defaults." in md.read_text()
+    )
     assert main(["brief", "--borough", "Lambeth", "--output", str(html)]) == 0
     assert f"<b>Configuration:</b> the bundled defaults ({REPO / 'config'})." in html.read_text()

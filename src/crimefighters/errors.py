@@ -6,6 +6,17 @@ same text in a dialog. No traceback reaches a user.
 
 from __future__ import annotations
 
+import re
+
+# Control characters and bidirectional overrides: an error message is printed to a terminal,
+# so text quoted from a file must never carry an escape sequence there.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``), never sent raw."""
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
+
 
 class CrimefightersError(Exception):
     """Base class for every error a user should see as a message, not a traceback."""
@@ -33,16 +44,19 @@ class ConfigError(CrimefightersError):
 class DataError(CrimefightersError):
     """A data file cannot be loaded: names the file and, where it applies, line and column."""
 
-    def __init__(self, path: object, message: str, line: int | None = None, column: str | None = None):
+    def __init__(
+        self, path: object, message: str, line: int | None = None, column: str | None = None
+    ):
         self.path = str(path)
         self.line = line
         self.column = column
+        self.message = message
         where = self.path
         if line is not None:
             where += f":{line}"
         if column is not None:
             where += f" column {column!r}"
-        super().__init__(f"{where}: {message}")
+        super().__init__(printable(f"{where}: {message}"))
 
 
 class ScanError(CrimefightersError):

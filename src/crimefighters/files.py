@@ -24,8 +24,14 @@ def make_shareable(path: Path) -> None:
     os.chmod(path, 0o666 & ~_umask())
 
 
-def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tmp") -> None:
-    """Call ``write(temporary_path)`` to fill the file, then rename it over ``path``."""
+def atomic_write(
+    path: Path, write: Callable[[Path], object], suffix: str = ".tmp", durable: bool = True
+) -> None:
+    """Call ``write(temporary_path)`` to fill the file, then rename it over ``path``.
+
+    ``durable=False`` skips the flush to disk: for caches, where a file lost in a power cut is
+    only recomputed, and thousands of small entries would otherwise wait on the disk.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
@@ -33,8 +39,9 @@ def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tm
     tmp = Path(name)
     try:
         write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
+        if durable:
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
         # mkstemp makes the file private (0600); a briefing is meant to be shared
         make_shareable(tmp)
         os.replace(tmp, path)

@@ -94,14 +94,7 @@ class GlobalOptions:
 
     def dataset_options(self) -> dict[str, bool]:
         """Keyword arguments for ``load_dataset`` that come from the global options."""
-        if self.strict:
-            # TODO(lead): when the data branch adds load_dataset(..., strict=...), return
-            # {"strict": self.strict} here (and pass it in tui/session.py); until then --strict
-            # is refused rather than silently ignored.
-            raise CrimefightersError(
-                "--strict: this build's data loader cannot refuse unrecognised files yet"
-            )
-        return {}
+        return {"strict": self.strict}
 
 
 # Given to each command as ``options``; filled in by the meta app, never parsed by the command.

@@ -22,6 +22,8 @@ def info(*, options: Options) -> int:
     (pseudo-boroughs set aside, retired categories, superseded releases, provisional months)."""
     import polars as pl
 
+    from crimefighters.text_safety import terminal_safe as shown  # file names are data too
+
     loaded, dataset = options.load_data()
     print(loaded.description)
     obs = dataset.observations
@@ -35,12 +37,12 @@ def info(*, options: Options) -> int:
             else "no months"
         )
         print(
-            f"  {file.path.name:70} {file.format:20} {span:17} {file.rows:>9,} rows{' (cached)' if file.cached else ''}"
+            f"  {shown(file.path.name):70} {file.format:20} {span:17} {file.rows:>9,} rows{' (cached)' if file.cached else ''}"
         )
     if dataset.synthetic:
         from crimefighters.data.synthetic import LABEL
 
-        names = ", ".join(p.name for p in dataset.synthetic_files)
+        names = ", ".join(shown(p.name) for p in dataset.synthetic_files)
         print(f"{LABEL}: {names} (made by the crimefighters sample command)")
     if obs.height == 0:
         print("No observations loaded.")
@@ -83,9 +85,13 @@ def info(*, options: Options) -> int:
             print(
                 f"  provisional: {row['measure']} {months} (newest month of its release; expect upward revision)"
             )
+    if report.skipped:
+        print(f"Skipped ({len(report.skipped)}, no loader recognises them; --strict refuses them):")
+        for line in report.skipped:
+            print(f"  - {shown(line)}")
     notes = [*report.set_aside, *report.warnings, *report.superseded]
     if notes:
         print(f"Warnings ({len(notes)}):")
         for note in notes:
-            print(f"  - {note}")
+            print(f"  - {shown(note)}")
     return 0

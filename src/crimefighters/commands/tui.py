@@ -30,7 +30,6 @@ def tui(
     it opens on the bundled sample data at the latest month."""
     scan_month = parse_month_arg(month)
     paths = options.data_paths()
-    options.dataset_options()  # refuses what the loader cannot do yet, before the screen opens
     from crimefighters.tui.app import run
 
-    return run(options.config, paths, scan_month, borough, export_dir, store=options.store)
+    return run(options.config, paths, scan_month, borough, export_dir, store=options.store, strict=options.strict)

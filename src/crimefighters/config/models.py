@@ -641,18 +641,31 @@ class Categories(Strict):
     # recording break naming a category outside it is refused (a typo would shrink it silently).
     known: dict[FormatFamily, KnownCategories] = {}
 
-    def canonical(self, name: str, aliases: dict[str, str] | None = None) -> str:
-        """A name's canonical spelling under ``aliases`` (itself if it has none), casefolded."""
-        wanted = " ".join(name.split()).casefold()
-        return (aliases if aliases is not None else self.alias_map()).get(wanted, wanted)
+    # The one rule for category names, used to compare them here (priorities, the known
+    # vocabulary) and to rewrite them in loaded data (crimefighters.data.categories): case and
+    # spacing never matter, and ``aliases`` joins other spellings to one canonical name.
 
-    def alias_map(self) -> dict[str, str]:
-        """Every casefolded spelling in ``aliases`` -> its casefolded canonical name."""
+    @staticmethod
+    def key(name: str) -> str:
+        """What two spellings of one category share: spaces collapsed, case folded."""
+        return " ".join(name.split()).casefold()
+
+    def spellings(self) -> dict[str, str]:
+        """Every spelling in ``aliases`` (as ``key``) -> its canonical name as written."""
         return {
-            " ".join(spelling.split()).casefold(): canonical.casefold()
+            self.key(spelling): canonical
             for canonical, others in self.aliases.items()
             for spelling in [canonical, *others]
         }
+
+    def canonical(self, name: str, aliases: dict[str, str] | None = None) -> str:
+        """A name's canonical spelling under ``aliases`` (itself if it has none), casefolded."""
+        wanted = self.key(name)
+        return (aliases if aliases is not None else self.alias_map()).get(wanted, wanted)
+
+    def alias_map(self) -> dict[str, str]:
+        """Every spelling in ``aliases`` (as ``key``) -> its casefolded canonical name."""
+        return {key: canonical.casefold() for key, canonical in self.spellings().items()}
 
     def known_names(self) -> dict[tuple[str, str], set[str]]:
         """(family, 'major' or 'minor') -> the canonical casefolded names published there."""

@@ -14,7 +14,24 @@ import polars as pl
 
 from crimefighters.config.models import Config
 
-_SMALL = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "without"}
+_SMALL = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "with",
+    "without",
+}
 _KEEP_UPPER = {"NFIB", "GBH", "ABH", "M/V", "MV", "UK", "SO18", "DA", "CSE", "ASB"}
 
 
@@ -41,29 +58,23 @@ def title_case(text: str) -> str:
 
 
 def canonical_map(names: list[str], config: Config) -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    for canonical, others in config.categories.aliases.items():
-        for spelling in [canonical, *others]:
-            aliases[" ".join(spelling.split()).casefold()] = canonical
+    """Each name -> its canonical spelling: ``categories.aliases`` matched by the rule in
+    ``config.models.Categories`` (the one the configuration checks use), capitals in title
+    case. Loaded data is rewritten with it by ``crimefighters.data.names.canonical_categories``."""
+    categories = config.categories
+    spellings = categories.spellings()
     result = {}
     for name in names:
         if name is None:
             continue
         titled = title_case(name)
-        result[name] = aliases.get(titled.casefold(), titled)
+        result[name] = spellings.get(categories.key(titled), titled)
     return result
-
-
-def normalise_categories(frame: pl.DataFrame, config: Config) -> pl.DataFrame:
-    if frame.height == 0:
-        return frame
-    columns = [c for c in ("category", "category_group") if c in frame.columns]
-    names = sorted({n for c in columns for n in frame[c].unique().to_list() if n is not None})
-    mapping = canonical_map(names, config)
-    return frame.with_columns([pl.col(c).replace(mapping) for c in columns])
 
 
 def is_non_notifiable(config: Config) -> pl.Expr:
     """True for rows whose major or minor category is outside Total Notifiable Offences."""
     names = [n.casefold() for n in config.categories.non_notifiable]
-    return pl.col("category").str.to_lowercase().is_in(names) | pl.col("category_group").str.to_lowercase().is_in(names)
+    return pl.col("category").str.to_lowercase().is_in(names) | pl.col(
+        "category_group"
+    ).str.to_lowercase().is_in(names)

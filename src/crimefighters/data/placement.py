@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,21 +56,24 @@ def metres(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 _INDEXES: dict[tuple, PointIndex] = {}  # the last few indexes built, by files and geography
+# Stop and search files of one load are parsed on several threads: the index is built once.
+_INDEX_LOCK = threading.Lock()
 
 
 def street_points(paths: tuple[Path, ...], config: Config) -> PointIndex:
     """The map-point index of these data.police.uk street files (kept for the next file)."""
     stamp = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
     key = (stamp, repr(config.geography.model_dump()))
-    if key not in _INDEXES:
-        if len(_INDEXES) >= 4:
-            _INDEXES.pop(next(iter(_INDEXES)))
-        _INDEXES[key] = _street_points(stamp, config)
-    return _INDEXES[key]
+    with _INDEX_LOCK:
+        if key not in _INDEXES:
+            if len(_INDEXES) >= 4:
+                _INDEXES.pop(next(iter(_INDEXES)))
+            _INDEXES[key] = _street_points(stamp, config)
+        return _INDEXES[key]
 
 
 def _street_points(stamp: tuple, config: Config) -> PointIndex:
-    from crimefighters.data.store import BoroughResolver
+    from crimefighters.data.names import BoroughResolver
 
     frames = []
     for name, _size, _mtime in stamp:
@@ -225,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from crimefighters.config import load_config
-    from crimefighters.data.store import expand_paths, file_key
+    from crimefighters.data.fingerprints import detect
+    from crimefighters.data.store import expand_paths
 
     parser = argparse.ArgumentParser(
         prog="python -m crimefighters.data.placement", description=main.__doc__
@@ -240,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     max_m = config.geography.placement.max_distance_m
     try:
         files = expand_paths([Path(p) for p in args.street])
-        street = tuple(p for p in files if file_key(p, config)[1].name == "police_uk_street")
+        street = tuple(p for p in files if detect(p).name == "police_uk_street")
         index = street_points(street, config)
         print(f"{len(street)} street files, {index.points.height:,} map points")
         print(placement_check(index, max_m).describe(max_m))

@@ -1,19 +1,26 @@
 """Load files of any supported format into one canonical table.
 
 ``load_dataset(paths, config)``:
-1. expands directories, detects each file's format from its header;
-2. parses it (or takes the parse from the cache, keyed by the file's content);
-3. resolves borough spellings to canonical names, setting pseudo-boroughs aside;
-4. where several releases cover the same borough and month of a measure, keeps the newest
-   release and says which files were superseded;
-5. marks provisional months (the newest month of the release it came from).
+1. expands folders and identifies each file (content hash and format, remembered by the
+   file's identity on disk, so a warm start reads nothing); in a folder, a file no loader
+   recognises is skipped and listed (``strict=True`` refuses it instead); a file named
+   explicitly is always refused when it is not recognised;
+2. parses each file (or takes the parse from the cache, keyed by the file's content): names
+   made canonical, every value and month checked, duplicates refused;
+3. decides which file supplies each figure where several cover the same borough and month
+   (``crimefighters.data.precedence``) and says which files lost months;
+4. marks provisional months (the newest months of the release a figure came from).
 Nothing is half-loaded: any error stops the whole load with a ``DataError``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
+from array import array
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,29 +28,55 @@ from pathlib import Path
 import polars as pl
 
 from crimefighters.cache import code_fingerprint, key_of, load_frames, store_frames
-from crimefighters.config.models import Config, normalise_name
-from crimefighters.data.categories import normalise_categories
-from crimefighters.data.formats import FileFormat, registry, with_companions
-from crimefighters.data.formats.tabular import binary_header
+from crimefighters.config.models import Config
+from crimefighters.data.fingerprints import Fingerprint, FingerprintIndex, detect_format
+from crimefighters.data.formats.checks import (
+    EARLIEST_MONTH,
+    current_month,
+    incomplete_months,
+    refuse_conflicting_duplicates,
+)
+from crimefighters.data.names import (
+    BoroughResolver,
+    canonical_categories,
+    refuse_control_characters,
+    resolve_boroughs,
+)
+from crimefighters.data.precedence import Source, choose
 from crimefighters.data.schema import (
+    CANONICAL_COLUMNS,
+    CANONICAL_WARD_COLUMNS,
     OBSERVATION_SCHEMA,
     RAW_COLUMNS,
     RAW_WARD_COLUMNS,
+    RECORD_ID_SCHEMA,
     WARD_SCHEMA,
     ParsedFile,
     conform,
 )
 from crimefighters.data.synthetic import synthetic_files
-from crimefighters.data.text import decode_text, first_line, meta_sidecar, read_bytes
+from crimefighters.data.text import inflate, meta_sidecar, read_raw
 from crimefighters.errors import DataError
 from crimefighters.files import atomic_write
 from crimefighters.paths import cache_dir
 
+__all__ = [
+    "BoroughResolver",
+    "Dataset",
+    "FileReport",
+    "LoadReport",
+    "detect_format",
+    "expand_paths",
+    "load_dataset",
+]
+
 DATA_SUFFIXES = (".csv", ".csv.gz", ".json", ".json.gz", ".txt", ".parquet", ".xlsx")
-CACHE_LAYOUT = 3  # bump when the cached frame layout changes
-# A month under 10% of the median month is a stub only when the median is this large: with a
-# median of 3 (a sampled file), a month of 0 is chance, not an incomplete extract.
-STUB_MIN_MEDIAN = 50
+PARALLEL_FILES = min(4, os.cpu_count() or 1)  # files parsed at once
+BATCH_BYTES = 128 * 1024**2  # record files read together (memory: a few times this)
+CACHE_LAYOUT = 5  # bump when the cached frame layout changes
+CACHE_META = "crimefighters"  # the Parquet metadata key of a parse-cache entry
+OBSERVATION_ORDER = ["measure", "borough", "category_group", "category", "month"]
+WARD_ORDER = ["borough", "ward", "category_group", "category", "month"]
 
 
 @dataclass
@@ -62,6 +95,8 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)
+    # files in a folder that no loader recognises, each "name: why"
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -70,7 +105,8 @@ class Dataset:
     wards: pl.DataFrame  # WARD_SCHEMA, sorted (empty when no ward file was loaded)
     report: LoadReport
     key: str = ""  # identifies the inputs and loading configuration (cache key for scans)
-    # The loaded files that are the synthetic sample (data/synthetic.py); set on every load.
+    # The loaded files that are the synthetic sample (data/synthetic.py); set on every load,
+    # a cached one included, so it can never be served stale.
     synthetic_files: list[Path] = field(default_factory=list)
 
     @property
@@ -93,209 +129,371 @@ class Dataset:
         return self.observations["borough"].unique().sort().to_list()
 
 
+@dataclass
+class _Input:
+    path: Path
+    explicit: bool  # named on the command line, not found in a folder
+
+
 def expand_paths(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
+    """Every data file the paths name (folders searched, hidden files left out), once each."""
+    return [item.path for item in _expand(paths)]
+
+
+def _expand(paths: list[Path]) -> list[_Input]:
+    found: list[_Input] = []
     for path in paths:
         if not path.exists():
             raise DataError(path, "no such file or directory")
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
+            found.extend(
+                _Input(p, explicit=False)
+                for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 and p.name.lower().endswith(DATA_SUFFIXES)
                 and not p.name.lower().endswith(".meta.json")
             )
-            files.extend(found)
         else:
-            files.append(path)
-    unique: list[Path] = []
-    seen: set[Path] = set()
-    for file in files:
-        resolved = file.resolve()
-        if resolved not in seen:
-            seen.add(resolved)
-            unique.append(file)
+            found.append(_Input(path, explicit=True))
+    unique: list[_Input] = []
+    seen: dict[Path, _Input] = {}
+    for item in found:
+        resolved = item.path.resolve()
+        if resolved in seen:
+            seen[resolved].explicit |= item.explicit
+            continue
+        seen[resolved] = item
+        unique.append(item)
     if not unique:
-        raise DataError(paths[0] if paths else ".", "no data files found (expected .csv, .csv.gz, .json, .parquet or .xlsx)")
+        raise DataError(
+            paths[0] if paths else ".",
+            "no data files found (expected .csv, .csv.gz, .json, .parquet or .xlsx)",
+        )
     return unique
-
-
-def detect_format(path: Path, data: bytes, formats: list[FileFormat]) -> FileFormat:
-    if not data.strip():
-        raise DataError(path, "the file is empty")
-    header = binary_header(path, data)  # Parquet and XLSX: their column names
-    if header is None:
-        text = decode_text(path, data[:65536] if len(data) > 65536 else data)
-        header = first_line(text.lstrip("\ufeff"))
-    for fmt in formats:
-        if fmt.detect(header, path):
-            return fmt
-    shown = header if len(header) <= 120 else header[:117] + "..."
-    raise DataError(
-        path,
-        f"not a recognised data format (first line: {shown!r}); see `crimefighters data formats`",
-        line=1,
-    )
 
 
 def _config_fingerprint(config: Config) -> str:
     relevant = {
+        # generic files are checked against each measure's kind
         "measures": [m.model_dump() for m in config.measures],
         "outcomes": config.outcomes.model_dump(),
-        # data.police.uk parsers set aside LSOAs outside the configured boroughs
+        # names are resolved while parsing: borough spellings, pseudo-boroughs, categories
         "geography": config.geography.model_dump(),
+        "categories": config.categories.model_dump(),
     }
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[
+        :16
+    ]
 
 
-def _cache_paths(key: str) -> tuple[Path, Path, Path]:
-    root = cache_dir() / "parsed"
-    return root / f"{key}.rows.parquet", root / f"{key}.wards.parquet", root / f"{key}.json"
-
-
-def _read_cache(key: str, path: Path) -> ParsedFile | None:
-    rows_path, wards_path, meta_path = _cache_paths(key)
+def _parse_key(
+    path: Path, found: Fingerprint, config: Config, config_print: str | None = None
+) -> str:
+    """The parse-cache key: the file's content, its sidecar, its parser and the configuration."""
+    fmt = found.format
+    assert fmt is not None
     try:
-        meta = json.loads(meta_path.read_text())
-        rows = pl.read_parquet(rows_path)
-        wards = pl.read_parquet(wards_path) if meta.get("has_wards") else None
-    except (OSError, ValueError, pl.exceptions.PolarsError):
-        return None
-    release = date.fromisoformat(meta["release"]) if meta.get("release") else None
-    return ParsedFile(path=path, format=meta["format"], rows=rows, wards=wards, warnings=meta["warnings"], release=release)
-
-
-def _write_cache(key: str, parsed: ParsedFile) -> None:
-    rows_path, wards_path, meta_path = _cache_paths(key)
-    try:
-        atomic_write(rows_path, lambda p: parsed.rows.write_parquet(p))
-        if parsed.wards is not None:
-            atomic_write(wards_path, lambda p: parsed.wards.write_parquet(p))
-        meta = {
-            "format": parsed.format,
-            "warnings": parsed.warnings,
-            "release": parsed.release.isoformat() if parsed.release else None,
-            "has_wards": parsed.wards is not None,
-        }
-        atomic_write(meta_path, lambda p: p.write_text(json.dumps(meta)))
+        sidecar = hashlib.sha256(meta_sidecar(path).read_bytes()).hexdigest()
     except OSError:
+        sidecar = ""
+    return key_of(
+        found.content,
+        sidecar,
+        fmt.name,
+        fmt.version,
+        CACHE_LAYOUT,
+        config_print or _config_fingerprint(config),
+        code_fingerprint("data"),
+        pl.__version__,
+    )
+
+
+# --- the parse cache --------------------------------------------------------------------------
+
+
+def _parse_cache(key: str) -> tuple[Path, Path]:
+    root = cache_dir() / "parsed"
+    return root / f"{key}.parquet", root / f"{key}.wards.parquet"
+
+
+def _read_parse(key: str, path: Path) -> ParsedFile | None:
+    """A cached parse, or None when it is missing or malformed in any way.
+
+    One entry is one Parquet file of the rows, its description (and record-id sample) in the
+    file's metadata, plus a second file for ward rows, written first."""
+    rows_path, wards_path = _parse_cache(key)
+    try:
+        meta = json.loads(pl.read_parquet_metadata(rows_path)[CACHE_META])
+        month = lambda text: date.fromisoformat(text) if text else None  # noqa: E731
+        rows = pl.read_parquet(rows_path)
+        wards = pl.read_parquet(wards_path) if meta["has_wards"] is True else None
+        parsed = ParsedFile(
+            path=path,
+            format=str(meta["format"]),
+            rows=rows,
+            wards=wards,
+            warnings=[str(w) for w in meta["warnings"]],
+            release=month(meta["release"]),
+            period_start=month(meta["period_start"]),
+            kind=str(meta["kind"]),
+            additive=bool(meta["additive"]),
+            per_category=bool(meta["per_category"]),
+            canonical=True,
+            set_aside=[str(s) for s in meta["set_aside"]],
+            record_ids=_record_ids(meta["record_ids"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pl.exceptions.PolarsError):
+        return None
+    if dict(rows.schema) != CANONICAL_COLUMNS:
+        return None
+    if wards is not None and dict(wards.schema) != CANONICAL_WARD_COLUMNS:
+        return None
+    return parsed
+
+
+def _write_parse(key: str, parsed: ParsedFile) -> None:
+    rows_path, wards_path = _parse_cache(key)
+    meta = {
+        "format": parsed.format,
+        "warnings": parsed.warnings,
+        "release": parsed.release.isoformat() if parsed.release else None,
+        "period_start": parsed.period_start.isoformat() if parsed.period_start else None,
+        "has_wards": parsed.wards is not None,
+        "kind": parsed.kind,
+        "additive": parsed.additive,
+        "per_category": parsed.per_category,
+        "set_aside": parsed.set_aside,
+        "record_ids": _record_ids_text(parsed.record_ids),
+    }
+    try:
+        if parsed.wards is not None:
+            wards = parsed.wards
+            atomic_write(
+                wards_path, lambda p: wards.write_parquet(p, compression="lz4"), durable=False
+            )
+        atomic_write(
+            rows_path,
+            lambda p: parsed.rows.write_parquet(
+                p, compression="lz4", metadata={CACHE_META: json.dumps(meta)}
+            ),
+            durable=False,
+        )
+    except (OSError, pl.exceptions.PolarsError):
         pass  # a cache that cannot be written only costs speed
 
 
-def file_key(path: Path, config: Config) -> tuple[str, FileFormat, bytes]:
-    """The parse-cache key of a file (its content, sidecar, format and parser), and its bytes."""
-    data = read_bytes(path)
-    formats = registry()
-    fmt = detect_format(path, data, formats)
-    try:
-        sidecar_bytes = meta_sidecar(path).read_bytes()
-    except OSError:
-        sidecar_bytes = b""
-    key = hashlib.sha256(
-        data
-        + sidecar_bytes
-        + f"|{fmt.name}|{fmt.version}|{CACHE_LAYOUT}|{_config_fingerprint(config)}|{code_fingerprint('data')}".encode()
-    ).hexdigest()[:32]
-    return key, fmt, data
+def _record_ids_text(record_ids: pl.DataFrame | None) -> dict[str, str] | None:
+    """The record-id sample as text for the cache: month -> base64 of the 64-bit hashes."""
+    if record_ids is None:
+        return None
+    return {
+        f"{month:%Y-%m-%d}": base64.b64encode(array("Q", hashes).tobytes()).decode()
+        for month, hashes in record_ids.group_by("month").agg("id_hash").sort("month").iter_rows()
+    }
 
 
-def parse_file(path: Path, config: Config, use_cache: bool = True, keyed=None) -> tuple[ParsedFile, bool]:
-    """Parse one file, from the cache when its content was parsed before."""
-    key, fmt, data = keyed or file_key(path, config)
-    if use_cache:
-        cached = _read_cache(key, path)
-        if cached is not None:
-            return cached, True
-    parsed = fmt.parse(path, data, config)
-    parsed.rows = conform(parsed.rows, RAW_COLUMNS)
+def _record_ids(text: dict[str, str] | None) -> pl.DataFrame | None:
+    if text is None:
+        return None
+    months, hashes = [], []
+    for month, packed in text.items():
+        values = array("Q")
+        values.frombytes(base64.b64decode(packed, validate=True))
+        months += [date.fromisoformat(month)] * len(values)
+        hashes += values.tolist()
+    return pl.DataFrame({"month": months, "id_hash": hashes}, schema=RECORD_ID_SCHEMA)
+
+
+def _finish(parsed: ParsedFile, config: Config) -> ParsedFile:
+    """A parser's result in the canonical layout (names resolved for a raw-name parser)."""
+    if not parsed.canonical:
+        parsed = _canonical(parsed, config)
+    parsed.rows = conform(parsed.rows, CANONICAL_COLUMNS)
     if parsed.wards is not None:
-        parsed.wards = conform(parsed.wards, RAW_WARD_COLUMNS)
-    if use_cache:
-        _write_cache(key, parsed)
-    return parsed, False
+        parsed.wards = conform(parsed.wards, CANONICAL_WARD_COLUMNS)
+    if parsed.record_ids is not None:
+        parsed.record_ids = conform(parsed.record_ids, RECORD_ID_SCHEMA)
+    span = parsed.months()
+    parsed.release = parsed.release or (span[1] if span else None)
+    parsed.period_start = parsed.period_start or (span[0] if span else None)
+    return parsed
 
 
-class BoroughResolver:
-    """Maps every spelling to a canonical borough, a pseudo-borough, or nothing (unknown)."""
-
-    def __init__(self, config: Config):
-        self.canonical: dict[str, str] = {}
-        self.pseudo: dict[str, tuple[str, str]] = {}
-        for borough in config.geography.boroughs:
-            for spelling in [borough.name, *borough.aliases]:
-                self.canonical[normalise_name(spelling)] = borough.name
-        for pseudo in config.geography.pseudo_boroughs:
-            for spelling in [pseudo.name, *pseudo.aliases]:
-                self.pseudo[normalise_name(spelling)] = (pseudo.name, pseudo.treatment)
-
-    def table(self, raw_names: list[str]) -> pl.DataFrame:
-        rows = []
-        for raw in raw_names:
-            key = normalise_name(raw)
-            if key in self.canonical:
-                rows.append((raw, self.canonical[key], "borough"))
-            elif key in self.pseudo:
-                name, treatment = self.pseudo[key]
-                rows.append((raw, name, "pseudo_keep" if treatment == "keep" else "pseudo_exclude"))
-            else:
-                rows.append((raw, None, "unknown"))
-        return pl.DataFrame(rows, schema={"borough_raw": pl.String, "borough": pl.String, "kind": pl.String}, orient="row")
-
-
-def _resolve(parsed: ParsedFile, frame: pl.DataFrame, resolver: BoroughResolver, report: LoadReport) -> pl.DataFrame:
-    if frame.height == 0:
-        return frame.with_columns(borough=pl.lit(None, dtype=pl.String)).drop("borough_raw")
-    lookup = resolver.table(frame["borough_raw"].unique().to_list())
-    joined = frame.join(lookup, on="borough_raw", how="left")
-    unknown = joined.filter(pl.col("kind") == "unknown").sort("line")
-    if unknown.height:
-        row = unknown.row(0, named=True)
-        raise DataError(
-            parsed.path,
-            f"unknown borough {row['borough_raw']!r} (add the spelling to boroughs.yaml aliases "
-            f"or pseudo_boroughs)",
-            line=int(row["line"]) if row["line"] is not None else None,
+def _canonical(parsed: ParsedFile, config: Config) -> ParsedFile:
+    """For a parser that hands back raw names (``RAW_COLUMNS``): the same checks the built-in
+    parsers make on their own rows, in the same order: text, months, values, stub months,
+    boroughs, categories, then duplicates on the canonical names."""
+    rows = conform(parsed.rows, RAW_COLUMNS)
+    rows, notes = _canonical_rows(parsed, rows, config, ["measure", "category_group", "category"])
+    parsed.rows = rows.sort(OBSERVATION_ORDER)
+    if parsed.wards is not None:
+        wards = conform(parsed.wards, RAW_WARD_COLUMNS)
+        wards, ward_notes = _canonical_rows(
+            parsed, wards, config, ["ward_code", "measure", "category_group", "category"]
         )
-    set_aside = joined.filter(pl.col("kind") == "pseudo_exclude")
-    if set_aside.height:
-        summary = set_aside.group_by("borough").agg(pl.len().alias("rows"), pl.col("value").sum().alias("total")).sort("borough")
-        for row in summary.iter_rows(named=True):
-            report.set_aside.append(
-                f"{parsed.path.name}: set aside pseudo-borough {row['borough']!r} "
-                f"({row['rows']} rows, total {row['total']:,.0f})"
+        parsed.wards = wards.sort(WARD_ORDER)
+        notes += ward_notes
+    parsed.set_aside = [*parsed.set_aside, *notes]
+    parsed.canonical = True
+    return parsed
+
+
+def _canonical_rows(
+    parsed: ParsedFile, rows: pl.DataFrame, config: Config, detail: list[str]
+) -> tuple[pl.DataFrame, list[str]]:
+    path = parsed.path
+    text = {c: c for c in ("borough_raw", "ward", "ward_code", "category_group", "category")}
+    refuse_control_characters(path, rows, text, "line")
+    limit = current_month()
+    for check, problem in (
+        (pl.col("month") > limit, f"a month after the current month ({limit:%Y-%m})"),
+        (pl.col("month") < EARLIEST_MONTH, f"a month before {EARLIEST_MONTH:%Y}"),
+        (~pl.col("value").is_finite(), "not a finite number"),
+        (pl.col("value") < 0, "negative value"),
+        (pl.col("denominator") <= 0, "a denominator must be above 0"),
+        (pl.col("value") > pl.col("denominator"), "numerator larger than its denominator"),
+    ):
+        bad = rows.filter(check.fill_null(False))
+        if bad.height:
+            row = (
+                bad.sort("line")
+                .select("line", "value", pl.col("month").dt.strftime("%Y-%m"))
+                .row(0, named=True)
             )
-    return joined.filter(pl.col("kind") != "pseudo_exclude").drop("kind", "borough_raw")
-
-
-def _drop_stub_months(parsed: ParsedFile, frame: pl.DataFrame, report: LoadReport) -> pl.DataFrame:
-    """A month whose total is under 10% of the file's median month is an incomplete stub."""
-    if frame.height == 0 or parsed.format == "generic":
-        return frame
-    totals = frame.group_by("month").agg(pl.col("value").sum().alias("total"))
-    if totals.height < 3:
-        return frame
-    median = totals["total"].median()
-    if median < STUB_MIN_MEDIAN:
-        return frame  # too few offences a month to tell a stub from chance (e.g. a sample)
-    stubs = totals.filter(pl.col("total") < 0.1 * median).sort("month")
-    for row in stubs.iter_rows(named=True):
-        report.warnings.append(
-            f"{parsed.path.name}: month {row['month']:%Y-%m} looks incomplete "
-            f"({row['total']:,.0f} against a median month of {median:,.0f}); set aside"
+            raise DataError(
+                path, f"{problem}; found {row['value']!r} for {row['month']}", line=row["line"]
+            )
+    if parsed.format != "generic" and rows.height:
+        totals = rows.group_by("month").agg(pl.col("value").sum().alias("total"))
+        stubs, warnings = incomplete_months(totals)
+        parsed.warnings.extend(warnings)
+        rows = rows.filter(~pl.col("month").is_in(stubs))
+    rows, notes = resolve_boroughs(
+        path, rows, config, rows=pl.len(), total=pl.col("value").sum(), line_column="line"
+    )
+    rows = canonical_categories(rows, config)
+    keys = ["month", "borough", *detail]
+    if parsed.additive:
+        rows = rows.group_by(keys).agg(
+            pl.col("value").sum(), pl.all().exclude(*keys, "value").first()
         )
-    if stubs.height:
-        frame = frame.filter(~pl.col("month").is_in(stubs["month"].implode()))
-    return frame
+    else:
+        refuse_conflicting_duplicates(
+            path,
+            rows,
+            keys,
+            pl.struct("value", "denominator") if "denominator" in rows.columns else pl.col("value"),
+            lambda r: ", ".join(str(r[k]) for k in ("borough", *detail)) + f", {r['month']:%Y-%m}",
+            line_column="line",
+        )
+        rows = rows.sort("line").unique(subset=keys, keep="first", maintain_order=True)
+    return rows, notes
 
 
-def load_dataset(paths: list[str | Path], config: Config, use_cache: bool = True) -> Dataset:
-    files = expand_paths([Path(p) for p in paths])
-    keyed = with_companions(files, [file_key(path, config) for path in files])
-    dataset_key = key_of(
-        [str(p) for p in files],
-        [k for k, _, _ in keyed],
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_dataset(
+    paths: list[str | Path], config: Config, use_cache: bool = True, strict: bool = False
+) -> Dataset:
+    """Every file the paths name, loaded into one table (see the module docstring).
+
+    ``strict``: a file in a folder that no loader recognises stops the load (as a file named
+    explicitly always does) instead of being skipped and listed in the report.
+    """
+    inputs = _expand([Path(p) for p in paths])
+    index = FingerprintIndex(use_cache)
+    files: list[_File] = []
+    skipped: list[str] = []
+    for item, (identity, found) in zip(inputs, _identify(inputs, index), strict=True):
+        if found.format is None:
+            if item.explicit or strict:
+                raise found.refusal(item.path)
+            where = f":{found.problem_line}" if found.problem_line else ""
+            skipped.append(f"{item.path.name}{where}: {found.problem}")
+            continue
+        files.append(_File(item.path, identity, found))
+    if not files:
+        index.save()
+        raise DataError(
+            paths[0] if paths else ".",
+            f"no file here that a loader recognises ({len(skipped)} skipped; the first: "
+            f"{skipped[0]})",
+        )
+    config_print = _config_fingerprint(config)
+    _find_companions(files)
+    _fill_keys(files, config, config_print)
+    # Marked on every load, a cached one included (its own stat, never stale); the check
+    # reads nothing of real data unless a file's size matches a sample file's.
+    synthetic = synthetic_files([file.path for file in files])
+    if use_cache and all(file.key for file in files):
+        # every file known by its identity on disk: the dataset may be cached whole
+        cached_dataset = _read_dataset(_dataset_key(files, skipped, config))
+        if cached_dataset is not None:
+            index.save()
+            cached_dataset.synthetic_files = synthetic
+            return cached_dataset
+    try:
+        dataset = _build_dataset(files, config, use_cache, index, config_print)
+    finally:
+        index.save()  # the hashes of files read, even when one of them is refused
+    dataset.report.skipped = skipped
+    dataset.key = _dataset_key(files, skipped, config)
+    if use_cache:
+        _write_dataset(dataset)
+    dataset.synthetic_files = synthetic
+    return dataset
+
+
+@dataclass
+class _File:
+    """A file a loader recognises, and (once its content is known) its parse-cache key."""
+
+    path: Path
+    identity: str  # its key in the fingerprint index
+    found: Fingerprint
+    key: str | None = None
+    # For a format with ``companions``: the numbers of the files of the load it needs (stop
+    # and search: every street file); its parse-cache key holds their keys too.
+    companions: tuple[int, ...] | None = None
+
+
+def _find_companions(files: list[_File]) -> None:
+    for file in files:
+        wanted = file.found.format.companions if file.found.format else None
+        if wanted is not None:
+            file.companions = tuple(
+                number
+                for number, other in enumerate(files)
+                if other.found.format is not None and other.found.format.name == wanted
+            )
+
+
+def _fill_keys(files: list[_File], config: Config, config_print: str) -> None:
+    """The parse-cache key of every file whose content is known (hashed from the index or
+    while reading), and of every companion-dependent file whose companions' keys are known
+    too. Companions are never dependent themselves, so files without are keyed first."""
+    for file in sorted(files, key=lambda f: f.companions is not None):
+        if file.key is None and file.found.content is not None:
+            file.key = _file_key(files, file, config, config_print)
+
+
+def _file_key(files: list[_File], file: _File, config: Config, config_print: str) -> str | None:
+    own = _parse_key(file.path, file.found, config, config_print)
+    if file.companions is None:
+        return own
+    companions = [files[number].key for number in file.companions]
+    if any(key is None for key in companions):
+        return None  # a companion not hashed yet: keyed once it is
+    return key_of(own, companions)
+
+
+def _dataset_key(files: list[_File], skipped: list[str], config: Config) -> str:
+    return key_of(
+        [str(file.path) for file in files],
+        [file.key for file in files],
+        skipped,
         config.geography.model_dump(),
         config.categories.model_dump(),
         config.scan.provisional.model_dump(),
@@ -303,127 +501,332 @@ def load_dataset(paths: list[str | Path], config: Config, use_cache: bool = True
         [m.model_dump() for m in config.measures],
         code_fingerprint("data"),
     )
-    if use_cache:
-        cached_dataset = _read_dataset(dataset_key)
-        if cached_dataset is not None:
-            cached_dataset.synthetic_files = synthetic_files(files)
-            return cached_dataset
-    dataset = _build_dataset(files, keyed, config, use_cache)
-    dataset.key = dataset_key
-    if use_cache:
-        _write_dataset(dataset)
-    dataset.synthetic_files = synthetic_files(files)
-    return dataset
 
 
-def _report_to_json(report: LoadReport) -> dict:
-    return {
-        "files": [
-            {"path": str(f.path), "format": f.format, "rows": f.rows, "first_month": f.first_month, "last_month": f.last_month}
-            for f in report.files
-        ],
-        "warnings": report.warnings,
-        "superseded": report.superseded,
-        "set_aside": report.set_aside,
-    }
-
-
-def _write_dataset(dataset: Dataset) -> None:
-    store_frames("datasets", dataset.key, {"observations": dataset.observations, "wards": dataset.wards}, _report_to_json(dataset.report))
-
-
-def _read_dataset(key: str) -> Dataset | None:
-    found = load_frames("datasets", key, ["observations", "wards"])
-    if found is None:
-        return None
-    frames, meta = found
-    month = lambda text: date.fromisoformat(text) if text else None  # noqa: E731
-    report = LoadReport(
-        files=[
-            FileReport(Path(f["path"]), f["format"], f["rows"], month(f["first_month"]), month(f["last_month"]), cached=True)
-            for f in meta["files"]
-        ],
-        warnings=meta["warnings"],
-        superseded=meta["superseded"],
-        set_aside=meta["set_aside"],
-    )
-    return Dataset(observations=frames["observations"], wards=frames["wards"], report=report, key=key)
-
-
-def _build_dataset(files: list[Path], keyed: list, config: Config, use_cache: bool) -> Dataset:
+def _build_dataset(
+    files: list[_File],
+    config: Config,
+    use_cache: bool,
+    index: FingerprintIndex,
+    config_print: str,
+) -> Dataset:
     report = LoadReport()
-    resolver = BoroughResolver(config)
-    observations: list[pl.DataFrame] = []
-    ward_frames: list[pl.DataFrame] = []
-    for order, (path, file_keyed) in enumerate(zip(files, keyed, strict=True)):
-        parsed, cached = parse_file(path, config, use_cache=use_cache, keyed=file_keyed)
+    sources: list[Source] = []
+    ward_sources: list[Source] = []
+    seen: dict[str, Path] = {}
+    parsed_files = _parse_all(files, config, use_cache, index, config_print)
+    for file, (parsed, cached) in zip(files, parsed_files, strict=True):
+        path, key = file.path, file.key
+        assert key is not None
+        if key in seen:
+            report.warnings.append(
+                f"{path.name}: the same content as {seen[key].name}; counted once"
+            )
+            continue
+        seen[key] = path
         span = parsed.months()
         report.files.append(
             FileReport(
                 path=path,
                 format=parsed.format,
-                rows=parsed.rows.height + (parsed.wards.height if parsed.wards is not None else 0),
+                rows=parsed.wards.height if parsed.wards is not None else parsed.rows.height,
                 first_month=span[0] if span else None,
                 last_month=span[1] if span else None,
                 cached=cached,
             )
         )
         report.warnings.extend(f"{path.name}: {w}" for w in parsed.warnings)
-        release = parsed.release or (span[1] if span else None)
-        provenance = {"source": pl.lit(path.name), "release": pl.lit(release, dtype=pl.Date), "order": pl.lit(order)}
-        if parsed.rows.height:
-            rows = _drop_stub_months(parsed, parsed.rows, report)
-            rows = _resolve(parsed, rows, resolver, report)
-            observations.append(rows.with_columns(level_rank=pl.lit(0), **provenance))
+        report.set_aside.extend(f"{path.name}: {note}" for note in parsed.set_aside)
+        provenance = {
+            "source": pl.lit(path.name),
+            "release": pl.lit(parsed.release, dtype=pl.Date),
+        }
+        common = {
+            "content_key": key,
+            "release": parsed.release,
+            "period_start": parsed.period_start,
+            "additive": parsed.additive,
+        }
+        sources.append(
+            Source(
+                name=path.name,
+                rows=parsed.rows.with_columns(**provenance),
+                kind=parsed.kind,
+                per_category=parsed.per_category,
+                record_ids=parsed.record_ids,
+                **common,
+            )
+        )
         if parsed.wards is not None and parsed.wards.height:
-            wards = _drop_stub_months(parsed, parsed.wards, report)
-            wards = _resolve(parsed, wards, resolver, report)
-            ward_frames.append(wards.with_columns(**provenance))
-            # Ward files also give borough totals, used where no borough file covers a month.
-            borough_level = wards.group_by("month", "borough", "measure", "category_group", "category").agg(
-                pl.col("value").sum(), pl.col("line").min()
-            )
-            observations.append(
-                borough_level.with_columns(
-                    family=pl.lit("mps_new"),
-                    denominator=pl.lit(None, dtype=pl.Float64),
-                    provisional_hint=pl.lit(None, dtype=pl.Boolean),
-                    level_rank=pl.lit(1),
-                    **provenance,
-                )
+            ward_sources.append(
+                Source(name=path.name, rows=parsed.wards.with_columns(**provenance), **common)
             )
 
-    obs = _newest_release(observations, ["measure", "borough", "month"], report, OBSERVATION_SCHEMA)
-    obs = normalise_categories(obs, config)
-    obs = _derive_positive_outcome_rate(obs, config, report)
+    live = [s for s in sources if s.rows.height]
+    obs = choose(sources, report.superseded)
+    if obs.height == 0:
+        obs = pl.DataFrame(schema={**CANONICAL_COLUMNS, "source": pl.String, "release": pl.Date})
+    obs, derived = _derive_positive_outcome_rate(obs, config, report)
     obs = _mark_provisional(obs, config)
-    obs = conform(obs, OBSERVATION_SCHEMA).sort("measure", "borough", "category_group", "category", "month")
+    obs = conform(obs, OBSERVATION_SCHEMA)
+    if len(live) > 1 or derived:
+        obs = obs.sort(OBSERVATION_ORDER)  # each parser hands back its rows in this order
 
-    wards = _newest_release(ward_frames, ["measure", "borough", "month"], None, WARD_SCHEMA)
-    wards = normalise_categories(wards, config) if wards.height else wards
-    wards = conform(wards, WARD_SCHEMA).sort("borough", "ward", "category_group", "category", "month")
+    ward_notes: list[str] = []
+    wards = choose(ward_sources, ward_notes, detail=("ward_code", "category_group", "category"))
+    # a ward file's borough sums compete as its ward rows do: say each note once
+    report.superseded.extend(n for n in ward_notes if n not in report.superseded)
+    if wards.height == 0:
+        wards = pl.DataFrame(schema=WARD_SCHEMA)
+    wards = conform(wards, WARD_SCHEMA)
+    if len([s for s in ward_sources if s.rows.height]) > 1:
+        wards = wards.sort(WARD_ORDER)
     return Dataset(observations=obs, wards=wards, report=report)
 
 
-def _derive_positive_outcome_rate(obs: pl.DataFrame, config: Config, report: LoadReport) -> pl.DataFrame:
+def _identify(inputs: list[_Input], index: FingerprintIndex) -> list[tuple[str, Fingerprint]]:
+    """Each file's identity and fingerprint, in order (a few at a time: new files are read)."""
+    if len(inputs) < 2 or PARALLEL_FILES < 2:
+        return [index.get(item.path) for item in inputs]
+    with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
+        return list(pool.map(lambda item: index.get(item.path), inputs))
+
+
+def _parse_all(
+    files: list[_File],
+    config: Config,
+    use_cache: bool,
+    index: FingerprintIndex,
+    config_print: str,
+) -> list[tuple[ParsedFile, bool]]:
+    """Each file parsed (or taken from the parse cache), in order.
+
+    A new file is read once: its hash comes from the bytes read to parse it. Files of a
+    format that reads many files together (data.police.uk records) are parsed in batches of
+    about ``BATCH_BYTES``; the others a few at a time (Polars releases the interpreter while
+    it works). When files are refused, the first in order is reported.
+    """
+    results: dict[int, tuple[ParsedFile, bool]] = {}
+    pending: list[int] = []
+    for number, file in enumerate(files):
+        cached = _read_parse(file.key, file.path) if use_cache and file.key else None
+        if cached is not None:
+            results[number] = (cached, True)
+        else:
+            pending.append(number)
+    refusals: list[tuple[int, DataError]] = []
+
+    def read(number: int) -> bytes | None:
+        """The file's bytes to parse, or None when its content turns out to be cached."""
+        file = files[number]
+        raw = read_raw(file.path)
+        if file.found.content is None:
+            file.found = Fingerprint(hashlib.sha256(raw).hexdigest(), file.found.format)
+            index.record(file.identity, file.found)
+            file.key = _file_key(files, file, config, config_print)
+            assert file.key is not None  # a dependent file is read once its companions are
+            cached = _read_parse(file.key, file.path) if use_cache else None
+            if cached is not None:
+                results[number] = (cached, True)
+                return None
+        return inflate(file.path, raw)
+
+    def parse_one(number: int) -> None:
+        file = files[number]
+        try:
+            data = read(number)
+            if data is not None:
+                fmt = file.found.format
+                assert fmt is not None
+                if file.companions is None:
+                    parsed = fmt.parse(file.path, data, config)
+                else:
+                    paths = tuple(files[n].path for n in file.companions)
+                    parsed = fmt.parse(file.path, data, config, companions=paths)
+                results[number] = (_finish(parsed, config), False)
+        except DataError as error:
+            refusals.append((number, error))
+
+    def parse_batch(numbers: list[int]) -> None:
+        fmt = files[numbers[0]].found.format
+        assert fmt is not None and fmt.parse_many is not None
+        try:
+            items, parsing = [], []
+            for number in numbers:
+                data = read(number)
+                if data is not None:
+                    items.append((files[number].path, data))
+                    parsing.append(number)
+            if items:
+                for number, parsed in zip(parsing, fmt.parse_many(items, config), strict=True):
+                    results[number] = (_finish(parsed, config), False)
+        except DataError as error:
+            where = [n for n in numbers if str(files[n].path) == error.path] or numbers
+            refusals.append((where[0], error))
+
+    def run(numbers: list[int]) -> None:
+        batches: dict[str, list[int]] = {}
+        singles: list[int] = []
+        for number in numbers:
+            fmt = files[number].found.format
+            if fmt is not None and fmt.parse_many is not None:
+                batches.setdefault(fmt.name, []).append(number)
+            else:
+                singles.append(number)
+        work = [lambda n=n: parse_one(n) for n in singles]
+        for chunked in batches.values():
+            work += [lambda chunk=chunk: parse_batch(chunk) for chunk in _chunks(files, chunked)]
+        if len(work) < 2 or PARALLEL_FILES < 2:
+            for job in work:
+                job()
+        else:
+            with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
+                list(pool.map(lambda job: job(), work))
+
+    # Files that need others of the load (stop and search needs the street files) come
+    # second: by then every companion is hashed, so their keys can be folded into theirs.
+    run([n for n in pending if files[n].companions is None])
+    dependent = [n for n in pending if files[n].companions is not None]
+    if dependent:
+        _fill_keys(files, config, config_print)
+        later = []
+        for number in dependent:
+            file = files[number]
+            assert file.companions is not None
+            if any(files[n].key is None for n in file.companions):
+                continue  # a companion could not be read: that refusal is reported
+            cached = _read_parse(file.key, file.path) if use_cache and file.key else None
+            if cached is not None:
+                results[number] = (cached, True)
+            else:
+                later.append(number)
+        run(later)
+    if refusals:
+        raise min(refusals, key=lambda refusal: refusal[0])[1]
+    if use_cache and len(files) > 1:
+        # (one file alone is cached whole as the dataset; a second copy would only cost time)
+        writes = [(files[n].key, results[n][0]) for n in pending if not results[n][1]]
+        with ThreadPoolExecutor(max_workers=PARALLEL_FILES) as pool:
+            list(pool.map(lambda entry: _write_parse(*entry), writes))
+    return [results[number] for number in range(len(files))]
+
+
+def _chunks(files: list[_File], numbers: list[int]) -> list[list[int]]:
+    """Consecutive runs of files holding about BATCH_BYTES between them."""
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for number in numbers:
+        try:
+            bytes_on_disk = files[number].path.stat().st_size
+        except OSError:
+            bytes_on_disk = 0
+        if chunks[-1] and size + bytes_on_disk > BATCH_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(number)
+        size += bytes_on_disk
+    return chunks
+
+
+def _report_to_json(report: LoadReport) -> dict:
+    return {
+        "files": [
+            {
+                "path": str(f.path),
+                "format": f.format,
+                "rows": f.rows,
+                "first_month": f.first_month,
+                "last_month": f.last_month,
+            }
+            for f in report.files
+        ],
+        "warnings": report.warnings,
+        "superseded": report.superseded,
+        "set_aside": report.set_aside,
+        "skipped": report.skipped,
+    }
+
+
+def _write_dataset(dataset: Dataset) -> None:
+    store_frames(
+        "datasets",
+        dataset.key,
+        {"observations": dataset.observations, "wards": dataset.wards},
+        _report_to_json(dataset.report),
+    )
+
+
+def _read_dataset(key: str) -> Dataset | None:
+    """A cached dataset, or None when it is missing or malformed in any way."""
+    found = load_frames(
+        "datasets",
+        key,
+        ["observations", "wards"],
+        {"observations": OBSERVATION_SCHEMA, "wards": WARD_SCHEMA},
+    )
+    if found is None:
+        return None
+    frames, meta = found
+    month = lambda text: date.fromisoformat(text) if text else None  # noqa: E731
+    try:
+        report = LoadReport(
+            files=[
+                FileReport(
+                    Path(f["path"]),
+                    str(f["format"]),
+                    int(f["rows"]),
+                    month(f["first_month"]),
+                    month(f["last_month"]),
+                    cached=True,
+                )
+                for f in meta["files"]
+            ],
+            warnings=[str(w) for w in meta["warnings"]],
+            superseded=[str(s) for s in meta["superseded"]],
+            set_aside=[str(s) for s in meta["set_aside"]],
+            skipped=[str(s) for s in meta["skipped"]],
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Dataset(
+        observations=conform(frames["observations"], OBSERVATION_SCHEMA),
+        wards=conform(frames["wards"], WARD_SCHEMA),
+        report=report,
+        key=key,
+    )
+
+
+def _derive_positive_outcome_rate(
+    obs: pl.DataFrame, config: Config, report: LoadReport
+) -> tuple[pl.DataFrame, bool]:
     """Positive outcome rate from data.police.uk files: positive outcomes assigned in a month /
     crimes recorded in that month (the ``outcomes_in_period`` basis), per borough, where no
     file supplies the rate itself. Only the crime types loaded count (the real Met extracts in
     ../shared are burglary only, so there it is a burglary rate)."""
     if obs.height == 0 or config.outcomes.basis != "outcomes_in_period":
-        return obs
+        return obs, False
     police = obs.filter(pl.col("family") == "police_uk")
-    outcomes = police.filter(pl.col("measure") == "positive_outcomes").group_by("month", "borough").agg(
-        value=pl.col("value").sum(), release=pl.col("release").max()
+    if police.height == 0:
+        return obs, False
+    outcomes = (
+        police.filter(pl.col("measure") == "positive_outcomes")
+        .group_by("month", "borough")
+        .agg(value=pl.col("value").sum(), release=pl.col("release").max())
     )
-    crimes = police.filter(pl.col("measure") == "street_crime").group_by("month", "borough").agg(
-        denominator=pl.col("value").sum(), crimes_release=pl.col("release").max()
+    crimes = (
+        police.filter(pl.col("measure") == "street_crime")
+        .group_by("month", "borough")
+        .agg(denominator=pl.col("value").sum(), crimes_release=pl.col("release").max())
     )
-    supplied = obs.filter(pl.col("measure") == "positive_outcome_rate").select("month", "borough").unique()
-    rate = outcomes.join(crimes, on=["month", "borough"]).join(supplied, on=["month", "borough"], how="anti")
+    supplied = (
+        obs.filter(pl.col("measure") == "positive_outcome_rate").select("month", "borough").unique()
+    )
+    rate = outcomes.join(crimes, on=["month", "borough"]).join(
+        supplied, on=["month", "borough"], how="anti"
+    )
     rate = rate.filter(pl.col("denominator") > 0)
     if rate.height == 0:
-        return obs
+        return obs, False
     over = rate.filter(pl.col("value") > pl.col("denominator"))
     if over.height:
         report.warnings.append(
@@ -444,48 +847,13 @@ def _derive_positive_outcome_rate(obs: pl.DataFrame, config: Config, report: Loa
         release=pl.max_horizontal("release", "crimes_release"),
         provisional_hint=pl.lit(False),
     )
-    return pl.concat([obs, derived], how="diagonal_relaxed")
-
-
-def _newest_release(
-    frames: list[pl.DataFrame], keys: list[str], report: LoadReport | None, empty: dict
-) -> pl.DataFrame:
-    """Per key, keep the rows of the newest release; say which files lost months to which."""
-    if not frames:
-        return pl.DataFrame(schema=empty)
-    frames = [f.with_columns(pl.col("line").cast(pl.Int64)) for f in frames]
-    combined = pl.concat(frames, how="diagonal_relaxed")
-    # Newest release first; at equal release, borough files before ward-derived totals, then
-    # the later file in load order.
-    ranked = (
-        combined.select(*keys, "release", "level_rank" if "level_rank" in combined.columns else pl.lit(0).alias("level_rank"), "order", "source")
-        .unique()
-        .sort([*keys, "release", "level_rank", "order"], descending=[False] * len(keys) + [True, False, True])
-    )
-    winners = ranked.group_by(keys, maintain_order=True).first().select(*keys, pl.col("order").alias("winner"), pl.col("source").alias("winner_source"))
-    if report is not None:
-        losers = (
-            ranked.join(winners, on=keys)
-            .filter(pl.col("order") != pl.col("winner"))
-            .group_by("source", "winner_source")
-            .agg(pl.col("month").min().alias("first"), pl.col("month").max().alias("last"), pl.len().alias("cells"))
-            .sort("source", "winner_source")
-        )
-        for row in losers.iter_rows(named=True):
-            report.superseded.append(
-                f"{row['source']}: {row['first']:%Y-%m}..{row['last']:%Y-%m} superseded by the newer "
-                f"release {row['winner_source']}"
-            )
-    kept = combined.join(winners.select(*keys, "winner"), on=keys).filter(pl.col("order") == pl.col("winner"))
-    # Identical repeated rows within one file (same key, same value) count once.
-    subset = [c for c in ("month", "borough", "ward_code", "measure", "category_group", "category") if c in kept.columns]
-    return kept.unique(subset=subset, keep="first").drop("winner")
+    return pl.concat([obs, derived], how="diagonal_relaxed"), True
 
 
 def _mark_provisional(obs: pl.DataFrame, config: Config) -> pl.DataFrame:
     """The newest month(s) of the release a value came from are provisional."""
     if obs.height == 0:
-        return obs
+        return obs.with_columns(provisional=pl.lit(None, dtype=pl.Boolean))
     latest = config.scan.provisional.latest_months
     outcome_months = config.outcomes.provisional_months
     outcome_measures = [m.id for m in config.measures if m.family == "positive_outcomes"]
@@ -494,7 +862,11 @@ def _mark_provisional(obs: pl.DataFrame, config: Config) -> pl.DataFrame:
         + pl.col("release").dt.month()
         - pl.col("month").dt.month()
     )
-    window = pl.when(pl.col("measure").is_in(outcome_measures)).then(pl.lit(outcome_months)).otherwise(pl.lit(latest))
+    window = (
+        pl.when(pl.col("measure").is_in(outcome_measures))
+        .then(pl.lit(outcome_months))
+        .otherwise(pl.lit(latest))
+    )
     return obs.with_columns(
         provisional=pl.coalesce(pl.col("provisional_hint"), months_before_release < window)
     )

@@ -145,6 +145,7 @@ class CrimefightersApp(App):
         store: Path | None = None,
         drafts_dir: Path | None = None,
         user: str | None = None,
+        strict: bool = False,
     ) -> None:
         super().__init__()
         from crimefighters.paths import default_sample_dir
@@ -152,6 +153,7 @@ class CrimefightersApp(App):
         self.config_path = config_path
         self.data_paths = list(data_paths or [default_sample_dir()])
         self.start_month = month
+        self.strict = strict
         self.start_borough = borough
         self.export_dir = Path(export_dir) if export_dir else Path.cwd() / "briefings"
         self.session: Session | None = None
@@ -220,7 +222,7 @@ class CrimefightersApp(App):
     @work(thread=True, exclusive=True, group="session", exit_on_error=False)
     def _load(self, generation: int) -> None:
         session = load_session(
-            self.config_path, self.data_paths, self.start_month, self._progress, store=self.store
+            self.config_path, self.data_paths, self.start_month, self._progress, store=self.store, strict=self.strict
         )
         self.post_message(SessionReady(session, "loaded", generation))
 
@@ -575,9 +577,10 @@ def run(
     export_dir: Path | None = None,
     headless: bool = False,
     store: Path | None = None,
+    strict: bool = False,
 ) -> int:
     """Run the app; its exit code: non-zero when it stopped on an unhandled error (Textual
     prints the traceback and sets the return code; it used to be dropped for 0)."""
-    app = CrimefightersApp(config_path, data_paths, month, borough, export_dir, store=store)
+    app = CrimefightersApp(config_path, data_paths, month, borough, export_dir, store=store, strict=strict)
     app.run(headless=headless)
     return 1 if app.return_code is None else app.return_code

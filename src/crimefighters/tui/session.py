@@ -38,6 +38,8 @@ class Session:
     config_path: str | None
     store: Path | None = None  # --store as given (None: CRIMEFIGHTERS_STORE, config, default)
     store_problem: str = ""  # why the meeting store could not be read ("" when it could)
+    # --strict: a data folder holding a file no loader recognises is refused, not skipped
+    strict: bool = False
 
     @property
     def config(self):
@@ -100,16 +102,17 @@ def load_session(
     month: date | None = None,
     progress: Progress = _quiet,
     store: Path | None = None,
+    strict: bool = False,
 ) -> Session:
     progress("Reading the configuration", 0.05)
     loaded = load_config(config_path)
     progress(f"Loading data from {', '.join(p.name for p in data_paths)}", 0.15)
-    dataset = load_dataset(data_paths, loaded.config)
+    dataset = load_dataset(data_paths, loaded.config, strict=strict)
     progress("Scanning every borough, measure and category", 0.55)
     inputs, problem = spc_inputs_for(loaded, store)
     result = scan_dataset(dataset, loaded.config, month, spc_inputs=inputs)
     progress("Done", 1.0)
-    return Session(loaded, dataset, result, tuple(data_paths), config_path, store, problem)
+    return Session(loaded, dataset, result, tuple(data_paths), config_path, store, problem, strict)
 
 
 def rescan(session: Session, month: date, progress: Progress = _quiet) -> Session:
@@ -127,7 +130,7 @@ def reload_config(session: Session, progress: Progress = _quiet) -> Session:
     progress("Reloading the configuration", 0.1)
     loaded = load_config(session.config_path)
     progress("Reloading data with the new configuration", 0.3)
-    dataset = load_dataset(list(session.data_paths), loaded.config)
+    dataset = load_dataset(list(session.data_paths), loaded.config, strict=session.strict)
     progress("Scanning", 0.6)
     inputs, problem = spc_inputs_for(loaded, session.store)
     result = scan_dataset(dataset, loaded.config, session.scan_month, spc_inputs=inputs)

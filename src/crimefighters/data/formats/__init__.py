@@ -23,32 +23,13 @@ class FileFormat:
     parse: Callable[[Path, bytes, Config], ParsedFile]
     # bumped when the parser's output changes, so cached results are not reused
     version: int = 1
+    # parse_many([(path, raw_bytes), ...], config) -> [ParsedFile, ...]: many files of this
+    # format read together (record files: a thousand monthly files in a few queries)
+    parse_many: Callable[[list[tuple[Path, bytes]], Config], list[ParsedFile]] | None = None
     # the format of other files in the same load this parser needs (stop and search is placed
-    # in boroughs by street files); parse then takes companions=(paths...)
+    # in boroughs by street files): parse then takes ``companions=(paths...)``, and the store
+    # folds the companions' content keys into this file's parse-cache key
     companions: str | None = None
-
-
-def with_companions(
-    files: list[Path], keyed: list[tuple[str, FileFormat, bytes]]
-) -> list[tuple[str, FileFormat, bytes]]:
-    """Give a format that needs other files of the load (``companions``) their paths, and fold
-    their content keys into its parse-cache key, so a changed street file re-places searches."""
-    import hashlib
-    from dataclasses import replace
-    from functools import partial
-
-    out = []
-    for key, fmt, data in keyed:
-        if fmt.companions is None:
-            out.append((key, fmt, data))
-            continue
-        found = [
-            (p, k) for p, (k, f, _) in zip(files, keyed, strict=True) if f.name == fmt.companions
-        ]
-        paths = tuple(p for p, _ in found)
-        key = hashlib.sha256("|".join([key, *(k for _, k in found)]).encode()).hexdigest()[:32]
-        out.append((key, replace(fmt, parse=partial(fmt.parse, companions=paths)), data))
-    return out
 
 
 def registry() -> list[FileFormat]:

@@ -22,12 +22,21 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
-from crimefighters.data.formats.checks import first_bad, refuse_conflicting_duplicates
-from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
+from crimefighters.data.formats.checks import (
+    first_bad,
+    refuse_conflicting_duplicates,
+    refuse_implausible_months,
+)
+from crimefighters.data.names import (
+    canonical_categories,
+    refuse_control_characters,
+    resolve_boroughs,
+)
+from crimefighters.data.schema import CANONICAL_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import (
-    decode_text,
     first_line,
-    read_csv_strings,
+    head_text,
+    read_table,
     sniff_delimiter,
     split_header,
 )
@@ -45,9 +54,8 @@ def detect(header_line: str, path: Path) -> bool:
 
 
 def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
-    text = decode_text(path, data)
-    delimiter = sniff_delimiter(first_line(text))
-    frame = read_csv_strings(path, text, delimiter)
+    delimiter = sniff_delimiter(first_line(head_text(path, data)))
+    frame = read_table(path, data, delimiter)
     frame = frame.rename({c: c.lower() for c in frame.columns if c != "_line"})
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -65,6 +73,9 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
             line=1,
         )
     frame = frame.with_columns(pl.col(pl.String).str.strip_chars())
+    refuse_control_characters(
+        path, frame, {"borough": "borough", "measure": "measure", "category": "category"}, "_line"
+    )
 
     month = pl.coalesce(
         pl.col("month").str.to_date("%Y-%m", strict=False),
@@ -80,7 +91,15 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         ),
     )
     first_bad(path, frame, pl.col("month_date").is_null(), "month", "expected YYYY-MM")
+    refuse_implausible_months(path, frame, "month_date", "month")
     first_bad(path, frame, pl.col("value_number").is_null(), "value", "not a number")
+    first_bad(
+        path,
+        frame,
+        ~pl.col("value_number").is_finite(),
+        "value",
+        "not a finite number (NaN and infinity cannot be counted or compared)",
+    )
     first_bad(path, frame, pl.col("value_number") < 0, "value", "negative value")
     first_bad(path, frame, pl.col("borough") == "", "borough", "empty borough")
     if "denominator" in frame.columns:
@@ -91,7 +110,21 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
             "denominator",
             "not a number",
         )
+        first_bad(
+            path,
+            frame,
+            ~pl.col("denominator_number").is_finite(),
+            "denominator",
+            "not a finite number (NaN and infinity cannot be counted or compared)",
+        )
         first_bad(path, frame, pl.col("denominator_number") <= 0, "denominator", "must be above 0")
+        first_bad(
+            path,
+            frame,
+            pl.col("denominator_number") != pl.col("denominator_number").floor(),
+            "denominator",
+            "a denominator counts cases, so it must be a whole number",
+        )
         first_bad(
             path,
             frame,
@@ -103,18 +136,34 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     known = {m.id for m in config.measures}
     unknown_measures = frame.filter(~pl.col("measure").is_in(sorted(known)))
     if unknown_measures.height:
-        row = unknown_measures.row(0, named=True)
+        row = unknown_measures.sort("_line").row(0, named=True)
         raise DataError(
             path,
             f"unknown measure {row['measure']!r} (measures are defined in measures.yaml)",
             line=int(row["_line"]),
             column="measure",
         )
-    proportions = {m.id for m in config.measures if m.kind == "proportion"}
+    kinds = {m.id: m.kind for m in config.measures}
+    kind = pl.col("measure").replace_strict(kinds, return_dtype=pl.String)
+    whole = pl.col("value_number") == pl.col("value_number").floor()
     first_bad(
         path,
         frame,
-        pl.col("measure").is_in(sorted(proportions))
+        (kind == "count") & ~whole,
+        "value",
+        "a count must be a whole number",
+    )
+    first_bad(
+        path,
+        frame,
+        (kind == "proportion") & pl.col("denominator_number").is_not_null() & ~whole,
+        "value",
+        "the numerator of a proportion counts cases, so it must be a whole number",
+    )
+    first_bad(
+        path,
+        frame,
+        (kind == "proportion")
         & pl.col("denominator_number").is_null()
         & (pl.col("value_number") > 1),
         "value",
@@ -146,20 +195,42 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         family=pl.lit("generic"),
         line=pl.col("_line"),
         provisional_hint=provisional,
+        written=pl.format(
+            "{}, {}, {}",
+            pl.col("borough"),
+            pl.col("measure"),
+            pl.when(pl.col("category") == "").then(pl.lit("All")).otherwise(pl.col("category")),
+        ),
     )
+    rows, set_aside = resolve_boroughs(
+        path, rows, config, rows=pl.len(), total=pl.col("value").sum()
+    )
+    rows = canonical_categories(rows, config)
+    keys = ["month", "borough", "measure", "category"]
     refuse_conflicting_duplicates(
         path,
         rows,
-        ["month", "borough_raw", "measure", "category"],
+        keys,
         pl.struct("value", "denominator"),
-        lambda r: f"{r['borough_raw']}, {r['measure']}, {r['category']}, {r['month']:%Y-%m}",
+        lambda r: f"{r['written']}, {r['month']:%Y-%m}",
         line_column="line",
+        carry=("written",),
     )
-    rows = rows.unique(
-        subset=["month", "borough_raw", "measure", "category"], keep="first", maintain_order=True
+    rows = (
+        rows.sort("line")
+        .unique(subset=keys, keep="first", maintain_order=True)
+        .sort("measure", "borough", "category_group", "category", "month")
     )
-    release = rows["month"].max()
-    return ParsedFile(path=path, format="generic", rows=conform(rows, RAW_COLUMNS), release=release)
+    return ParsedFile(
+        path=path,
+        format="generic",
+        rows=conform(rows, CANONICAL_COLUMNS),
+        release=rows["month"].max(),
+        period_start=rows["month"].min(),
+        per_category=True,
+        canonical=True,
+        set_aside=set_aside,
+    )
 
 
 FORMATS = [

@@ -13,11 +13,20 @@ from pathlib import Path
 
 import polars as pl
 
-from crimefighters.config.models import Config, normalise_name
+from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
-from crimefighters.data.formats.checks import first_bad, refuse_conflicting_duplicates
-from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
-from crimefighters.data.text import decode_text, read_csv_strings, split_header
+from crimefighters.data.formats.checks import (
+    first_bad,
+    refuse_conflicting_duplicates,
+    refuse_implausible_months,
+)
+from crimefighters.data.names import (
+    canonical_categories,
+    refuse_control_characters,
+    resolve_boroughs,
+)
+from crimefighters.data.schema import CANONICAL_COLUMNS, ParsedFile, conform, sample_record_ids
+from crimefighters.data.text import read_table, split_header
 
 COLUMNS = ("lsoa_code", "borough", "major_category", "minor_category", "value", "year", "month")
 
@@ -27,9 +36,15 @@ def detect(header_line: str, path: Path) -> bool:
 
 
 def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
-    frame = read_csv_strings(path, decode_text(path, data))
+    frame = read_table(path, data)
     frame = frame.rename({c: c.lower() for c in frame.columns if c != "_line"})
     frame = frame.with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
+    refuse_control_characters(
+        path,
+        frame,
+        {c: c for c in ("lsoa_code", "borough", "major_category", "minor_category")},
+        "_line",
+    )
     for column in ("lsoa_code", "borough", "major_category", "minor_category"):
         first_bad(path, frame, pl.col(column) == "", column, "empty value")
     frame = frame.with_columns(
@@ -57,51 +72,71 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         "month",
         "expected a month number 1-12",
     )
-    frame = _without_repeats(path, frame)
-    # Spellings of one borough that differ only in case or '&' are summed together.
-    names = frame["borough"].unique().to_list()
-    keys = {name: normalise_name(name) for name in names}
-    frame = frame.with_columns(
-        borough_key=pl.col("borough").replace_strict(keys, return_dtype=pl.String)
+    refuse_implausible_months(path, frame, "month_date", "year")
+    frame, set_aside = resolve_boroughs(
+        path,
+        frame.rename({"borough": "borough_raw"}),
+        config,
+        rows=pl.len(),
+        total=pl.col("count").sum(),
+        line_column="_line",
     )
+    frame = canonical_categories(
+        frame.with_columns(written_category=pl.col("minor_category")).rename(
+            {"major_category": "category_group", "minor_category": "category"}
+        ),
+        config,
+    )
+    frame = _without_repeats(path, frame)
+    # LSOA rows add up to the borough (spellings of one borough already made one).
     rows = (
-        frame.sort("_line")
-        .group_by("month_date", "borough_key", "major_category", "minor_category")
-        .agg(
-            pl.col("borough").first().alias("borough_raw"),
-            pl.col("count").sum().cast(pl.Float64).alias("value"),
-            pl.col("_line").min().alias("line"),
-        )
+        frame.group_by("month_date", "borough", "category_group", "category")
+        .agg(pl.col("count").sum().cast(pl.Float64).alias("value"))
         .select(
             month=pl.col("month_date"),
-            borough_raw=pl.col("borough_raw"),
+            borough=pl.col("borough"),
             measure=pl.lit("recorded_crime"),
-            category=pl.col("minor_category"),
-            category_group=pl.col("major_category"),
+            category=pl.col("category"),
+            category_group=pl.col("category_group"),
             value=pl.col("value"),
             denominator=pl.lit(None, dtype=pl.Float64),
             family=pl.lit("mps_old"),
-            line=pl.col("line"),
             provisional_hint=pl.lit(None, dtype=pl.Boolean),
         )
-        .sort("borough_raw", "category_group", "category", "month")
+        .sort("borough", "category_group", "category", "month")
     )
+    record_ids = sample_record_ids(
+        frame.with_columns(
+            record=pl.format(
+                "{}|{}|{}", pl.col("lsoa_code"), pl.col("category_group"), pl.col("category")
+            )
+        ),
+        "month_date",
+        "record",
+    ).collect()
     return ParsedFile(
         path=path,
         format="kaggle_lsoa",
-        rows=conform(rows, RAW_COLUMNS),
+        rows=conform(rows, CANONICAL_COLUMNS),
         release=rows["month"].max(),
+        period_start=rows["month"].min(),
+        kind="area_sums",
+        additive=True,
+        canonical=True,
+        set_aside=set_aside,
+        record_ids=record_ids,
     )
 
 
 def _without_repeats(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
-    keys = ["lsoa_code", "major_category", "minor_category", "month_date"]
+    keys = ["lsoa_code", "category_group", "category", "month_date"]
     refuse_conflicting_duplicates(
         path,
         frame,
         keys,
         pl.col("count"),
-        lambda r: f"LSOA {r['lsoa_code']}, {r['minor_category']}, {r['month_date']:%Y-%m}",
+        lambda r: f"LSOA {r['lsoa_code']}, {r['written_category']}, {r['month_date']:%Y-%m}",
+        carry=("written_category",),
     )
     return frame.sort("_line").unique(subset=keys, keep="first", maintain_order=True)
 

@@ -27,6 +27,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import refuse_implausible_months
 from crimefighters.data.formats.tabular import (
     as_count,
     as_date,
@@ -37,6 +38,7 @@ from crimefighters.data.formats.tabular import (
     refuse_first,
     snake,
 )
+from crimefighters.data.names import canonical_categories, refuse_control_characters
 from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import split_header
 from crimefighters.errors import DataError
@@ -143,6 +145,9 @@ def _read(
     for column in ("borough", "crime_group"):
         refuse_first(path, frame, pl.col(column) == "", column, label[column], "empty cell")
     frame = frame.with_columns(month=pl.col("day").dt.truncate("1mo"))
+    refuse_implausible_months(path, frame, "month", label["date"], shown="date_text")
+    names = ("borough", "crime_section", "crime_group")
+    refuse_control_characters(path, frame, {c: label[c] for c in names}, line_column="_line")
     return frame, label, _part_months(frame)
 
 
@@ -173,11 +178,15 @@ def _parsed(
         whole = whole.filter(pl.col("month") != last.replace(day=1))
     if whole.height == 0:
         raise DataError(path, "no whole month in this file (days from only part of a month)")
+    # Names made canonical before days are added up (the store checks them again).
     whole = one_spelling(whole.rename({"borough": "borough_raw"}), config)
-    counts = whole.group_by("borough_raw", "month", "crime_section", "crime_group").agg(
+    whole = canonical_categories(
+        whole.rename({"crime_section": "category_group", "crime_group": "category"}), config
+    )
+    counts = whole.group_by("borough_raw", "month", "category_group", "category").agg(
         value=pl.col("count").sum(), line=pl.col("_line").min()
     )
-    counts, zeros = fill_zeros(counts, ["crime_section", "crime_group"], config)
+    counts, zeros = fill_zeros(counts, ["category_group", "category"], config)
     if zeros:
         warnings.append(
             f"{zeros:,} borough-months with no row written as 0, within the months each crime group is published"
@@ -186,8 +195,8 @@ def _parsed(
         "month",
         "borough_raw",
         measure=pl.lit(measure),
-        category=pl.col("crime_group"),
-        category_group=pl.col("crime_section"),
+        category="category",
+        category_group="category_group",
         value=pl.col("value").cast(pl.Float64),
         denominator=pl.lit(None, dtype=pl.Float64),
         family=pl.lit("mps_business_crime"),

@@ -30,7 +30,12 @@ What is loaded, and how (docs/data-formats.md has the whole story):
   such months are kept (and reported), since leaving them out would bias every rate over
   several months downwards.
 - ``Other / NK`` and ``Aviation Security`` are pseudo-boroughs (boroughs.yaml): their rows,
-  whose keys repeat under several area names, are summed per area and set aside by the store.
+  whose keys repeat under several area names, are set aside and reported.
+- Names are resolved here, before rows are compared or added up (``ParsedFile.canonical``):
+  borough spellings and pseudo-boroughs through boroughs.yaml, at the line they are written
+  on. The store's checks for raw-name loaders would refuse a rate over 100%, which this
+  file publishes honestly (see above), so the dashboard makes its own: names, months and
+  counts at their first bad line.
 - The release is the last month the file covers; the refresh dates (a file can hold two:
   knife crime is refreshed separately) are reported.
 """
@@ -43,6 +48,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import refuse_implausible_months
 from crimefighters.data.formats.tabular import (
     Table,
     as_count,
@@ -50,12 +56,16 @@ from crimefighters.data.formats.tabular import (
     as_month,
     as_text,
     canonical_boroughs,
-    one_spelling,
     read_table,
     refuse_first,
     snake,
 )
-from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
+from crimefighters.data.names import (
+    canonical_categories,
+    refuse_control_characters,
+    resolve_boroughs,
+)
+from crimefighters.data.schema import CANONICAL_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import split_header
 from crimefighters.errors import DataError
 
@@ -92,25 +102,36 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     tables = read_table(path, data, accepts)
     frame = pl.concat([_validated(table) for table in tables], how="vertical_relaxed")
     warnings: list[str] = []
-    boroughs = one_spelling(
-        frame.filter(pl.col("area_type").str.to_lowercase() == "borough"), config, "borough_snt"
-    )
-    _report_other_areas(frame, boroughs, config, warnings)
+    boroughs = frame.filter(pl.col("area_type").str.to_lowercase() == "borough")
     _report_refresh_dates(boroughs, warnings)
     if boroughs.height == 0:
         raise DataError(
             path, "no rows with Area Type 'Borough' (only neighbourhood or other areas)"
         )
-    cells = _one_count_per_key(path, tables, boroughs, warnings)
+    # Spellings resolved before keys are compared: 'Barking & Dagenham' and 'Barking and
+    # Dagenham' rows are one borough; pseudo-boroughs set aside, an unknown one refused.
+    resolved, set_aside = resolve_boroughs(
+        path,
+        boroughs.rename({"borough_snt": "borough_raw"}),
+        config,
+        rows=pl.len(),
+        total=pl.col("count").sum(),
+        line_column="_line",
+    )
+    _report_other_areas(frame, resolved, config, warnings)
+    cells = _one_count_per_key(path, tables, resolved, warnings)
     cells = _with_zeros(cells, config, warnings)
-    rows = _mapped(cells, config, warnings)
-    release = boroughs["month"].max()
+    rows = canonical_categories(_mapped(cells, config, warnings), config)
     return ParsedFile(
         path=path,
         format="mps_crime_dashboard",
-        rows=conform(rows, RAW_COLUMNS),
+        rows=conform(rows, CANONICAL_COLUMNS).sort(
+            "measure", "borough", "category_group", "category", "month"
+        ),
         warnings=warnings,
-        release=release,
+        release=boroughs["month"].max(),
+        canonical=True,
+        set_aside=set_aside,
     )
 
 
@@ -164,8 +185,13 @@ def _validated(table: Table) -> pl.DataFrame:
         label["count"],
         "expected a whole number of 0 or more",
     )
+    refuse_implausible_months(where, parsed, "month", label["month_year"], shown="month_text")
     for column in ("area_type", "borough_snt", "crime_subtype"):
         refuse_first(where, parsed, pl.col(column) == "", column, label[column], "empty cell")
+    names = ("area_type", "borough_snt", "area_name", "crime_type", "crime_subtype")
+    refuse_control_characters(
+        where, parsed, {c: label.get(c, c) for c in names}, line_column="_line"
+    )
     refuse_first(
         where,
         parsed,
@@ -197,7 +223,7 @@ def _one_count_per_key(
     once when the counts agree and refused when they differ. ``Other / NK`` repeats keys under
     different area names: those are different areas and are added up.
     """
-    keys = ["borough_snt", "area_name", "month", "subtype_key", "measure"]
+    keys = ["borough", "area_name", "month", "subtype_key", "measure"]
     grouped = frame.group_by(keys).agg(
         pl.col("count").n_unique().alias("versions"),
         pl.col("count").first(),
@@ -211,7 +237,7 @@ def _one_count_per_key(
         row = conflict.row(0, named=True)
         raise DataError(
             row["source"],
-            f"{row['borough_snt']}, {row['subtype_key']}, {row['measure']}, {row['month']:%Y-%m} is given "
+            f"{row['borough']}, {row['subtype_key']}, {row['measure']}, {row['month']:%Y-%m} is given "
             f"twice with different counts (also on line {row['line']}); it would be double counted",
             line=int(row["second"]),
         )
@@ -220,7 +246,7 @@ def _one_count_per_key(
         warnings.append(
             f"{repeats:,} repeated rows (the same series listed twice, same count) counted once"
         )
-    return grouped.group_by("borough_snt", "month", "subtype_key", "measure").agg(
+    return grouped.group_by("borough", "month", "subtype_key", "measure").agg(
         pl.col("count").sum(), pl.col("line").min()
     )
 
@@ -228,8 +254,8 @@ def _one_count_per_key(
 def _with_zeros(cells: pl.DataFrame, config: Config, warnings: list[str]) -> pl.DataFrame:
     """Write the zeros the dashboard leaves out, within each series' published months."""
     canonical = set(canonical_boroughs(config))
-    names = [n for n in cells["borough_snt"].unique().to_list() if n in canonical]
-    places = pl.DataFrame({"borough_snt": names}, schema={"borough_snt": pl.String})
+    names = [n for n in cells["borough"].unique().to_list() if n in canonical]
+    places = pl.DataFrame({"borough": names}, schema={"borough": pl.String})
     spans = cells.group_by("subtype_key", "measure").agg(
         first=pl.col("month").min(), last=pl.col("month").max()
     )
@@ -239,14 +265,14 @@ def _with_zeros(cells: pl.DataFrame, config: Config, warnings: list[str]) -> pl.
         .drop("first", "last")
     )
     grid = months.join(places, how="cross")
-    filled = grid.join(cells, on=["borough_snt", "month", "subtype_key", "measure"], how="left")
+    filled = grid.join(cells, on=["borough", "month", "subtype_key", "measure"], how="left")
     zeros = filled.filter(pl.col("count").is_null()).height
     if zeros:
         warnings.append(
             f"{zeros:,} borough-months with no row (the dashboard leaves out zeros) written as 0, "
             "within the months each series is published"
         )
-    pseudo = cells.join(places, on="borough_snt", how="anti")
+    pseudo = cells.join(places, on="borough", how="anti")
     filled = filled.with_columns(pl.col("count").fill_null(0)).select(cells.columns)
     return pl.concat([filled, pseudo.select(cells.columns)], how="vertical_relaxed")
 
@@ -296,12 +322,12 @@ def _mapped(cells: pl.DataFrame, config: Config, warnings: list[str]) -> pl.Data
         warnings.append(f"series no measure maps (measures.yaml `dashboard`), not loaded: {listed}")
     joined = cells.join(mapping, on=["subtype_key", "measure"])
     # Subtypes listed under one category are added up (TNO victim + non victim based).
-    parts = joined.group_by("borough_snt", "month", "measure_id", "category", "role").agg(
+    parts = joined.group_by("borough", "month", "measure_id", "category", "role").agg(
         pl.col("count").sum(), pl.col("line").min()
     )
     values = parts.filter(pl.col("role") == "value").drop("role")
     denominators = parts.filter(pl.col("role") == "denominator").select(
-        "borough_snt",
+        "borough",
         "month",
         "measure_id",
         "category",
@@ -316,7 +342,7 @@ def _mapped(cells: pl.DataFrame, config: Config, warnings: list[str]) -> pl.Data
     # A rate needs both sides: outcomes missing where offences were published are 0 (zero rows
     # are left out); offences missing make no rate.
     rates = denominators.join(
-        values, on=["borough_snt", "month", "measure_id", "category"], how="left"
+        values, on=["borough", "month", "measure_id", "category"], how="left"
     ).with_columns(count=pl.col("count").fill_null(0), line=pl.coalesce("line", "denominator_line"))
     over = rates.filter(pl.col("count") > pl.col("denominator"))
     if over.height:
@@ -340,7 +366,7 @@ def _mapped(cells: pl.DataFrame, config: Config, warnings: list[str]) -> pl.Data
     )
     return both.select(
         month=pl.col("month"),
-        borough_raw=pl.col("borough_snt"),
+        borough="borough",
         measure=pl.col("measure_id"),
         category=pl.col("category"),
         category_group=pl.lit(""),
@@ -349,7 +375,7 @@ def _mapped(cells: pl.DataFrame, config: Config, warnings: list[str]) -> pl.Data
         family=pl.lit(FAMILY),
         line=pl.col("line"),
         provisional_hint=pl.lit(None, dtype=pl.Boolean),
-    ).sort("measure", "borough_raw", "category", "month")
+    )
 
 
 def _report_refresh_dates(frame: pl.DataFrame, warnings: list[str]) -> None:
@@ -397,10 +423,7 @@ def _report_other_areas(
         .agg(snt=pl.col("count").sum())
     )
     totals = (
-        boroughs.rename({"borough_snt": "borough"})
-        .filter(pl.col("borough").is_in(names))
-        .group_by(keys)
-        .agg(pl.col("count").sum())
+        boroughs.filter(pl.col("borough").is_in(names)).group_by(keys).agg(pl.col("count").sum())
     )
     joined = totals.join(snt, on=keys, how="left").with_columns(pl.col("snt").fill_null(0))
     share = joined["snt"].sum() / joined["count"].sum() if joined["count"].sum() else 0.0

@@ -29,6 +29,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import refuse_implausible_months
 from crimefighters.data.formats.tabular import (
     as_count,
     as_text,
@@ -37,6 +38,7 @@ from crimefighters.data.formats.tabular import (
     read_table,
     refuse_first,
 )
+from crimefighters.data.names import canonical_categories, refuse_control_characters
 from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import split_header
 from crimefighters.errors import DataError
@@ -104,6 +106,11 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         "Domestic Abuse",
         "expected 'Domestic Abuse' or 'Not Domestic Abuse'",
     )
+    refuse_implausible_months(path, victims, "month", "Recorded Date")
+    refuse_control_characters(
+        path, victims, {c: c for c in ("Borough", "Method of Killing")}, line_column="_line"
+    )
+    # Names made canonical before victims are added up (the store checks them again).
     victims = one_spelling(victims.with_columns(borough_raw=pl.col("Borough")), config)
     categories = pl.concat(
         [
@@ -114,8 +121,10 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
             ),
         ]
     )
-    counts = categories.group_by("borough_raw", "month", "category").agg(
-        value=pl.col("count").sum(), line=pl.col("_line").min()
+    counts = (
+        canonical_categories(categories, config)
+        .group_by("borough_raw", "month", "category")
+        .agg(value=pl.col("count").sum(), line=pl.col("_line").min())
     )
     counts, zeros = _with_zeros(counts, config)
     rows = counts.with_columns(

@@ -23,6 +23,7 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import refuse_implausible_months
 from crimefighters.data.formats.tabular import (
     as_count,
     as_month,
@@ -33,6 +34,7 @@ from crimefighters.data.formats.tabular import (
     refuse_first,
     snake,
 )
+from crimefighters.data.names import refuse_control_characters
 from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import split_header
 from crimefighters.errors import DataError
@@ -108,6 +110,12 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
             "borough_raw",
             label["borough_name"],
             "empty borough",
+        )
+        refuse_implausible_months(
+            table.where, frame, "month", label["recorded_date_months"], shown="month_text"
+        )
+        refuse_control_characters(
+            table.where, frame, {"borough_raw": label["borough_name"]}, line_column="_line"
         )
         frames.append(frame)
     frame = one_spelling(pl.concat(frames), config)

@@ -19,12 +19,22 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
-from crimefighters.data.formats.checks import refuse_conflicting_duplicates
-from crimefighters.data.schema import RAW_COLUMNS, RAW_WARD_COLUMNS, ParsedFile, conform
+from crimefighters.data.formats.checks import current_month, incomplete_months
+from crimefighters.data.names import (
+    canonical_categories,
+    refuse_control_characters,
+    resolve_boroughs,
+)
+from crimefighters.data.schema import (
+    CANONICAL_COLUMNS,
+    CANONICAL_WARD_COLUMNS,
+    ParsedFile,
+    conform,
+)
 from crimefighters.data.text import (
-    decode_text,
     first_line,
-    read_csv_strings,
+    head_text,
+    read_table,
     sniff_delimiter,
     split_header,
 )
@@ -45,24 +55,21 @@ _VARIANTS: dict[str, tuple[tuple[str, ...], str, str]] = {
     ),
 }
 
+# What each id column holds, as a column of the parsed frame.
 _ROLES = {
-    "Borough": "borough",
-    "LookUp_BoroughName": "borough",
-    "BoroughName": "borough",
-    "BOCU": "borough",
-    "Major Category": "major",
-    "MajorText": "major",
-    "Group": "major",
-    "Minor Category": "minor",
-    "MinorText": "minor",
-    "SubGroup": "minor",
+    "Borough": "borough_raw",
+    "LookUp_BoroughName": "borough_raw",
+    "BoroughName": "borough_raw",
+    "BOCU": "borough_raw",
+    "Major Category": "category_group",
+    "MajorText": "category_group",
+    "Group": "category_group",
+    "Minor Category": "category",
+    "MinorText": "category",
+    "SubGroup": "category",
     "WardName": "ward",
     "WardCode": "ward_code",
 }
-
-
-def _header(text: str) -> list[str]:
-    return split_header(first_line(text))
 
 
 def _detector(id_columns: tuple[str, ...]):
@@ -80,34 +87,68 @@ def _parser(format_name: str):
     id_columns, family, level = _VARIANTS[format_name]
 
     def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
-        text = decode_text(path, data)
-        frame = read_csv_strings(path, text)
-        month_columns = _month_columns(path, frame, id_columns)
-        long = _unpivot(path, frame, id_columns, month_columns)
-        release = max(_month(c) for c in month_columns)
-        warnings = _retired_categories(long, id_columns)
+        header = split_header(first_line(head_text(path, data)))
+        counts = {c: pl.Int64 for c in header[len(id_columns) :] if _MONTH_COLUMN.match(c)}
+        frame = read_table(path, data, types=counts)
+        month_columns = _month_columns(path, frame.columns, id_columns)
+        frame = _id_columns(path, frame, id_columns)
+        frame = _counts(path, frame, month_columns)
+        warnings = _retired_categories(frame, month_columns)
+        months = {column: _month(column) for column in month_columns}
+        totals = pl.DataFrame(
+            {"month": list(months.values()), "total": frame.select(month_columns).sum().row(0)},
+            schema={"month": pl.Date, "total": pl.Float64},
+        )
+        stubs, stub_warnings = incomplete_months(totals)
+        warnings += stub_warnings
+        kept = [c for c in month_columns if months[c] not in stubs]
+        frame, set_aside = resolve_boroughs(
+            path,
+            frame,
+            config,
+            rows=pl.len() * len(kept),
+            total=pl.sum_horizontal(kept).sum() if kept else pl.lit(0),
+            line_column="_line",
+        )
+        frame = canonical_categories(frame, config)
+        keys = ["borough", "ward_code", "category_group", "category"]
+        keys = [k for k in keys if k in frame.columns]
+        frame = _without_repeats(path, frame, keys, kept)
+        parsed = ParsedFile(
+            path=path,
+            format=format_name,
+            rows=pl.DataFrame(schema=CANONICAL_COLUMNS),
+            warnings=warnings,
+            release=max(months.values()),
+            period_start=min(months.values()),
+            canonical=True,
+            set_aside=set_aside,
+        )
+        dates = [months[c] for c in kept]
         if level == "ward":
-            wards = conform(long.with_columns(measure=pl.lit("recorded_crime")), RAW_WARD_COLUMNS)
-            return ParsedFile(
-                path=path,
-                format=format_name,
-                rows=pl.DataFrame(schema=RAW_COLUMNS),
-                wards=wards,
-                warnings=warnings,
-                release=release,
+            by_ward = ["borough", "ward", "ward_code", "category_group", "category"]
+            parsed.wards = conform(
+                _long(frame.sort(by_ward), by_ward, kept, dates).with_columns(
+                    measure=pl.lit("recorded_crime")
+                ),
+                CANONICAL_WARD_COLUMNS,
             )
-        rows = conform(
-            long.with_columns(
+            # Ward files also give borough figures: the sums of their wards.
+            by_borough = ["borough", "category_group", "category"]
+            frame = frame.group_by(by_borough).agg(pl.col(kept).sum())
+            parsed.kind = "area_sums"
+        else:
+            by_borough = ["borough", "category_group", "category"]
+        parsed.rows = conform(
+            _long(frame.sort(by_borough), by_borough, kept, dates).with_columns(
                 measure=pl.lit("recorded_crime"),
                 family=pl.lit(family),
                 denominator=pl.lit(None, dtype=pl.Float64),
                 provisional_hint=pl.lit(None, dtype=pl.Boolean),
             ),
-            RAW_COLUMNS,
+            CANONICAL_COLUMNS,
         )
-        return ParsedFile(
-            path=path, format=format_name, rows=rows, warnings=warnings, release=release
-        )
+        return parsed
 
     return parse
 
@@ -116,8 +157,9 @@ def _month(column: str) -> date:
     return date(int(column[:4]), int(column[4:6]), 1)
 
 
-def _month_columns(path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...]) -> list[str]:
-    columns = [c for c in frame.columns if c != "_line"]
+def _month_columns(path: Path, columns: list[str], id_columns: tuple[str, ...]) -> list[str]:
+    """The month columns, checked: YYYYMM names, in order, one month apart, none in the future."""
+    columns = [c for c in columns if c != "_line"]
     missing = [c for c in id_columns if c not in columns]
     if missing:
         raise DataError(path, f"missing column(s) {missing}", line=1)
@@ -129,86 +171,176 @@ def _month_columns(path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...])
         )
     if not month_columns:
         raise DataError(path, "no month columns (YYYYMM) after the id columns", line=1)
-    months = sorted(_month(c) for c in month_columns)
-    for earlier, later in itertools.pairwise(months):
-        step = (later.year - earlier.year) * 12 + later.month - earlier.month
+    for earlier, later in itertools.pairwise(month_columns):
+        step = (int(later[:4]) - int(earlier[:4])) * 12 + int(later[4:]) - int(earlier[4:])
+        if step <= 0:
+            raise DataError(
+                path,
+                f"month columns are out of order: {earlier} is followed by {later} (a month "
+                f"column's label must match its place)",
+                line=1,
+                column=later,
+            )
         if step != 1:
             raise DataError(
                 path,
-                f"month columns are not consecutive: {earlier:%Y%m} is followed by {later:%Y%m}",
+                f"month columns are not consecutive: {earlier} is followed by {later}",
                 line=1,
             )
+    limit = current_month()
+    future = [c for c in month_columns if _month(c) > limit]
+    if future:
+        raise DataError(
+            path,
+            f"month column {future[0]} is after the current month ({limit:%Y-%m})",
+            line=1,
+            column=future[0],
+        )
     return month_columns
 
 
-def _unpivot(
-    path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...], month_columns: list[str]
-) -> pl.DataFrame:
+def _id_columns(path: Path, frame: pl.DataFrame, id_columns: tuple[str, ...]) -> pl.DataFrame:
+    """Id columns renamed to what they hold, stripped; blank or control characters refused."""
     renames = {c: _ROLES[c] for c in id_columns}
-    frame = frame.rename({**renames, "_line": "line"}).with_columns(
+    frame = frame.rename(renames).with_columns(
         [pl.col(r).str.strip_chars() for r in renames.values()]
     )
-    keys = list(renames.values())
-    for key in keys:
-        blank = frame.filter(pl.col(key) == "")
+    refuse_control_characters(
+        path, frame, {role: column for column, role in renames.items()}, line_column="_line"
+    )
+    for column, role in renames.items():
+        blank = frame.filter(pl.col(role) == "")
         if blank.height:
-            original = next(c for c, r in renames.items() if r == key)
-            raise DataError(path, "empty value", line=int(blank["line"][0]), column=original)
-    long = frame.unpivot(
-        index=[*keys, "line"], on=month_columns, variable_name="column", value_name="text"
+            raise DataError(path, "empty value", line=int(blank["_line"][0]), column=column)
+    # the names as written, for messages about a row
+    return frame.with_columns(
+        raw_borough=pl.col("borough_raw"),
+        raw_group=pl.col("category_group"),
+        raw_category=pl.col("category"),
     )
-    long = long.with_columns(
-        value=pl.col("text").str.strip_chars().cast(pl.Int64, strict=False),
-    )
-    bad = long.filter(pl.col("value").is_null() | (pl.col("value") < 0)).sort("line", "column")
-    if bad.height:
-        first = bad.row(0, named=True)
-        text = first["text"]
+
+
+def _counts(path: Path, frame: pl.DataFrame, month_columns: list[str]) -> pl.DataFrame:
+    """Every month cell a whole number >= 0; the first bad cell (by line, then month) refused."""
+    if all(frame.schema[c] == pl.Int64 for c in month_columns):
+        counts = frame
+    else:
+        counts = frame.with_columns(
+            pl.col(c).cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False).alias(c)
+            for c in month_columns
+        )
+    bad_row = pl.any_horizontal((pl.col(c).is_null() | (pl.col(c) < 0)) for c in month_columns)
+    bad = counts.filter(bad_row)
+    if bad.height == 0:
+        return counts
+    line = int(bad["_line"].min())
+    parsed = counts.filter(pl.col("_line") == line).row(0, named=True)
+    written = frame.filter(pl.col("_line") == line).row(0, named=True)
+    for column in month_columns:
+        value = parsed[column]
+        if value is not None and value >= 0:
+            continue
+        text = written[column]
+        text = None if text is None else str(text)
         if text is None or text.strip() == "":
             problem = "empty count (every cell should be a whole number)"
-        elif first["value"] is not None:
+        elif value is not None:
             problem = f"negative count {text!r}"
         else:
             problem = f"not a whole number: {text!r}"
-        raise DataError(path, problem, line=int(first["line"]), column=first["column"])
-    long = long.with_columns(
-        month=pl.col("column").str.to_date("%Y%m"),
-        value=pl.col("value").cast(pl.Float64),
-    ).rename({"major": "category_group", "minor": "category", "borough": "borough_raw"})
-    keys = [k for k in ("borough_raw", "ward_code", "category_group", "category") if k in long.columns]
-    refuse_conflicting_duplicates(
-        path,
-        long,
-        [*keys, "month"],
-        pl.col("value"),
-        lambda r: f"{r.get('ward_code') or r['borough_raw']}, {r['category_group']} / {r['category']}, {r['month']:%Y-%m}",
-        line_column="line",
-    )
-    return long
+        raise DataError(path, problem, line=line, column=column)
+    raise AssertionError("a bad row without a bad cell")  # pragma: no cover
 
 
-def _retired_categories(long: pl.DataFrame, id_columns: tuple[str, ...]) -> list[str]:
+def _without_repeats(
+    path: Path, frame: pl.DataFrame, keys: list[str], months: list[str]
+) -> pl.DataFrame:
+    """One row per canonical key: an identical repeat counts once; the same key with different
+    counts is refused at the second line, naming the first (and how it was spelled there, when
+    the spellings differ: ``Barking & Dagenham`` and ``Barking and Dagenham`` are one borough).
+    """
+    repeated = frame.filter(pl.struct(keys).is_duplicated())
+    if repeated.height == 0:
+        return frame
+    first_seen: dict[tuple, dict] = {}
+    drop: list[int] = []
+    for row in repeated.sort("_line").iter_rows(named=True):
+        key = tuple(row[k] for k in keys)
+        first = first_seen.setdefault(key, row)
+        if first is row:
+            continue
+        differing = [m for m in months if row[m] != first[m]]
+        if not differing:
+            drop.append(row["_line"])
+            continue
+        spelled = _describe(first)
+        also = f"also on line {first['_line']}"
+        if spelled != _describe(row):
+            also += f", as {spelled!r}"
+        raise DataError(
+            path,
+            f"duplicate row for {_describe(row)}, {differing[0][:4]}-{differing[0][4:]} with "
+            f"different values ({also})",
+            line=int(row["_line"]),
+        )
+    return frame.filter(~pl.col("_line").is_in(drop))
+
+
+def _describe(row: dict) -> str:
+    place = row.get("ward_code") or row["raw_borough"]
+    return f"{place}, {row['raw_group']} / {row['raw_category']}"
+
+
+def _retired_categories(frame: pl.DataFrame, month_columns: list[str]) -> list[str]:
     """Categories that are zero London-wide in almost every month: kept, but worth a warning.
 
     Discontinued categories linger as long runs of zero (``Fraud or Forgery / Counted per
     Victim`` after 2013, ``BURGLARY - RESIDENTIAL`` beside ``RES BURGLARY OF A HOME``).
     """
-    monthly = long.group_by("category_group", "category", "month").agg(pl.col("value").sum())
+    monthly = frame.group_by("raw_group", "raw_category").agg(pl.col(month_columns).sum())
     retired = (
-        monthly.group_by("category_group", "category")
-        .agg(
-            (pl.col("value") == 0).sum().alias("zero"),
-            pl.len().alias("months"),
-            pl.col("value").sum().alias("total"),
+        monthly.select(
+            "raw_group",
+            "raw_category",
+            zero=pl.sum_horizontal([(pl.col(c) == 0).cast(pl.Int64) for c in month_columns]),
+            months=pl.lit(len(month_columns)),
+            total=pl.sum_horizontal(month_columns),
         )
         .filter(pl.col("zero") >= 0.9 * pl.col("months"))
-        .sort("category_group", "category")
+        .sort("raw_group", "raw_category")
     )
     return [
-        f"category {row['category_group']} / {row['category']} is zero in {row['zero']} of "
+        f"category {row['raw_group']} / {row['raw_category']} is zero in {row['zero']} of "
         f"{row['months']} months (total {row['total']:,.0f}): retired or very rare"
         for row in retired.iter_rows(named=True)
     ]
+
+
+def _long(
+    frame: pl.DataFrame, keys: list[str], months: list[str], dates: list[date]
+) -> pl.DataFrame:
+    """One row per key and month, in the frame's row order then month order.
+
+    Built by gathering: row i of the result is wide row i // m at month i % m. (Exploding
+    lists, or unpivoting and sorting back, took 3 to 10 times as long at 24M rows.)"""
+    if not months:
+        return (
+            frame.select(keys)
+            .clear()
+            .with_columns(value=pl.lit(None, dtype=pl.Float64), month=pl.lit(None, dtype=pl.Date))
+        )
+    import numpy as np  # here, not at import: formats are imported to detect a header
+
+    n, m = frame.height, len(months)
+    index = np.uint64 if n * m >= 2**32 else np.uint32  # 4 bytes a row where they suffice
+    row = np.repeat(np.arange(n, dtype=index), m)
+    column = np.tile(np.arange(m, dtype=index), n)
+    # the months unpivoted lie month by month: cell (row, column) is at column * n + row
+    cells = frame.select(months).unpivot().get_column("value").cast(pl.Float64)
+    cells = cells.gather(pl.Series(column * index(n) + row))
+    month = pl.Series(dates, dtype=pl.Date).gather(pl.Series(column))
+    del column
+    return frame.select(keys).gather(pl.Series(row)).with_columns(value=cells, month=month)
 
 
 def _looks_wide(header_line: str) -> tuple[str, list[str]] | None:
@@ -227,7 +359,7 @@ def _detect_unrecognised(header_line: str, path: Path) -> bool:
 
 def _refuse_unrecognised(path: Path, data: bytes, config: Config) -> ParsedFile:
     """A wide file that no layout above reads: say what was expected instead of 'unknown'."""
-    delimiter, cells = _looks_wide(first_line(decode_text(path, data))) or (",", [])
+    delimiter, cells = _looks_wide(first_line(head_text(path, data))) or (",", [])
     id_columns = cells[: next(i for i, c in enumerate(cells) if _MONTH_COLUMN.match(c))]
     if delimiter != "," and any(tuple(id_columns) == spec[0] for spec in _VARIANTS.values()):
         raise DataError(

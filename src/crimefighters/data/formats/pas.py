@@ -26,12 +26,21 @@ import polars as pl
 
 from crimefighters.config.models import Config, normalise_name
 from crimefighters.data.formats import FileFormat
-from crimefighters.data.formats.checks import first_bad, refuse_conflicting_duplicates
-from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
+from crimefighters.data.formats.checks import (
+    first_bad,
+    refuse_conflicting_duplicates,
+    refuse_implausible_months,
+)
+from crimefighters.data.names import (
+    canonical_categories,
+    refuse_control_characters,
+    resolve_boroughs,
+)
+from crimefighters.data.schema import CANONICAL_COLUMNS, ParsedFile, conform
 from crimefighters.data.text import (
-    decode_text,
     first_line,
-    read_csv_strings,
+    head_text,
+    read_table,
     sniff_delimiter,
     split_header,
 )
@@ -47,15 +56,17 @@ def detect(header_line: str, path: Path) -> bool:
 
 
 def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
-    text = decode_text(path, data)
-    frame = read_csv_strings(path, text, sniff_delimiter(first_line(text)))
+    delimiter = sniff_delimiter(first_line(head_text(path, data)))
+    frame = read_table(path, data, delimiter, columns=list(COLUMNS))
     frame = frame.with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
+    refuse_control_characters(
+        path, frame, {"Borough": "Borough", "Measure": "Measure", "Survey": "Survey"}, "_line"
+    )
     warnings: list[str] = []
     frame = _set_aside_london_wide(path, frame, warnings)
     frame = _set_aside_other_surveys(frame, warnings)
     frame = _month_and_proportion(path, frame, warnings)
     first_bad(path, frame, pl.col("Measure") == "", "Measure", "empty PAS measure name")
-    frame = _without_repeats(path, frame)
     rows = frame.select(
         month=pl.col("month"),
         borough_raw=pl.col("Borough"),
@@ -67,19 +78,31 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         family=pl.lit("generic"),
         line=pl.col("_line"),
         provisional_hint=pl.lit(False),
+        written=pl.format("{}, {}", pl.col("Borough"), pl.col("Measure")),
     )
+    rows, set_aside = resolve_boroughs(
+        path, rows, config, rows=pl.len(), total=pl.col("value").sum()
+    )
+    rows = canonical_categories(rows, config)
+    rows = _without_repeats(path, rows)
     return ParsedFile(
         path=path,
         format="mopac_pas",
-        rows=conform(rows, RAW_COLUMNS),
+        rows=conform(rows, CANONICAL_COLUMNS),
         warnings=warnings,
         release=rows["month"].max() if rows.height else None,
+        period_start=rows["month"].min() if rows.height else None,
+        canonical=True,
+        set_aside=set_aside,
     )
 
 
 def _set_aside_london_wide(path: Path, frame: pl.DataFrame, warnings: list[str]) -> pl.DataFrame:
-    frame = frame.with_columns(borough_key=_borough_keys(frame))
-    frame = frame.with_columns(london_wide=pl.col("borough_key").is_in(sorted(_LONDON_WIDE)))
+    names = frame["Borough"].unique().to_list()
+    keys = pl.col("Borough").replace_strict(
+        {n: normalise_name(n) for n in names}, return_dtype=pl.String
+    )
+    frame = frame.with_columns(london_wide=keys.is_in(sorted(_LONDON_WIDE)))
     count = int(frame["london_wide"].sum())
     if count == frame.height:
         raise DataError(
@@ -92,13 +115,6 @@ def _set_aside_london_wide(path: Path, frame: pl.DataFrame, warnings: list[str])
             f"set aside {count:,} MPS-wide rows (London is worked out from the boroughs)"
         )
     return frame.filter(~pl.col("london_wide"))
-
-
-def _borough_keys(frame: pl.DataFrame) -> pl.Expr:
-    names = frame["Borough"].unique().to_list()
-    return pl.col("Borough").replace_strict(
-        {n: normalise_name(n) for n in names}, return_dtype=pl.String
-    )
 
 
 def _set_aside_other_surveys(frame: pl.DataFrame, warnings: list[str]) -> pl.DataFrame:
@@ -128,6 +144,7 @@ def _month_and_proportion(path: Path, frame: pl.DataFrame, warnings: list[str]) 
     first_bad(
         path, frame, pl.col("month").is_null(), "Date", "expected a quarter-end date as dd/mm/yyyy"
     )
+    refuse_implausible_months(path, frame, "month", "Date")
     blank = frame.filter(pl.col("Proportion") == "").height
     if blank:
         warnings.append(f"left out {blank:,} rows with a blank proportion (suppressed)")
@@ -141,26 +158,31 @@ def _month_and_proportion(path: Path, frame: pl.DataFrame, warnings: list[str]) 
     first_bad(
         path,
         frame,
-        (pl.col("proportion") < 0) | (pl.col("proportion") > 1),
+        ~pl.col("proportion").is_finite() | (pl.col("proportion") < 0) | (pl.col("proportion") > 1),
         "Proportion",
         "a proportion must be between 0 and 1",
     )
     return frame
 
 
-def _without_repeats(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
+def _without_repeats(path: Path, rows: pl.DataFrame) -> pl.DataFrame:
     """Identical repeated rows count once; the same borough, quarter and measure twice with
-    different values is an error (spellings differing only in case count as one borough)."""
-    keys = ["month", "borough_key", "Measure"]
+    different values is an error (spellings of one borough are one borough)."""
+    keys = ["month", "borough", "category"]
     refuse_conflicting_duplicates(
         path,
-        frame,
+        rows,
         keys,
-        pl.col("proportion"),
-        lambda r: f"{r['Borough']}, {r['Measure']}, {r['month']:%Y-%m}",
-        carry=("Borough",),
+        pl.col("value"),
+        lambda r: f"{r['written']}, {r['month']:%Y-%m}",
+        line_column="line",
+        carry=("written",),
     )
-    return frame.sort("_line").unique(subset=keys, keep="first", maintain_order=True)
+    return (
+        rows.sort("line")
+        .unique(subset=keys, keep="first", maintain_order=True)
+        .sort("borough", "category", "month")
+    )
 
 
 FORMATS = [

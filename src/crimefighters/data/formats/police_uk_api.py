@@ -31,8 +31,9 @@ import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
-from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
-from crimefighters.data.store import BoroughResolver
+from crimefighters.data.formats.checks import EARLIEST_MONTH, current_month
+from crimefighters.data.names import BoroughResolver, canonical_categories
+from crimefighters.data.schema import CANONICAL_COLUMNS, ParsedFile, conform, sample_record_ids
 from crimefighters.data.text import decode_text, meta_sidecar
 from crimefighters.errors import DataError
 
@@ -68,7 +69,10 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
         return ParsedFile(
             path=path,
             format="police_uk_api",
-            rows=pl.DataFrame(schema=RAW_COLUMNS),
+            rows=pl.DataFrame(schema=CANONICAL_COLUMNS),
+            kind="partial_area",
+            additive=True,
+            canonical=True,
             warnings=["an empty API response (no crimes or outcomes); nothing loaded"],
         )
     if _is_outcome(records[0]):
@@ -83,26 +87,39 @@ def parse(path: Path, data: bytes, config: Config) -> ParsedFile:
     if btp:
         warnings.append(f"set aside {btp:,} British Transport Police records (not Met crimes)")
         frame = frame.filter(pl.col("location_type") != "BTP")
+    record_ids = sample_record_ids(frame, "month", "crime").collect()
     frame, repeats = _one_per_crime(frame)
     if repeats:
         warnings.append(
             f"{repeats:,} repeated records for a crime already seen that month counted once"
         )
     rows = _crime_counts(frame) if kind == "crimes" else _positive_counts(frame)
+    # categories spelled two ways (aliases) are one category: their crimes add up
+    rows = (
+        canonical_categories(rows, config)
+        .group_by("month", "measure", "category")
+        .agg(pl.col("value").sum())
+        .sort("measure", "category", "month")
+    )
     rows = rows.with_columns(
-        borough_raw=pl.lit(borough),
+        borough=pl.lit(borough),
         category_group=pl.lit(""),
         family=pl.lit("police_uk"),
         denominator=pl.lit(None, dtype=pl.Float64),
         provisional_hint=pl.lit(False),
-        line=pl.lit(None, dtype=pl.Int64),
     )
+    # A response covers the crimes near one point, not the whole borough: a partial area.
     return ParsedFile(
         path=path,
         format="police_uk_api",
-        rows=conform(rows, RAW_COLUMNS),
+        rows=conform(rows, CANONICAL_COLUMNS),
         warnings=warnings,
         release=rows["month"].max() if rows.height else None,
+        period_start=rows["month"].min() if rows.height else None,
+        kind="partial_area",
+        additive=True,
+        canonical=True,
+        record_ids=record_ids,
     )
 
 
@@ -234,6 +251,15 @@ def _with_month(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
         raise DataError(
             path,
             f"record {row['record']}: expected a month as YYYY-MM; found {row['month_text']!r}",
+        )
+    limit = current_month()
+    implausible = frame.filter((pl.col("month") > limit) | (pl.col("month") < EARLIEST_MONTH))
+    if implausible.height:
+        row = implausible.select("record", "month_text").row(0, named=True)
+        raise DataError(
+            path,
+            f"record {row['record']}: month {row['month_text']!r} is after the current month "
+            f"({limit:%Y-%m}) or before {EARLIEST_MONTH:%Y}",
         )
     return frame
 

@@ -19,24 +19,33 @@ is September in London), category ``All`` and its ``Object of search``:
 - ``stop_and_search``: searches;
 - ``stop_and_search_arrest_rate``: searches whose ``Outcome`` is ``Arrest`` / searches with an
   outcome recorded (the few with none are reported).
-A category with no search in a borough that month is 0. Records are read and aggregated
-lazily, so memory follows the number of distinct map points, not of records. A monthly file is
-a snapshot of a closed month, so it is not marked provisional.
+A category with no search in a borough that month is 0. The six columns used are read, every
+row checked for its field count, and aggregated to distinct map points before placing. A
+monthly file is a snapshot of a closed month, so it is not marked provisional.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import polars as pl
 
 from crimefighters.config.models import Config
 from crimefighters.data.formats import FileFormat
+from crimefighters.data.formats.checks import (
+    EARLIEST_MONTH,
+    current_month,
+    refuse_implausible_months,
+)
 from crimefighters.data.formats.tabular import canonical_boroughs
+from crimefighters.data.names import (
+    CONTROL_CHARACTERS,
+    canonical_categories,
+    refuse_control_characters,
+)
 from crimefighters.data.placement import OUTSIDE, PointIndex, place, street_points
 from crimefighters.data.schema import RAW_COLUMNS, ParsedFile, conform
-from crimefighters.data.text import read_csv_strings, split_header
+from crimefighters.data.text import plan_table, split_header
 from crimefighters.errors import DataError
 
 REQUIRED = ("Type", "Date", "Latitude", "Longitude", "Object of search", "Outcome")
@@ -76,22 +85,33 @@ def parse(path: Path, data: bytes, config: Config, companions: tuple[Path, ...] 
 
 
 def records(path: Path, data: bytes) -> pl.DataFrame:
-    """Searches per month, location, object and outcome, aggregated lazily and validated."""
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    lazy = pl.scan_csv(io.BytesIO(data), infer_schema=False).with_row_index("_line", offset=2)
-    try:
-        names = lazy.collect_schema().names()
-    except pl.exceptions.PolarsError as exc:
-        raise DataError(
-            path, f"cannot read the header: {str(exc).splitlines()[0]}", line=1
-        ) from None
-    missing = [c for c in REQUIRED if c not in names]
+    """Searches per month, location, object and outcome, validated.
+
+    The columns used are read by Polars; the delimiters counted before (``plan_table``) say
+    how many rows there must be, so a short row or a blank line Polars would read quietly
+    sends the file to the csv module, which refuses the first bad line (or skips blank
+    lines) before any cell is checked. A monthly file is small (the Met's largest holds about
+    20,000 searches), so its columns are read at once."""
+    plan = plan_table(path, data, columns=list(REQUIRED))
+    missing = [c for c in REQUIRED if c not in plan.names]
     if missing:
         raise DataError(
             path,
             f"missing column(s) {', '.join(missing)} in a data.police.uk stop and search file",
             line=1,
         )
+    frame = plan.checked
+    if frame is None:
+        try:
+            frame = plan.scan().collect()
+        except pl.exceptions.PolarsError:
+            frame = None  # a row Polars refuses: the csv module words it
+        if frame is None or frame.height != plan.expected_rows():
+            frame = plan.slow()
+    return _records(path, frame.lazy())
+
+
+def _records(path: Path, lazy: pl.LazyFrame) -> pl.DataFrame:
     text = {c: pl.col(c).fill_null("").str.strip_chars() for c in REQUIRED}
     parsed = lazy.select(
         "_line",
@@ -128,37 +148,37 @@ def records(path: Path, data: bytes) -> pl.DataFrame:
         "Latitude",
         "a latitude without a longitude (or the other way round)",
     )
-    try:
-        return (
-            parsed.group_by(
-                "month",
-                "longitude",
-                "latitude",
-                category=pl.when(pl.col("Object of search") == "")
-                .then(pl.lit(NOT_STATED))
-                .otherwise(pl.col("Object of search")),
-                outcome=pl.when(pl.col("Outcome") == "")
-                .then(pl.lit("none"))
-                .when(pl.col("Outcome").str.to_lowercase() == "arrest")
-                .then(pl.lit("arrest"))
-                .otherwise(pl.lit("other")),
-            )
-            .agg(searches=pl.len(), line=pl.col("_line").min())
-            .collect(engine="streaming")
+    # the first row breaking a rule every loader shares, checked as the others check theirs
+    limit = current_month()
+    implausible = (pl.col("month") > limit) | (pl.col("month") < EARLIEST_MONTH)
+    first = parsed.filter(implausible).sort("_line").head(1).collect()
+    refuse_implausible_months(path, first, "month", "Date")
+    name = pl.col("Object of search").str.contains(CONTROL_CHARACTERS)
+    first = parsed.filter(name).sort("_line").head(1).collect()
+    refuse_control_characters(path, first, {"Object of search": "Object of search"}, "_line")
+    return (
+        parsed.group_by(
+            "month",
+            "longitude",
+            "latitude",
+            category=pl.when(pl.col("Object of search") == "")
+            .then(pl.lit(NOT_STATED))
+            .otherwise(pl.col("Object of search")),
+            outcome=pl.when(pl.col("Outcome") == "")
+            .then(pl.lit("none"))
+            .when(pl.col("Outcome").str.to_lowercase() == "arrest")
+            .then(pl.lit("arrest"))
+            .otherwise(pl.lit("other")),
         )
-    except pl.exceptions.PolarsError:
-        # Polars says what is wrong but not where: the row-checking reader finds the line.
-        read_csv_strings(path, data.decode("utf-8", errors="replace"))
-        raise DataError(path, "malformed CSV (Polars could not read it)") from None
+        .agg(searches=pl.len(), line=pl.col("_line").min())
+        .collect(engine="streaming")
+    )
 
 
 def _refuse_first(
     path: Path, parsed: pl.LazyFrame, condition: pl.Expr, column: str, problem: str
 ) -> None:
-    try:
-        bad = parsed.filter(condition).select("_line", column).head(1).collect()
-    except pl.exceptions.PolarsError:
-        return  # a malformed file: reported with its line when the records are collected
+    bad = parsed.filter(condition).sort("_line").select("_line", column).head(1).collect()
     if bad.height:
         line, found = bad.row(0)
         raise DataError(path, f"{problem}; found {found!r}", line=int(line), column=column)
@@ -207,7 +227,10 @@ def describe(placed: pl.DataFrame, max_m: float) -> str:
 
 
 def _rows(placed: pl.DataFrame, config: Config) -> pl.DataFrame:
-    boroughs = placed.filter(pl.col("how").is_in(["map point", "nearest"]))
+    # names made canonical before searches are added up (the store checks them again)
+    boroughs = canonical_categories(
+        placed.filter(pl.col("how").is_in(["map point", "nearest"])), config
+    )
     both = pl.concat([boroughs, boroughs.with_columns(category=pl.lit(ALL))])
     cells = both.group_by("month", "borough", "category").agg(
         searches=pl.col("searches").sum(),

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import polars as pl
 
-from crimefighters.data.text import read_csv_strings
+from crimefighters.data.formats.checks import first_bad
+from crimefighters.data.text import read_table as read_text_table
 from crimefighters.errors import DataError
 
 PARQUET_MAGIC = b"PAR1"
@@ -35,18 +36,38 @@ class Table:
     frame: pl.DataFrame  # the table's columns (native types) and _line
 
 
-def binary_header(path: Path, data: bytes) -> str | None:
-    """The column names of a Parquet file or an XLSX workbook as a CSV line; None for text."""
-    if data[:4] == PARQUET_MAGIC:
-        return _csv_line(list(_parquet_schema(path, data)))
-    if data[:4] == ZIP_MAGIC:
-        for _, names in _xlsx_headers(path, data):
+def binary_header(path: Path, head: bytes) -> str | None:
+    """The column names of a Parquet file or an XLSX workbook as a CSV line; None for text.
+
+    ``head`` is the start of the file's content; the names are read from the file itself (a
+    Parquet file's footer, a workbook's header rows), never its whole table."""
+    if head[:4] not in (PARQUET_MAGIC, ZIP_MAGIC):
+        return None
+    source = _whole(path)
+    if head[:4] == PARQUET_MAGIC:
+        return _csv_line(list(_parquet_schema(path, source)))
+    if head[:4] == ZIP_MAGIC:
+        for _, names in _xlsx_headers(path, source):
             if sum(1 for n in names if n) >= 3:
                 return _csv_line(names)
         raise DataError(
             path, "a workbook with no sheet of data (no header row of 3 or more columns)", line=1
         )
     return None
+
+
+def _whole(path: Path) -> Path | bytes:
+    """What Polars and fastexcel read the file from: the path, or a gzipped file's content."""
+    try:
+        with path.open("rb") as handle:
+            gzipped = handle.read(2) == b"\x1f\x8b"
+    except OSError as exc:
+        raise DataError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    if gzipped:
+        from crimefighters.data.text import read_bytes
+
+        return read_bytes(path)
+    return path
 
 
 def snake(name: str) -> str:
@@ -68,16 +89,12 @@ def read_table(path: Path, data: bytes, accept: Callable[[list[str]], bool]) -> 
 
 
 def _read_csv(path: Path, data: bytes) -> pl.DataFrame:
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    try:
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
-    except pl.exceptions.PolarsError:
-        # Polars says what is wrong but not where: the row-checking reader finds the line.
-        read_csv_strings(path, data.decode("utf-8", errors="replace"))
-        raise DataError(path, "malformed CSV (Polars could not read it)") from None
+    """Every column as text, each row checked for the header's field count (a short row,
+    a blank line or an unclosed quote is refused at its line), with ``_line``."""
+    frame = read_text_table(path, data)
     if frame.height == 0:
         raise DataError(path, "the file has a header but no data rows")
-    return _numbered(frame, first=2)
+    return frame
 
 
 def _read_xlsx(path: Path, data: bytes, accept: Callable[[list[str]], bool]) -> list[Table]:
@@ -97,11 +114,11 @@ def _read_xlsx(path: Path, data: bytes, accept: Callable[[list[str]], bool]) -> 
     return tables
 
 
-def _xlsx_headers(path: Path, data: bytes) -> list[tuple[str, list[str]]]:
+def _xlsx_headers(path: Path, data: Path | bytes) -> list[tuple[str, list[str]]]:
     import fastexcel
 
     try:
-        reader = fastexcel.read_excel(data)
+        reader = fastexcel.read_excel(str(data) if isinstance(data, Path) else data)
         headers = []
         for name in reader.sheet_names:
             sheet = reader.load_sheet(name, n_rows=0)
@@ -111,9 +128,11 @@ def _xlsx_headers(path: Path, data: bytes) -> list[tuple[str, list[str]]]:
     return headers
 
 
-def _parquet_schema(path: Path, data: bytes) -> pl.Schema:
+def _parquet_schema(path: Path, data: Path | bytes) -> pl.Schema:
     try:
-        return pl.scan_parquet(io.BytesIO(data)).collect_schema()
+        return pl.scan_parquet(
+            data if isinstance(data, Path) else io.BytesIO(data)
+        ).collect_schema()
     except pl.exceptions.PolarsError as exc:
         raise DataError(path, f"damaged Parquet file: {_first_line(exc)}") from None
 
@@ -141,13 +160,9 @@ def refuse_first(
     column: str,
     problem: str,
 ) -> None:
-    """Refuse the table at its first row where ``condition`` holds, quoting the cell ``shown``."""
-    bad = frame.filter(condition.fill_null(False))
-    if bad.height:
-        row = bad.sort("_line").row(0, named=True)
-        raise DataError(
-            where, f"{problem}; found {row[shown]!r}", line=int(row["_line"]), column=column
-        )
+    """Refuse the table at its first row where ``condition`` holds, naming the file's
+    ``column`` and quoting the cell ``shown`` (the text as written, for a parsed column)."""
+    first_bad(where, frame, condition, column, problem, shown=shown)
 
 
 def as_month(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -206,7 +221,7 @@ def one_spelling(frame: pl.DataFrame, config, column: str = "borough_raw") -> pl
     """Every spelling of a borough or pseudo-borough turned into its configured name, before
     rows are added up, so 'Brent' and 'Brent ' are one borough (unknown names are left for the
     store to refuse with their line)."""
-    from crimefighters.data.store import BoroughResolver
+    from crimefighters.data.names import BoroughResolver
 
     lookup = BoroughResolver(config).table(frame[column].unique().to_list())
     mapping = {
