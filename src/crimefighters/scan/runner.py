@@ -421,12 +421,13 @@ def _last_points(rows: pl.DataFrame, chartable: pl.DataFrame, months: list[date]
     if fixed.height == 0:
         return latest
     history = chartable.join(fixed, on="sid", how="semi").filter(~pl.col("excluded")).select(SPC_COLUMNS)
-    ends = history.filter(pl.col("month").is_in(months)).select("sid", _end="mi")
-    charts = history.join(ends, on="sid").filter(pl.col("mi") <= pl.col("_end")).with_columns(
-        _copy=pl.col("sid").cast(pl.Int64) * 100_000 + pl.col("_end")
+    # (spc_points drops its own working columns, which start with "_": these must not)
+    ends = history.filter(pl.col("month").is_in(months)).select("sid", chart_end="mi")
+    charts = history.join(ends, on="sid").filter(pl.col("mi") <= pl.col("chart_end")).with_columns(
+        chart_copy=pl.col("sid").cast(pl.Int64) * 100_000 + pl.col("chart_end")
     )
-    charted = spc.spc_points(charts.drop("present"), ["_copy"], config.scan.spc, rebase_col="rebase", baseline_col="in_baseline")
-    last = charted.filter(pl.col("mi") == pl.col("_end")).drop("_copy", "_end")
+    charted = spc.spc_points(charts.drop("present"), ["chart_copy"], config.scan.spc, rebase_col="rebase", baseline_col="in_baseline")
+    last = charted.filter(pl.col("mi") == pl.col("chart_end")).drop("chart_copy", "chart_end")
     last = last.join(history.select("sid", "mi", "present"), on=["sid", "mi"], how="left")
     return pl.concat([latest, last.select(latest.columns)], how="vertical_relaxed")
 

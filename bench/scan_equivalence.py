@@ -1,0 +1,127 @@
+"""Check that a change to the scan's machinery leaves its results exactly as they were.
+
+    python bench/scan_equivalence.py save DIR      # before the change: every frame to DIR
+    python bench/scan_equivalence.py compare DIR   # after it: the same frames, compared
+
+Cases: the largest real borough file (historical jn607, to 2022-01) at its last month and at
+a middle month; the JDevs release at 2025-12; the synthetic sample at its last month, with
+and without meeting-store SPC adjustments (a left-out month and a baseline); and the largest
+file enlarged three times (``bench_scan.enlarge``), so a scan processed in parts is checked on
+many series. Every frame of each ``ScanResult`` is compared after sorting on all its columns
+(row order after joins is not promised), floats to 1e-9 relative.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "bench"))
+
+from crimefighters.config import load_config  # noqa: E402
+from crimefighters.data import load_dataset  # noqa: E402
+from crimefighters.scan import run_scan  # noqa: E402
+from crimefighters.scan.adjustments import SPCInputs  # noqa: E402
+from crimefighters.scan.cached import FRAMES  # noqa: E402
+
+REAL = REPO.parent / "shared" / "data" / "real" / "mps_borough_crime"
+HISTORICAL = REAL / "historical" / "MPS_Borough_Level_Crime_Historical__201004-202201__jn607.csv"
+RECENT = REAL / "recent_24m" / "MPS_Borough_Level_Crime_24m__202401-202512__JDevs.csv"
+
+
+def adjustments() -> SPCInputs:
+    series = {"area": pl.String, "measure": pl.String, "level": pl.String, "category": pl.String}
+    excluded = pl.DataFrame(
+        [("Lambeth", "recorded_crime", "minor", "Res Burglary of a Home", date(2026, 5, 1))],
+        schema={**series, "month": pl.Date},
+        orient="row",
+    )
+    baselines = pl.DataFrame(
+        [
+            ("Southwark", "recorded_crime", None, None, date(2025, 4, 1), date(2026, 3, 1), 1),
+            (None, "response_i_compliance", None, None, date(2025, 1, 1), date(2025, 12, 1), 0),
+        ],
+        schema={**series, "start": pl.Date, "end": pl.Date, "specificity": pl.Int32},
+        orient="row",
+    )
+    return SPCInputs(excluded=excluded, baselines=baselines, key="equivalence")
+
+
+def cases():
+    from bench_scan import enlarge
+
+    config = load_config().config
+    historical = load_dataset([HISTORICAL], config)
+    last = historical.latest_month()
+    yield "historical_last", lambda: run_scan(historical.observations, config, last)
+    yield "historical_middle", lambda: run_scan(historical.observations, config, date(2019, 6, 1))
+    recent = load_dataset([RECENT], config)
+    yield "recent_2025_12", lambda: run_scan(recent.observations, config, date(2025, 12, 1))
+    sample = load_dataset([REPO / "sample_data"], config)
+    yield "sample", lambda: run_scan(sample.observations, config)
+    yield "sample_adjusted", lambda: run_scan(sample.observations, config, spc_inputs=adjustments())
+    yield (
+        "sample_lambeth",
+        lambda: run_scan(
+            sample.observations,
+            config,
+            boroughs=["Lambeth"],
+            measures=["recorded_crime", "positive_outcome_rate"],
+        ),
+    )
+    enlarged = enlarge(historical.observations, 3)
+    yield "historical_x3", lambda: run_scan(enlarged, config, last)
+
+
+def frames(result) -> dict[str, pl.DataFrame]:
+    out = {name: getattr(result, name) for name in FRAMES}
+    out["notes"] = pl.DataFrame({"note": result.notes}, schema={"note": pl.String})
+    return out
+
+
+def canonical(frame: pl.DataFrame) -> pl.DataFrame:
+    sortable = [
+        c for c, t in frame.schema.items() if not isinstance(t, (pl.List, pl.Struct, pl.Object))
+    ]
+    return frame.sort(sortable, nulls_last=True) if sortable and frame.height else frame
+
+
+def main() -> int:
+    action, folder = sys.argv[1], Path(sys.argv[2])
+    failures = 0
+    for name, scan in cases():
+        result = frames(scan())
+        for frame_name, frame in result.items():
+            path = folder / name / f"{frame_name}.parquet"
+            if action == "save":
+                path.parent.mkdir(parents=True, exist_ok=True)
+                frame.write_parquet(path)
+                continue
+            before = pl.read_parquet(path)
+            try:
+                assert_frame_equal(
+                    canonical(frame),
+                    canonical(before),
+                    check_exact=False,
+                    rel_tol=1e-9,
+                    abs_tol=1e-12,
+                )
+            except AssertionError as error:
+                failures += 1
+                print(f"DIFFERENT {name}/{frame_name}: {str(error).splitlines()[0]}")
+        print(
+            f"{name}: {'saved' if action == 'save' else 'compared'} ({result['findings'].height} findings)",
+            flush=True,
+        )
+    print("all frames identical" if failures == 0 else f"{failures} frames differ")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
