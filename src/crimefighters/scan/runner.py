@@ -37,7 +37,6 @@ from crimefighters.scan.adjustments import SPCInputs
 from crimefighters.scan.grid import (
     ALL_WINDOWS,
     dispersion,
-    index_series,
     monthly_grid,
     window_length,
     with_window_sums,
@@ -49,7 +48,14 @@ from crimefighters.scan.methods.counts import seasonal_tests, yoy_tests
 from crimefighters.scan.methods.peers import funnel, peer_tests
 from crimefighters.scan.methods.rates import rate_tests, target_tests
 from crimefighters.scan.result import CSV_FIELDS, FINDING_COLUMNS, ScanResult, default_scan_month
-from crimefighters.scan.series import SERIES_KEYS, build_series, membership
+from crimefighters.scan.series import (
+    SERIES_KEYS,
+    Observed,
+    membership,
+    observe,
+    series_table,
+    with_outcomes_provisional,
+)
 from crimefighters.scan.settings import longest_history, measure_settings
 from crimefighters.scan.standing import area_standing
 from crimefighters.scan.stats import conditional_poisson_p
@@ -81,12 +87,16 @@ def run_scan(
     settings = config.scan.findings
     months = [month_add(scan_month, -i) for i in range(settings.lookback_months, -1, -1)]
     obs = observations.filter(pl.col("measure").is_in(measures or list(known_measures)))
-    obs = _outcome_months_provisional(obs, config)
-    keys, grid, per_measure = prepare(obs, config, months, methods)
+    observed = with_outcomes_provisional(
+        observe(obs, scan_start(config, months), scan_month), config
+    )
+    keys, grid, per_measure = prepare(observed, config, months, methods)
     max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
     breaks = _break_table(keys, config)
 
-    chartable = _chartable(grid, breaks, config, scan_month, (spc_inputs or SPCInputs()).flags(keys))
+    chartable = _chartable(
+        grid, breaks, config, scan_month, (spc_inputs or SPCInputs()).flags(keys)
+    )
     charts = _spc_charts(chartable, config, scan_month)
     tested = grid.filter(pl.col("month").is_in(months) & pl.col("present")).with_columns(
         asof=pl.col("month")
@@ -102,7 +112,14 @@ def run_scan(
     )
     latest_points = latest_points.join(
         grid.select(
-            "sid", "month", "phi", "seasonal", "spc_min_mean", "spc_trend_length", "spc_shift_length", "numerator_mean"
+            "sid",
+            "month",
+            "phi",
+            "seasonal",
+            "spc_min_mean",
+            "spc_trend_length",
+            "spc_shift_length",
+            "numerator_mean",
         ),
         on=["sid", "month"],
         how="left",
@@ -131,13 +148,19 @@ def run_scan(
         keys.select("sid", *SERIES_KEYS, "priority_id", "kind", "improve"), on="sid"
     ).join(per_measure.select("measure", "rate_pp_threshold"), on="measure", how="left")
     tests = findings.with_significance(tests, settings)
-    found = findings.group_findings(tests, keys, membership(obs, config), config)
+    found = findings.group_findings(tests, keys, membership(observed.combinations, config), config)
     current, resolved = findings.with_status(found, scan_month, months)
     # which findings were open in each month tested, with the series each was named by
     history = (
         found.select("finding_id", "area", "measure", "direction", "headline_sid", month="asof")
-        .join(keys.select(headline_sid="sid", level="level", category="category"), on="headline_sid")
-        .join(grid.select(headline_sid="sid", month="month", value="value"), on=["headline_sid", "month"], how="left")
+        .join(
+            keys.select(headline_sid="sid", level="level", category="category"), on="headline_sid"
+        )
+        .join(
+            grid.select(headline_sid="sid", month="month", value="value"),
+            on=["headline_sid", "month"],
+            how="left",
+        )
         .drop("headline_sid")
         .sort("month", "finding_id")
     )
@@ -169,11 +192,14 @@ def run_scan(
     from crimefighters.scan.priorities import priority_status
 
     priorities = priority_status(status, comparisons, tests_shown, config, scan_month, boroughs)
-    loaded_measures = set(obs["measure"].unique())
-    this_month_measures = set(obs.filter(pl.col("month") == scan_month)["measure"].unique())
+    loaded_measures = set(observed.combinations["measure"].unique())
+    this_month_measures = set(observed.combinations.filter(pl.col("at_end"))["measure"].unique())
     missing = sorted(loaded_measures - this_month_measures)
     notes = (
-        [f"no data for {scan_month:%B %Y} in: " + ", ".join(config.measure(m).label for m in missing if m in known_measures)]
+        [
+            f"no data for {scan_month:%B %Y} in: "
+            + ", ".join(config.measure(m).label for m in missing if m in known_measures)
+        ]
         if missing
         else []
     )
@@ -197,28 +223,43 @@ def run_scan(
 # --- preparing the grid ----------------------------------------------------------------------------
 
 
-def prepare(obs: pl.DataFrame, config: Config, months: list[date], methods: list[str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(keys, grid, per-measure settings): every series of ``obs`` on the monthly grid up to
-    the last of ``months``, with window sums, dispersion as of each of ``months``, its keys
-    and its measure's settings. The scan tests it; ``compare`` reads its comparisons."""
+def scan_start(config: Config, months: list[date]) -> date:
+    """The first month any method reads when testing ``months``."""
+    return month_add(months[0], -longest_history(config))
+
+
+def prepare(
+    observed: Observed, config: Config, months: list[date], methods: list[str] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(keys, grid, per-measure settings): every series of ``observed`` (``observe`` from
+    ``scan_start``) on the monthly grid up to the last of ``months``, with window sums,
+    dispersion as of each of ``months``, its keys and its measure's settings. The scan tests
+    it; ``compare`` reads its comparisons."""
     scan_month = months[-1]
-    start = month_add(months[0], -longest_history(config))
-    series = build_series(obs, config, scan_month, start=start)
-    keys, values = index_series(series)
-    keys = _with_family_keys(keys, obs, config)
+    start = scan_start(config, months)
+    table = series_table(observed, config)
+    keys, values = table.keys, table.values
+    keys = _with_family_keys(keys, observed.combinations, config)
     per_measure = measure_settings(config, methods)
     max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
     grid = monthly_grid(values, keys, start, scan_month)
     grid = with_window_sums(grid, max_years)
     grid = grid.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
-        phi=pl.col("phi").fill_null(1.0) if config.scan.findings.dispersion == "series" else pl.lit(1.0),
+        phi=pl.col("phi").fill_null(1.0)
+        if config.scan.findings.dispersion == "series"
+        else pl.lit(1.0),
         seasonal=pl.col("seasonal").fill_null(False),
     )
     grid = grid.drop("kind").join(
-        keys.select("sid", "area", "area_type", "measure", "level", "category", "kind", "direction"), on="sid"
+        keys.select(
+            "sid", "area", "area_type", "measure", "level", "category", "kind", "direction"
+        ),
+        on="sid",
     )
     grid = grid.join(per_measure, on="measure", how="left").with_columns(
-        outcomes_family=pl.col("measure").is_in([m.id for m in config.measures if m.family == "positive_outcomes"])
+        outcomes_family=pl.col("measure").is_in(
+            [m.id for m in config.measures if m.family == "positive_outcomes"]
+        )
     )
     return keys, _with_targets(_with_lags(grid), config), per_measure
 
@@ -226,42 +267,39 @@ def prepare(obs: pl.DataFrame, config: Config, months: list[date], methods: list
 def comparison_frame(obs: pl.DataFrame, config: Config, month: date) -> pl.DataFrame:
     """Every series of ``obs`` against the same window a year earlier, for the four published
     windows, exactly as the scan computes them (for the published comparison tables)."""
-    keys, grid, _ = prepare(obs, config, [month])
-    return _comparisons(grid.filter(pl.col("month") == month), _break_table(keys, config), month, _no_tests())
-
-
-def _no_tests() -> pl.DataFrame:
-    return pl.DataFrame(schema={"sid": pl.UInt32, "window": pl.String, "significant": pl.Boolean, "method": pl.String})
-
-
-def _outcome_months_provisional(obs: pl.DataFrame, config: Config) -> pl.DataFrame:
-    """Positive outcomes for recent months undercount (investigations are still open): the
-    last ``outcomes.provisional_months`` months of each outcome measure are provisional,
-    whatever source they came from."""
-    months = config.outcomes.provisional_months
-    outcome_measures = [m.id for m in config.measures if m.family == "positive_outcomes"]
-    if months == 0 or not outcome_measures:
-        return obs
-    latest = pl.col("month").max().over("measure")
-    recent = (latest.dt.year() * 12 + latest.dt.month()) - (
-        pl.col("month").dt.year() * 12 + pl.col("month").dt.month()
-    ) < months
-    return obs.with_columns(
-        provisional=pl.col("provisional") | (pl.col("measure").is_in(outcome_measures) & recent)
+    keys, grid, _ = prepare(observe(obs, scan_start(config, [month]), month), config, [month])
+    return _comparisons(
+        grid.filter(pl.col("month") == month), _break_table(keys, config), month, _no_tests()
     )
 
 
-def _with_family_keys(keys: pl.DataFrame, obs: pl.DataFrame, config: Config) -> pl.DataFrame:
+def _no_tests() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "sid": pl.UInt32,
+            "window": pl.String,
+            "significant": pl.Boolean,
+            "method": pl.String,
+        }
+    )
+
+
+def _with_family_keys(
+    keys: pl.DataFrame, combinations: pl.DataFrame, config: Config
+) -> pl.DataFrame:
     """The family each series belongs to, for stable finding ids: a minor category's major
-    category; a major category itself; a priority's largest major category; the total."""
-    groups = obs.select("measure", "category", "category_group").unique(["measure", "category"])
+    category; a major category itself; a priority's largest major category (by its volume
+    over every month loaded); the total. ``combinations``: ``Observed.combinations``."""
+    groups = combinations.select("measure", "category", "category_group").unique(
+        ["measure", "category"], keep="first", maintain_order=True
+    )
     majors = (
-        membership(obs, config)
+        membership(combinations, config)
         .filter((pl.col("level") == "major") & (pl.col("container_level") == "priority"))
         .join(
-            obs.filter(pl.col("category_group") != "")
+            combinations.filter(pl.col("category_group") != "")
             .group_by("measure", "category_group")
-            .agg(volume=pl.col("value").sum()),
+            .agg(volume=pl.col("volume").sum()),
             left_on=["measure", "category"],
             right_on=["measure", "category_group"],
         )
@@ -316,10 +354,14 @@ def _break_table(keys: pl.DataFrame, config: Config) -> pl.DataFrame:
     frames = []
     for b in config.scan.recording_breaks:
         names = [c.lower() for c in b.categories]
-        applies = keys if not names else keys.filter(
-            pl.col("category").str.to_lowercase().is_in(names)
-            | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
-            | pl.col("measure").str.to_lowercase().is_in(names)
+        applies = (
+            keys
+            if not names
+            else keys.filter(
+                pl.col("category").str.to_lowercase().is_in(names)
+                | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
+                | pl.col("measure").str.to_lowercase().is_in(names)
+            )
         )
         frames.append(
             applies.select("sid").with_columns(
@@ -329,21 +371,43 @@ def _break_table(keys: pl.DataFrame, config: Config) -> pl.DataFrame:
                 rebase=pl.lit(b.rebase),
             )
         )
-    schema = {"sid": pl.UInt32, "break_month": pl.Date, "break_until": pl.Date, "break_label": pl.String, "rebase": pl.Boolean}
+    schema = {
+        "sid": pl.UInt32,
+        "break_month": pl.Date,
+        "break_until": pl.Date,
+        "break_label": pl.String,
+        "rebase": pl.Boolean,
+    }
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
 def _crosses(first: pl.Expr, last: pl.Expr) -> pl.Expr:
     """A comparison of the months from ``first`` to ``last`` is not comparable across a step
     change inside it, nor when it reaches into a disrupted period."""
-    step = pl.col("break_until").is_null() & (pl.col("break_month") > first) & (pl.col("break_month") <= last)
-    period = pl.col("break_until").is_not_null() & (pl.col("break_month") <= last) & (pl.col("break_until") >= first)
+    step = (
+        pl.col("break_until").is_null()
+        & (pl.col("break_month") > first)
+        & (pl.col("break_month") <= last)
+    )
+    period = (
+        pl.col("break_until").is_not_null()
+        & (pl.col("break_month") <= last)
+        & (pl.col("break_until") >= first)
+    )
     return step | period
 
 
 def _break_note(prefix: str) -> pl.Expr:
-    span = pl.when(pl.col("break_until").is_null()).then(pl.col("break_month").dt.strftime("%Y-%m")).otherwise(
-        pl.format("{} to {}", pl.col("break_month").dt.strftime("%Y-%m"), pl.col("break_until").dt.strftime("%Y-%m"))
+    span = (
+        pl.when(pl.col("break_until").is_null())
+        .then(pl.col("break_month").dt.strftime("%Y-%m"))
+        .otherwise(
+            pl.format(
+                "{} to {}",
+                pl.col("break_month").dt.strftime("%Y-%m"),
+                pl.col("break_until").dt.strftime("%Y-%m"),
+            )
+        )
     )
     return pl.format(prefix + " {} ({})", pl.col("break_label"), span).str.join("; ")
 
@@ -352,15 +416,19 @@ def _break_note(prefix: str) -> pl.Expr:
 
 
 def _chartable(
-    grid: pl.DataFrame, breaks: pl.DataFrame, config: Config, scan_month: date, flags: tuple[pl.DataFrame, pl.DataFrame]
+    grid: pl.DataFrame,
+    breaks: pl.DataFrame,
+    config: Config,
+    scan_month: date,
+    flags: tuple[pl.DataFrame, pl.DataFrame],
 ) -> pl.DataFrame:
     """Rows an XmR chart can use, with the rebase flag: counts (zero-filled on the grid), and
     other kinds only where present (a published percentage every quarter is a series of its
     own points; one with holes in its window is not charted)."""
     wanted = [c for c in SPC_COLUMNS if c not in ("rebase", "excluded", "in_baseline")]
-    charted = grid.filter(pl.col("do_spc") & ((pl.col("kind") == "count") | pl.col("present"))).select(
-        *wanted, "area", "measure", "category", "spc_missing"
-    )
+    charted = grid.filter(
+        pl.col("do_spc") & ((pl.col("kind") == "count") | pl.col("present"))
+    ).select(*wanted, "area", "measure", "category", "spc_missing")
     gap = charted.filter(
         (pl.col("spc_missing") == "error") & (pl.col("kind") == "count") & ~pl.col("present")
         & (pl.col("mi") > pl.lit(scan_month.year * 12 + scan_month.month - 1) - pl.col("spc_window"))
@@ -371,9 +439,15 @@ def _chartable(
             f"{row['area']} {row['measure']} {row['category']}: no value for {row['month']:%Y-%m} inside the SPC window "
             "(scan.spc.missing is 'error')"
         )
-    rebase_breaks = breaks.filter(pl.col("rebase")).select("sid", month="break_month", _break=pl.lit(True))
+    rebase_breaks = breaks.filter(pl.col("rebase")).select(
+        "sid", month="break_month", _break=pl.lit(True)
+    )
     configured = pl.DataFrame(
-        [(m.id, parse_month(month)) for m in config.measures for month in config.settings_for(m.id).spc.rebase],
+        [
+            (m.id, parse_month(month))
+            for m in config.measures
+            for month in config.settings_for(m.id).spc.rebase
+        ],
         schema={"measure": pl.String, "month": pl.Date},
         orient="row",
     ).with_columns(_configured=pl.lit(True))
@@ -410,23 +484,37 @@ def _spc_latest(chartable: pl.DataFrame, months: list[date], config: Config) -> 
     return _provisional_recheck(latest, chartable, config)
 
 
-def _last_points(rows: pl.DataFrame, chartable: pl.DataFrame, months: list[date], config: Config) -> pl.DataFrame:
+def _last_points(
+    rows: pl.DataFrame, chartable: pl.DataFrame, months: list[date], config: Config
+) -> pl.DataFrame:
     """``spc.latest_points`` for every series, after leaving out the months a meeting excluded
     from the limits (an excluded month is not tested). A series with an analyst's baseline has
     limits fixed to it, so each month tested gets its own chart from the baseline's start: few
     series have one, and ``spc_points`` draws them."""
     rows = rows.filter(~pl.col("excluded"))
     fixed = chartable.filter(pl.col("in_baseline")).select("sid").unique()
-    latest = spc.latest_points(rows.join(fixed, on="sid", how="anti"), config.scan.spc, rebase_col="rebase")
+    latest = spc.latest_points(
+        rows.join(fixed, on="sid", how="anti"), config.scan.spc, rebase_col="rebase"
+    )
     if fixed.height == 0:
         return latest
-    history = chartable.join(fixed, on="sid", how="semi").filter(~pl.col("excluded")).select(SPC_COLUMNS)
+    history = (
+        chartable.join(fixed, on="sid", how="semi").filter(~pl.col("excluded")).select(SPC_COLUMNS)
+    )
     # (spc_points drops its own working columns, which start with "_": these must not)
     ends = history.filter(pl.col("month").is_in(months)).select("sid", chart_end="mi")
-    charts = history.join(ends, on="sid").filter(pl.col("mi") <= pl.col("chart_end")).with_columns(
-        chart_copy=pl.col("sid").cast(pl.Int64) * 100_000 + pl.col("chart_end")
+    charts = (
+        history.join(ends, on="sid")
+        .filter(pl.col("mi") <= pl.col("chart_end"))
+        .with_columns(chart_copy=pl.col("sid").cast(pl.Int64) * 100_000 + pl.col("chart_end"))
     )
-    charted = spc.spc_points(charts.drop("present"), ["chart_copy"], config.scan.spc, rebase_col="rebase", baseline_col="in_baseline")
+    charted = spc.spc_points(
+        charts.drop("present"),
+        ["chart_copy"],
+        config.scan.spc,
+        rebase_col="rebase",
+        baseline_col="in_baseline",
+    )
     last = charted.filter(pl.col("mi") == pl.col("chart_end")).drop("chart_copy", "chart_end")
     last = last.join(history.select("sid", "mi", "present"), on=["sid", "mi"], how="left")
     return pl.concat([latest, last.select(latest.columns)], how="vertical_relaxed")
@@ -596,7 +684,12 @@ def _twins(grid: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
         .agg(_sig=pl.struct("mi", "numerator", "denominator").hash().sum())
     )
     return (
-        keys.select("sid", "area", "measure", _lvl=pl.col("level").replace_strict(findings.LEVEL_RANK, default=9))
+        keys.select(
+            "sid",
+            "area",
+            "measure",
+            _lvl=pl.col("level").replace_strict(findings.LEVEL_RANK, default=9),
+        )
         .join(signature, on="sid")
         .sort("_lvl", "sid")
         .with_columns(twin_of=pl.col("sid").first().over("area", "measure", "_sig"))
@@ -607,9 +700,13 @@ def _twins(grid: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
 def _deduplicate(tests: pl.DataFrame, twins: pl.DataFrame) -> pl.DataFrame:
     """A series that is exactly another is counted once in the area's family of tests; its
     results still join the same finding through the categories that contain it."""
-    return tests.join(twins, on="sid", how="left").with_columns(
-        duplicate=pl.col("twin_of").is_not_null() & (pl.col("twin_of") != pl.col("sid"))
-    ).drop("twin_of")
+    return (
+        tests.join(twins, on="sid", how="left")
+        .with_columns(
+            duplicate=pl.col("twin_of").is_not_null() & (pl.col("twin_of") != pl.col("sid"))
+        )
+        .drop("twin_of")
+    )
 
 
 # --- this month's findings, in words --------------------------------------------------------------
@@ -822,7 +919,8 @@ def _comparisons(
     for window in ALL_WINDOWS:
         length = window_length(window, month)
         rows = latest.filter(
-            (pl.col(f"obs_{window}") == length) & (pl.col(f"prev_obs_{window}") == length)
+            (pl.col(f"obs_{window}") == length)
+            & (pl.col(f"prev_obs_{window}") == length)
             # a stock (people wanted at the month's end) is compared month by month, never summed
             & (~pl.col("stock").fill_null(False) | (pl.lit(window) == "1"))
         )
