@@ -42,20 +42,20 @@ def slug(text: str) -> str:
 # --- 1. family control ------------------------------------------------------------------------
 
 
-def with_significance(tests: pl.DataFrame, settings: FindingsSettings) -> pl.DataFrame:
+def with_significance(
+    tests: pl.DataFrame, family: pl.DataFrame, settings: FindingsSettings
+) -> pl.DataFrame:
     """Adds ``m`` (tests in the area's family that month), ``threshold`` and the flags
     ``significant`` (can make a finding) and ``supports`` (fired, nominally significant or a
-    corroborating SPC rule, but not enough alone)."""
-    # every test the area ran counts in m, fired or not (only fired ones get a p-value)
-    counted = (pl.col("n_tests") > 0) & pl.col("can_lead")
-    # a series that is exactly another (``duplicate``) is tested, but counted in m once
-    tests = tests.with_columns(_counted=counted).with_columns(
-        m=pl.when(pl.col("_counted") & ~pl.col("duplicate"))
-        .then(pl.col("n_tests"))
-        .otherwise(0)
-        .sum()
-        .over(GROUP)
-        .cast(pl.Int64)
+    corroborating SPC rule, but not enough alone).
+
+    ``tests``: the tests that fired; ``family``: (area, asof, n_tests, p_value) of every test
+    each area ran that counts in its family, fired or not (only fired ones and a few others
+    have a p-value), a series that is exactly another (``duplicate``) counted once."""
+    sizes = family.group_by(GROUP).agg(m=pl.col("n_tests").sum().cast(pl.Int64))
+    tests = tests.join(sizes, on=GROUP, how="left", maintain_order="left").with_columns(
+        m=pl.col("m").fill_null(0),
+        _counted=(pl.col("n_tests") > 0) & pl.col("can_lead"),
     )
     p = pl.col("p_value")
     if settings.control == "pfer":
@@ -65,14 +65,12 @@ def with_significance(tests: pl.DataFrame, settings: FindingsSettings) -> pl.Dat
         passes = p < threshold
     elif settings.control == "bh":
         ranked = (
-            tests.filter(pl.col("_counted") & ~pl.col("duplicate"))
-            .with_columns(
-                _rank=p.rank("ordinal").over(GROUP),
-            )
+            family.join(sizes, on=GROUP)
+            .with_columns(_rank=p.rank("ordinal").over(GROUP))
             .with_columns(_ok=p <= settings.q * pl.col("_rank") / pl.col("m").clip(lower_bound=1))
         )
         cut = ranked.filter(pl.col("_ok")).group_by(GROUP).agg(_cut=p.max())
-        tests = tests.join(cut, on=GROUP, how="left")
+        tests = tests.join(cut, on=GROUP, how="left", maintain_order="left")
         threshold = pl.min_horizontal(pl.col("alpha"), pl.col("_cut").fill_null(0.0) * (1 + 1e-12))
         passes = (p <= pl.col("_cut")) & (p < pl.col("alpha"))
     else:

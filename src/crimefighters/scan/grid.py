@@ -107,7 +107,10 @@ def with_window_sums(grid: pl.DataFrame, seasonal_years: int) -> pl.DataFrame:
     Needs the grid sorted by sid and month, each series' months contiguous (``monthly_grid``).
     Series are laid end to end: each window sum is a difference of running totals, cut at the
     series' first month (or the financial year's), and each lag is a shift that is null where
-    it would reach into the series before, so no per-series window function is needed.
+    it would reach into the series before, so no per-series window function is needed. The
+    running totals of numerators and denominators restart with each series: a total carried
+    across every series before it rounded a rate's or a duration's sums in their last digits
+    (2.7e-8 relative on the sample), and made them depend on the rest of the data.
     """
     sid = pl.col("sid")
     row = pl.int_range(pl.len(), dtype=pl.Int64)
@@ -122,9 +125,14 @@ def with_window_sums(grid: pl.DataFrame, seasonal_years: int) -> pl.DataFrame:
         _row=row,
         _start=pl.when((sid != sid.shift(1)).fill_null(True)).then(row).forward_fill(),
         _fy=fy,
-        **{f"_c_{name}": expr.cum_sum() for name, expr in sources.items()},
+        **{
+            f"_c_{name}": expr.cum_sum().over("sid") if name in ("num", "den") else expr.cum_sum()
+            for name, expr in sources.items()
+        },
     ).with_columns(
-        _fystart=pl.when(((sid != sid.shift(1)) | (pl.col("_fy") != pl.col("_fy").shift(1))).fill_null(True))
+        _fystart=pl.when(
+            ((sid != sid.shift(1)) | (pl.col("_fy") != pl.col("_fy").shift(1))).fill_null(True)
+        )
         .then(pl.col("_row"))
         .forward_fill(),
     )
@@ -139,9 +147,13 @@ def with_window_sums(grid: pl.DataFrame, seasonal_years: int) -> pl.DataFrame:
     for window, months in WINDOW_MONTHS.items():
         first = pl.max_horizontal(pl.col("_row") - (months - 1), pl.col("_start"))
         for name in sources:
-            exprs.append((pl.col(f"_c_{name}") - total_before(name, first)).alias(f"{name}_{window}"))
+            exprs.append(
+                (pl.col(f"_c_{name}") - total_before(name, first)).alias(f"{name}_{window}")
+            )
     for name in sources:
-        exprs.append((pl.col(f"_c_{name}") - total_before(name, pl.col("_fystart"))).alias(f"{name}_fytd"))
+        exprs.append(
+            (pl.col(f"_c_{name}") - total_before(name, pl.col("_fystart"))).alias(f"{name}_fytd")
+        )
     grid = grid.with_columns(exprs).with_columns(
         len_fytd=((pl.col("month").dt.month().cast(pl.Int32) - 4) % 12 + 1),
         len_1=pl.lit(1, dtype=pl.Int32),
@@ -150,7 +162,9 @@ def with_window_sums(grid: pl.DataFrame, seasonal_years: int) -> pl.DataFrame:
     )
 
     def lag(column: str, months: int) -> pl.Expr:
-        return pl.when(pl.col("_row") - months >= pl.col("_start")).then(pl.col(column).shift(months))
+        return pl.when(pl.col("_row") - months >= pl.col("_start")).then(
+            pl.col(column).shift(months)
+        )
 
     lagged = []
     for window in ALL_WINDOWS:
@@ -162,11 +176,18 @@ def with_window_sums(grid: pl.DataFrame, seasonal_years: int) -> pl.DataFrame:
             lagged.append(lag(f"obs_{window}", 12 * j).alias(f"base{j}_obs_{window}"))
     grid = grid.with_columns(lagged)
     # sums of a missing denominator stay missing, as before
-    nulls = {f"den_{w}": pl.when(pl.col("denominator").is_not_null()).then(pl.col(f"den_{w}")) for w in ALL_WINDOWS}
-    return grid.with_columns(**nulls).drop("_row", "_start", "_fy", "_fystart", *[f"_c_{n}" for n in sources])
+    nulls = {
+        f"den_{w}": pl.when(pl.col("denominator").is_not_null()).then(pl.col(f"den_{w}"))
+        for w in ALL_WINDOWS
+    }
+    return grid.with_columns(**nulls).drop(
+        "_row", "_start", "_fy", "_fystart", *[f"_c_{n}" for n in sources]
+    )
 
 
-def dispersion(grid: pl.DataFrame, months: list, span: int = 24, min_points: int = 8) -> pl.DataFrame:
+def dispersion(
+    grid: pl.DataFrame, months: list, span: int = 24, min_points: int = 8
+) -> pl.DataFrame:
     """Each series' extra variation as of each month tested, from its own history before it.
 
     Returns (sid, month, phi, seasonal). ``phi``: variance / Poisson (or binomial) variance,
@@ -186,13 +207,21 @@ def dispersion(grid: pl.DataFrame, months: list, span: int = 24, min_points: int
     first_index = first.year * 12 + first.month - 1
     rate = pl.col("denominator").is_not_null()
     value = pl.when(rate).then(pl.col("value")).otherwise(pl.col("numerator"))
-    rows = grid.filter(pl.col("mi") >= first_index - span - 13).select("sid", "mi", "month", "present", "denominator", "value", "numerator")
+    rows = grid.filter(pl.col("mi") >= first_index - span - 13).select(
+        "sid", "mi", "month", "present", "denominator", "value", "numerator"
+    )
     rows = rows.with_columns(
         _rate=rate,
         _y=value,
-        _key=pl.col("sid").cast(pl.Int64) * 100_000 + (pl.col("mi") - pl.col("mi").min()).cast(pl.Int64),
-        _d12=pl.when((pl.col("sid") == pl.col("sid").shift(12)) & (pl.col("mi") - pl.col("mi").shift(12) == 12)).then(value - value.shift(12)),
-        _d1=pl.when((pl.col("sid") == pl.col("sid").shift(1)) & (pl.col("mi") - pl.col("mi").shift(1) == 1)).then(value - value.shift(1)),
+        _key=pl.col("sid").cast(pl.Int64) * 100_000
+        + (pl.col("mi") - pl.col("mi").min()).cast(pl.Int64),
+        _d12=pl.when(
+            (pl.col("sid") == pl.col("sid").shift(12))
+            & (pl.col("mi") - pl.col("mi").shift(12) == 12)
+        ).then(value - value.shift(12)),
+        _d1=pl.when(
+            (pl.col("sid") == pl.col("sid").shift(1)) & (pl.col("mi") - pl.col("mi").shift(1) == 1)
+        ).then(value - value.shift(1)),
     )
     # bounds from each series' changes before the first month tested
     history = rows.filter(pl.col("mi") < first_index)
@@ -204,7 +233,10 @@ def dispersion(grid: pl.DataFrame, months: list, span: int = 24, min_points: int
 
     limits = history.group_by("sid").agg(*bounds("_d12"), *bounds("_d1"))
     rows = rows.join(limits, on="sid", how="left").with_columns(
-        [pl.col(d).clip(pl.col(f"{d}_lo"), pl.col(f"{d}_hi")).fill_null(pl.col(d)).alias(d) for d in ("_d12", "_d1")]
+        [
+            pl.col(d).clip(pl.col(f"{d}_lo"), pl.col(f"{d}_hi")).fill_null(pl.col(d)).alias(d)
+            for d in ("_d12", "_d1")
+        ]
     )
     window = f"{span}i"
     before = lambda e: e.shift(1)  # noqa: E731  (the window ending the month before)
@@ -217,17 +249,27 @@ def dispersion(grid: pl.DataFrame, months: list, span: int = 24, min_points: int
         _same=pl.col("sid") == pl.col("sid").shift(1),
     ).filter(pl.col("month").is_in(months) & pl.col("_same"))
     # Poisson: var(d) = 2 x mean; binomial: var(d) = 2 p (1 - p) / n
-    chance = pl.when(pl.col("_rate")).then(2 * pl.col("_level") * (1 - pl.col("_level")) / pl.col("_nbar")).otherwise(2 * pl.col("_level"))
+    chance = (
+        pl.when(pl.col("_rate"))
+        .then(2 * pl.col("_level") * (1 - pl.col("_level")) / pl.col("_nbar"))
+        .otherwise(2 * pl.col("_level"))
+    )
     enough = pl.col("_n12") >= min_points
     phi = pl.when(enough).then(pl.col("_var12")).otherwise(pl.col("_var1")) / chance
-    return stats.select(
-        "sid",
-        "month",
-        phi=pl.when(chance > 0).then(phi).fill_null(1.0).fill_nan(1.0).clip(lower_bound=1.0),
-    ).join(seasonality(grid, first_index), on="sid", how="left").with_columns(seasonal=pl.col("seasonal").fill_null(False))
+    return (
+        stats.select(
+            "sid",
+            "month",
+            phi=pl.when(chance > 0).then(phi).fill_null(1.0).fill_nan(1.0).clip(lower_bound=1.0),
+        )
+        .join(seasonality(grid, first_index), on="sid", how="left")
+        .with_columns(seasonal=pl.col("seasonal").fill_null(False))
+    )
 
 
-def seasonality(grid: pl.DataFrame, before: int, years: int = 3, alpha: float = 0.01) -> pl.DataFrame:
+def seasonality(
+    grid: pl.DataFrame, before: int, years: int = 3, alpha: float = 0.01
+) -> pl.DataFrame:
     """(sid, seasonal): does the calendar month explain the series, in the up to ``years``
     whole years before month index ``before``?
 
@@ -242,17 +284,27 @@ def seasonality(grid: pl.DataFrame, before: int, years: int = 3, alpha: float = 
         "sid",
         _year=(before - 1 - pl.col("mi")) // 12,
         _cal=pl.col("mi") % 12,
-        _y=pl.when(pl.col("denominator").is_not_null()).then(pl.col("value")).otherwise(pl.col("numerator")),
+        _y=pl.when(pl.col("denominator").is_not_null())
+        .then(pl.col("value"))
+        .otherwise(pl.col("numerator")),
     )
-    whole = rows.group_by("sid", "_year").agg(_n=pl.len(), _mean=pl.col("_y").mean()).filter(pl.col("_n") == 12)
+    whole = (
+        rows.group_by("sid", "_year")
+        .agg(_n=pl.len(), _mean=pl.col("_y").mean())
+        .filter(pl.col("_n") == 12)
+    )
     rows = rows.join(whole, on=["sid", "_year"]).with_columns(_dev=pl.col("_y") - pl.col("_mean"))
     effect = rows.group_by("sid", "_cal").agg(_effect=pl.col("_dev").mean(), _k=pl.len())
     rows = rows.join(effect, on=["sid", "_cal"])
-    table = rows.group_by("sid").agg(
-        _k=pl.col("_k").min(),
-        _ss_month=(pl.col("_effect") ** 2).sum(),  # K rows per month: K x sum of effects^2
-        _ss_rest=((pl.col("_dev") - pl.col("_effect")) ** 2).sum(),
-    ).filter(pl.col("_k") >= 2)
+    table = (
+        rows.group_by("sid")
+        .agg(
+            _k=pl.col("_k").min(),
+            _ss_month=(pl.col("_effect") ** 2).sum(),  # K rows per month: K x sum of effects^2
+            _ss_rest=((pl.col("_dev") - pl.col("_effect")) ** 2).sum(),
+        )
+        .filter(pl.col("_k") >= 2)
+    )
     if table.height == 0:
         return pl.DataFrame(schema={"sid": pl.UInt32, "seasonal": pl.Boolean})
     k = table["_k"].to_numpy().astype(float)

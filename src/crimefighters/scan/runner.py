@@ -25,6 +25,8 @@ status (``findings``) -> sentences for what is shown (``evidence``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -50,7 +52,6 @@ from crimefighters.scan.methods.rates import rate_tests, target_tests
 from crimefighters.scan.result import CSV_FIELDS, FINDING_COLUMNS, ScanResult, default_scan_month
 from crimefighters.scan.series import (
     SERIES_KEYS,
-    Observed,
     membership,
     observe,
     series_table,
@@ -90,13 +91,223 @@ def run_scan(
     observed = with_outcomes_provisional(
         observe(obs, scan_start(config, months), scan_month), config
     )
-    keys, grid, per_measure = prepare(observed, config, months, methods)
-    max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
+    table = series_table(observed, config)
+    keys = _with_family_keys(table.keys, observed.combinations, config)
+    per_measure = measure_settings(config, methods)
     breaks = _break_table(keys, config)
-
-    chartable = _chartable(
-        grid, breaks, config, scan_month, (spc_inputs or SPCInputs()).flags(keys)
+    flags = (spc_inputs or SPCInputs()).flags(keys)
+    parts = [
+        _scan_part(values, part_keys, per_measure, breaks, flags, config, months)
+        for part_keys, values in _parts(keys, table.values)
+    ]
+    gaps = pl.concat([p.gap for p in parts]).sort("sid", "month")
+    if gaps.height:
+        row = gaps.row(0, named=True)
+        raise ScanError(
+            f"{row['area']} {row['measure']} {row['category']}: no value for {row['month']:%Y-%m} inside the SPC window "
+            "(scan.spc.missing is 'error')"
+        )
+    twins = _twins(pl.concat([p.signatures for p in parts]), keys)
+    tests = _in_order(pl.concat([p.fired for p in parts]))
+    tests = _deduplicate(tests, twins)
+    tests = tests.join(
+        keys.select("sid", *SERIES_KEYS, "priority_id", "kind", "improve"),
+        on="sid",
+        maintain_order="left",
+    ).join(
+        per_measure.select("measure", "rate_pp_threshold"),
+        on="measure",
+        how="left",
+        maintain_order="left",
     )
+    family = _family_sizes(pl.concat([p.counted for p in parts]), keys, twins)
+    tests = findings.with_significance(tests, family, settings)
+    found = findings.group_findings(tests, keys, membership(observed.combinations, config), config)
+    current, resolved = findings.with_status(found, scan_month, months)
+    # which findings were open in each month tested, with the series each was named by
+    history = (
+        found.select("finding_id", "area", "measure", "direction", "headline_sid", month="asof")
+        .join(
+            keys.select(headline_sid="sid", level="level", category="category"), on="headline_sid"
+        )
+        .join(
+            pl.concat([p.values for p in parts]).select(
+                headline_sid="sid", month="month", value="value"
+            ),
+            on=["headline_sid", "month"],
+            how="left",
+        )
+        .drop("headline_sid")
+        .sort("month", "finding_id")
+    )
+    standing = pl.concat([p.standing for p in parts], how="diagonal_relaxed")
+    latest = pl.concat([p.latest for p in parts], how="diagonal_relaxed")
+    charts = pl.concat(
+        [p.charts for p in parts if p.charts.height] or [parts[0].charts], how="diagonal_relaxed"
+    )
+
+    this_month = tests.filter(pl.col("asof") == scan_month)
+    finding_frame, tests_shown = _finding_rows(current, this_month, keys, config, scan_month)
+    improvers = learn_from(finding_frame, tests_shown, config)
+    finding_frame = _with_learn_from(finding_frame, improvers)
+    resolved_frame = _resolved_rows(resolved, tests, keys, config)
+    points = (
+        charts.sort("sid", "month")
+        .join(keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid", maintain_order="left")
+        .drop("rebase", "spc_window", strict=False)
+        .with_columns(numerator_mean=pl.col("numerator").mean().over("sid"))
+        .drop("sid")
+    )
+    comparisons = _comparisons(latest, breaks, scan_month, this_month)
+    status = _status(
+        latest,
+        points,
+        finding_frame,
+        tests_shown,
+        breaks,
+        config,
+        scan_month,
+    )
+    peers = _peer_context(standing, keys, config, scan_month)
+    if boroughs:
+        finding_frame = finding_frame.filter(pl.col("borough").is_in(boroughs))
+        tests_shown = tests_shown.filter(pl.col("borough").is_in(boroughs))
+    from crimefighters.scan.priorities import priority_status
+
+    priorities = priority_status(status, comparisons, tests_shown, config, scan_month, boroughs)
+    loaded_measures = set(observed.combinations["measure"].unique())
+    this_month_measures = set(observed.combinations.filter(pl.col("at_end"))["measure"].unique())
+    missing = sorted(loaded_measures - this_month_measures)
+    notes = (
+        [
+            f"no data for {scan_month:%B %Y} in: "
+            + ", ".join(config.measure(m).label for m in missing if m in known_measures)
+        ]
+        if missing
+        else []
+    )
+    return ScanResult(
+        scan_month=scan_month,
+        notes=notes,
+        findings=finding_frame,
+        resolved=resolved_frame,
+        tests=tests_shown,
+        peers=peers,
+        points=points,
+        comparisons=comparisons,
+        status=status,
+        priorities=priorities,
+        history=history,
+        standing=area_standing(latest, config),
+        improvers=improvers,
+    )
+
+
+# --- preparing the grid ----------------------------------------------------------------------------
+
+
+def scan_start(config: Config, months: list[date]) -> date:
+    """The first month any method reads when testing ``months``."""
+    return month_add(months[0], -longest_history(config))
+
+
+PART_SERIES = 8_000
+"""Series scanned together. Every method but the area's family of tests reads one series at
+a time, or the areas of one measure, level and category together (peers, standing), so the
+series are scanned in parts of about this many and only the tests that fired, the charts and
+the scan month's figures are kept: the monthly grid of every series with its window sums
+never exists whole, and memory stays flat however many series there are."""
+
+
+def _parts(keys: pl.DataFrame, values: pl.DataFrame) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """(keys, values) of each part: every area of a measure, level and category in the same
+    part, about ``PART_SERIES`` series in each; at least one part, empty if there are no
+    series."""
+    triple = ["measure", "level", "category"]
+    sizes = keys.group_by(triple).agg(_n=pl.len()).sort(triple, nulls_last=True)
+    sizes = sizes.with_columns(
+        part=((pl.col("_n").cum_sum() - pl.col("_n")) // PART_SERIES).cast(pl.UInt32)
+    )
+    count = int(sizes["part"].max()) + 1 if sizes.height else 1
+    if count == 1:
+        yield keys, values
+        return
+    part_of = keys.join(sizes.select(*triple, "part"), on=triple, nulls_equal=True).select(
+        "sid", "part"
+    )
+    keys = keys.join(part_of, on="sid", maintain_order="left")
+    values = values.join(part_of, on="sid", maintain_order="left")
+    by_keys = keys.partition_by("part", as_dict=True, include_key=False)
+    by_values = values.partition_by("part", as_dict=True, include_key=False)
+    del values
+    empty = next(iter(by_values.values())).clear()
+    for (part,), part_keys in sorted(by_keys.items()):
+        yield part_keys, by_values.pop((part,), empty)
+
+
+def _part_grid(
+    values: pl.DataFrame,
+    keys: pl.DataFrame,
+    per_measure: pl.DataFrame,
+    config: Config,
+    months: list[date],
+) -> pl.DataFrame:
+    """Every series of a part on the monthly grid up to the last of ``months``, with window
+    sums, dispersion as of each of ``months``, its keys and its measure's settings."""
+    scan_month = months[-1]
+    start = scan_start(config, months)
+    max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
+    grid = monthly_grid(values, keys, start, scan_month)
+    grid = with_window_sums(grid, max_years)
+    grid = grid.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
+        phi=pl.col("phi").fill_null(1.0)
+        if config.scan.findings.dispersion == "series"
+        else pl.lit(1.0),
+        seasonal=pl.col("seasonal").fill_null(False),
+    )
+    grid = grid.drop("kind").join(
+        keys.select(
+            "sid", "area", "area_type", "measure", "level", "category", "kind", "direction"
+        ),
+        on="sid",
+    )
+    grid = grid.join(per_measure, on="measure", how="left").with_columns(
+        outcomes_family=pl.col("measure").is_in(
+            [m.id for m in config.measures if m.family == "positive_outcomes"]
+        )
+    )
+    return _with_targets(_with_lags(grid), config)
+
+
+@dataclass
+class _Part:
+    """What the scan keeps of a part."""
+
+    fired: pl.DataFrame  # the tests that fired (TEST_COLUMNS and break_note)
+    counted: pl.DataFrame  # (sid, asof, n_tests, p_value): the tests counted in the area's family
+    charts: pl.DataFrame  # the SPC charts shown, with sid
+    latest: pl.DataFrame  # the grid at the scan month
+    standing: pl.DataFrame  # standing against London at the scan month
+    signatures: pl.DataFrame  # (sid, _sig): each series' months and values, hashed
+    values: pl.DataFrame  # (sid, month, value) in the months tested
+    gap: pl.DataFrame  # the first month missing inside an SPC window (scan.spc.missing: error)
+
+
+def _scan_part(
+    values: pl.DataFrame,
+    keys: pl.DataFrame,
+    per_measure: pl.DataFrame,
+    breaks: pl.DataFrame,
+    flags: tuple[pl.DataFrame, pl.DataFrame],
+    config: Config,
+    months: list[date],
+) -> _Part:
+    """Every test of a part's series as of each of ``months``, its charts and figures."""
+    scan_month = months[-1]
+    settings = config.scan.findings
+    max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
+    grid = _part_grid(values, keys, per_measure, config, months)
+    chartable, gap = _chartable(grid, breaks, config, scan_month, flags)
     charts = _spc_charts(chartable, config, scan_month)
     tested = grid.filter(pl.col("month").is_in(months) & pl.col("present")).with_columns(
         asof=pl.col("month")
@@ -143,134 +354,34 @@ def run_scan(
         ]
     )
     tests = _across_breaks(tests, breaks)
-    tests = _deduplicate(tests, _twins(grid, keys))
-    tests = tests.join(
-        keys.select("sid", *SERIES_KEYS, "priority_id", "kind", "improve"), on="sid"
-    ).join(per_measure.select("measure", "rate_pp_threshold"), on="measure", how="left")
-    tests = findings.with_significance(tests, settings)
-    found = findings.group_findings(tests, keys, membership(observed.combinations, config), config)
-    current, resolved = findings.with_status(found, scan_month, months)
-    # which findings were open in each month tested, with the series each was named by
-    history = (
-        found.select("finding_id", "area", "measure", "direction", "headline_sid", month="asof")
-        .join(
-            keys.select(headline_sid="sid", level="level", category="category"), on="headline_sid"
-        )
-        .join(
-            grid.select(headline_sid="sid", month="month", value="value"),
-            on=["headline_sid", "month"],
-            how="left",
-        )
-        .drop("headline_sid")
-        .sort("month", "finding_id")
-    )
-
-    this_month = tests.filter(pl.col("asof") == scan_month)
-    finding_frame, tests_shown = _finding_rows(current, this_month, keys, config, scan_month)
-    improvers = learn_from(finding_frame, tests_shown, config)
-    finding_frame = _with_learn_from(finding_frame, improvers)
-    resolved_frame = _resolved_rows(resolved, tests, keys, config)
-    points = charts.join(keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid").drop(
-        "sid", "rebase", "spc_window", strict=False
-    )
-    points = points.with_columns(numerator_mean=pl.col("numerator").mean().over(SERIES_KEYS))
-    latest = grid.filter(pl.col("month") == scan_month)
-    comparisons = _comparisons(latest, breaks, scan_month, this_month)
-    status = _status(
-        latest,
-        points,
-        finding_frame,
-        tests_shown,
-        breaks,
-        config,
-        scan_month,
-    )
-    peers = _peer_context(standing.filter(pl.col("asof") == scan_month), keys, config, scan_month)
-    if boroughs:
-        finding_frame = finding_frame.filter(pl.col("borough").is_in(boroughs))
-        tests_shown = tests_shown.filter(pl.col("borough").is_in(boroughs))
-    from crimefighters.scan.priorities import priority_status
-
-    priorities = priority_status(status, comparisons, tests_shown, config, scan_month, boroughs)
-    loaded_measures = set(observed.combinations["measure"].unique())
-    this_month_measures = set(observed.combinations.filter(pl.col("at_end"))["measure"].unique())
-    missing = sorted(loaded_measures - this_month_measures)
-    notes = (
-        [
-            f"no data for {scan_month:%B %Y} in: "
-            + ", ".join(config.measure(m).label for m in missing if m in known_measures)
-        ]
-        if missing
-        else []
-    )
-    return ScanResult(
-        scan_month=scan_month,
-        notes=notes,
-        findings=finding_frame,
-        resolved=resolved_frame,
-        tests=tests_shown,
-        peers=peers,
-        points=points,
-        comparisons=comparisons,
-        status=status,
-        priorities=priorities,
-        history=history,
-        standing=area_standing(latest, config),
-        improvers=improvers,
-    )
-
-
-# --- preparing the grid ----------------------------------------------------------------------------
-
-
-def scan_start(config: Config, months: list[date]) -> date:
-    """The first month any method reads when testing ``months``."""
-    return month_add(months[0], -longest_history(config))
-
-
-def prepare(
-    observed: Observed, config: Config, months: list[date], methods: list[str] | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(keys, grid, per-measure settings): every series of ``observed`` (``observe`` from
-    ``scan_start``) on the monthly grid up to the last of ``months``, with window sums,
-    dispersion as of each of ``months``, its keys and its measure's settings. The scan tests
-    it; ``compare`` reads its comparisons."""
-    scan_month = months[-1]
-    start = scan_start(config, months)
-    table = series_table(observed, config)
-    keys, values = table.keys, table.values
-    keys = _with_family_keys(keys, observed.combinations, config)
-    per_measure = measure_settings(config, methods)
-    max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
-    grid = monthly_grid(values, keys, start, scan_month)
-    grid = with_window_sums(grid, max_years)
-    grid = grid.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
-        phi=pl.col("phi").fill_null(1.0)
-        if config.scan.findings.dispersion == "series"
-        else pl.lit(1.0),
-        seasonal=pl.col("seasonal").fill_null(False),
-    )
-    grid = grid.drop("kind").join(
-        keys.select(
-            "sid", "area", "area_type", "measure", "level", "category", "kind", "direction"
+    return _Part(
+        fired=tests.filter(pl.col("fired")),
+        counted=tests.filter((pl.col("n_tests") > 0) & pl.col("can_lead")).select(
+            "sid", "asof", "n_tests", "p_value"
         ),
-        on="sid",
+        charts=charts,
+        latest=grid.filter(pl.col("month") == scan_month),
+        standing=standing.filter(pl.col("asof") == scan_month),
+        signatures=_signatures(grid),
+        values=grid.filter(pl.col("month").is_in(months)).select("sid", "month", "value"),
+        gap=gap,
     )
-    grid = grid.join(per_measure, on="measure", how="left").with_columns(
-        outcomes_family=pl.col("measure").is_in(
-            [m.id for m in config.measures if m.family == "positive_outcomes"]
-        )
-    )
-    return keys, _with_targets(_with_lags(grid), config), per_measure
 
 
 def comparison_frame(obs: pl.DataFrame, config: Config, month: date) -> pl.DataFrame:
     """Every series of ``obs`` against the same window a year earlier, for the four published
     windows, exactly as the scan computes them (for the published comparison tables)."""
-    keys, grid, _ = prepare(observe(obs, scan_start(config, [month]), month), config, [month])
-    return _comparisons(
-        grid.filter(pl.col("month") == month), _break_table(keys, config), month, _no_tests()
+    months = [month]
+    table = series_table(observe(obs, scan_start(config, months), month), config)
+    per_measure = measure_settings(config)
+    latest = pl.concat(
+        [
+            _part_grid(values, keys, per_measure, config, months).filter(pl.col("month") == month)
+            for keys, values in _parts(table.keys, table.values)
+        ],
+        how="diagonal_relaxed",
     )
+    return _comparisons(latest, _break_table(table.keys, config), month, _no_tests())
 
 
 def _no_tests() -> pl.DataFrame:
@@ -421,10 +532,12 @@ def _chartable(
     config: Config,
     scan_month: date,
     flags: tuple[pl.DataFrame, pl.DataFrame],
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows an XmR chart can use, with the rebase flag: counts (zero-filled on the grid), and
     other kinds only where present (a published percentage every quarter is a series of its
-    own points; one with holes in its window is not charted)."""
+    own points; one with holes in its window is not charted). And the first count month
+    missing inside an SPC window where ``scan.spc.missing`` is ``error`` (the scan refuses
+    it, naming the first such series of all the parts)."""
     wanted = [c for c in SPC_COLUMNS if c not in ("rebase", "excluded", "in_baseline")]
     charted = grid.filter(
         pl.col("do_spc") & ((pl.col("kind") == "count") | pl.col("present"))
@@ -433,12 +546,6 @@ def _chartable(
         (pl.col("spc_missing") == "error") & (pl.col("kind") == "count") & ~pl.col("present")
         & (pl.col("mi") > pl.lit(scan_month.year * 12 + scan_month.month - 1) - pl.col("spc_window"))
     )  # fmt: skip
-    if gap.height:
-        row = gap.row(0, named=True)
-        raise ScanError(
-            f"{row['area']} {row['measure']} {row['category']}: no value for {row['month']:%Y-%m} inside the SPC window "
-            "(scan.spc.missing is 'error')"
-        )
     rebase_breaks = breaks.filter(pl.col("rebase")).select(
         "sid", month="break_month", _break=pl.lit(True)
     )
@@ -452,7 +559,7 @@ def _chartable(
         orient="row",
     ).with_columns(_configured=pl.lit(True))
     excluded, baselines = flags
-    return (
+    chartable = (
         charted.join(rebase_breaks, on=["sid", "month"], how="left")
         .join(configured, on=["measure", "month"], how="left")
         .join(excluded.with_columns(excluded=pl.lit(True)), on=["sid", "month"], how="left")
@@ -464,6 +571,7 @@ def _chartable(
         )
         .drop("_break", "_configured", "start", "end")
     )
+    return chartable, gap.head(1).select("sid", "month", "area", "measure", "category")
 
 
 SPC_COLUMNS = [
@@ -673,16 +781,21 @@ def _across_breaks(tests: pl.DataFrame, breaks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _twins(grid: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
-    """(sid, twin_of): a series that is exactly another of its area and measure, month for
-    month (a priority that is one published category, a major category with one minor), and
-    the one it is counted as: the priority, else the broader level."""
-    signature = (
+def _signatures(grid: pl.DataFrame) -> pl.DataFrame:
+    """(sid, _sig): each series' months and values, hashed, to find series that are the same."""
+    return (
         grid.select("sid", "mi", pl.col("numerator").round(6), pl.col("denominator").round(6))
         .sort("sid", "mi")
         .group_by("sid", maintain_order=True)
         .agg(_sig=pl.struct("mi", "numerator", "denominator").hash().sum())
     )
+
+
+def _twins(signatures: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """(sid, twin_of): a series that is exactly another of its area and measure, month for
+    month (a priority that is one published category, a major category with one minor), and
+    the one it is counted as: the priority, else the broader level. ``signatures``: of every
+    series (``_signatures``)."""
     return (
         keys.select(
             "sid",
@@ -690,10 +803,46 @@ def _twins(grid: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
             "measure",
             _lvl=pl.col("level").replace_strict(findings.LEVEL_RANK, default=9),
         )
-        .join(signature, on="sid")
+        .join(signatures, on="sid")
         .sort("_lvl", "sid")
         .with_columns(twin_of=pl.col("sid").first().over("area", "measure", "_sig"))
         .select("sid", "twin_of")
+    )
+
+
+METHOD_ORDER = ("spc", "seasonal", "yoy", "rate", "target", "peer")
+
+
+def _in_order(tests: pl.DataFrame) -> pl.DataFrame:
+    """Tests in one order whatever the parts: by method, window, series and month (ties in
+    strength are broken by it)."""
+    return tests.sort(
+        pl.col("method").replace_strict(
+            {m: i for i, m in enumerate(METHOD_ORDER)},
+            default=len(METHOD_ORDER),
+            return_dtype=pl.Int32,
+        ),
+        pl.col("window").replace_strict(
+            {w: i for i, w in enumerate(ALL_WINDOWS)},
+            default=len(ALL_WINDOWS),
+            return_dtype=pl.Int32,
+        ),
+        "sid",
+        "asof",
+        "rule",
+        maintain_order=True,
+        nulls_last=True,
+    )
+
+
+def _family_sizes(counted: pl.DataFrame, keys: pl.DataFrame, twins: pl.DataFrame) -> pl.DataFrame:
+    """The tests each area ran (``counted``: fired or not), with the area, less those of
+    series counted as another (``duplicate``): ``findings.with_significance`` counts them."""
+    return (
+        counted.join(twins, on="sid", how="left")
+        .filter(pl.col("twin_of").is_null() | (pl.col("twin_of") == pl.col("sid")))
+        .join(keys.select("sid", "area"), on="sid")
+        .select("area", "asof", "n_tests", "p_value")
     )
 
 

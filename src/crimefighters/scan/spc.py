@@ -72,20 +72,24 @@ def spc_points(
     faster than a window partition per series.
     """
     if frame.height == 0:
+        # the columns of a chart, in its order
         return frame.with_columns(
-            [
-                pl.lit(None, dtype=pl.Float64).alias(c)
-                for c in ("mean", "amr", "lpl", "upl", "nlpl", "nupl")
-            ]
-            + [
-                pl.lit(None, dtype=pl.String).alias("special_cause_type"),
-                pl.lit(None, dtype=pl.String).alias("point_type"),
-                pl.lit(0, dtype=pl.UInt32).alias("group_points"),
-            ]
-        )
+            mean=pl.lit(None, dtype=pl.Float64),
+            group_points=pl.lit(0, dtype=pl.UInt32),
+            **{c: pl.lit(None, dtype=pl.Float64) for c in ("amr", "lpl", "upl", "nlpl", "nupl")},
+            special_cause_type=pl.lit(None, dtype=pl.String),
+            point_type=pl.lit(None, dtype=pl.String),
+        ).drop([c for c in frame.columns if c.startswith("spc_") and c[4:] in PARAMETERS])
     if exclude_col and frame[exclude_col].fill_null(False).any():
         left_out = frame.filter(pl.col(exclude_col).fill_null(False))
-        charted = spc_points(frame.filter(~pl.col(exclude_col).fill_null(False)), keys, settings, rebase_col, None, baseline_col)
+        charted = spc_points(
+            frame.filter(~pl.col(exclude_col).fill_null(False)),
+            keys,
+            settings,
+            rebase_col,
+            None,
+            baseline_col,
+        )
         return _with_excluded(charted, left_out, keys)
     frame = with_parameters(frame, settings)
     y = pl.col("value")
@@ -99,18 +103,24 @@ def spc_points(
         .with_columns(
             _same=(pl.col("_gid") == pl.col("_gid").shift(1)).fill_null(False),
             # the months the limits come from: the baseline where a group has one, else all
-            _basis=pl.when(pl.col("_base").any().over("_gid")).then(pl.col("_base")).otherwise(True),
+            _basis=pl.when(pl.col("_base").any().over("_gid"))
+            .then(pl.col("_base"))
+            .otherwise(True),
         )
         .with_columns(
             mean=y.filter(pl.col("_basis")).mean().over("_gid"),
             group_points=pl.len().over("_gid"),
             _mr=pl.when(pl.col("_same")).then((y - y.shift(1)).abs()),
             _d=pl.when(pl.col("_same")).then((y - y.shift(1)).sign()).otherwise(0).cast(pl.Int32),
-            _mr_basis=pl.col("_basis") & pl.col("_basis").shift(1).fill_null(False) & pl.col("_same"),
+            _mr_basis=pl.col("_basis")
+            & pl.col("_basis").shift(1).fill_null(False)
+            & pl.col("_same"),
         )
         .with_columns(_amr0=pl.col("_mr").filter(pl.col("_mr_basis")).mean().over("_gid"))
     )
-    screened = pl.col("_mr").filter(pl.col("_mr_basis") & (pl.col("_mr") < pl.col("spc_screen_factor") * pl.col("_amr0")))
+    screened = pl.col("_mr").filter(
+        pl.col("_mr_basis") & (pl.col("_mr") < pl.col("spc_screen_factor") * pl.col("_amr0"))
+    )
     lf = lf.with_columns(
         amr=pl.when(pl.col("spc_screen_moving_ranges"))
         .then(screened.mean().over("_gid"))
@@ -305,7 +315,9 @@ def latest_points(
     # rebase month, and every neighbour comparison stops at a group's edge. ``_key`` orders
     # the rows and keeps groups 100,000 months apart, so windows by key never cross a group.
     frame = frame.sort("sid", "mi").with_columns(
-        _gid=(rebase | (pl.col("sid") != pl.col("sid").shift(1)).fill_null(True)).cum_sum().cast(pl.Int64)
+        _gid=(rebase | (pl.col("sid") != pl.col("sid").shift(1)).fill_null(True))
+        .cum_sum()
+        .cast(pl.Int64)
     )
     same = lambda k: pl.col("_gid").shift(k) == pl.col("_gid")  # noqa: E731
     frame = frame.with_columns(
@@ -313,7 +325,11 @@ def latest_points(
         _mr=pl.when(same(1)).then((y - y.shift(1)).abs()),
         _d=pl.when(same(1)).then((y - y.shift(1)).sign()).fill_null(0).cast(pl.Int32),
         # months between points: 1 on the grid, 3 for a quarterly published series
-        _step=pl.when(same(1)).then(pl.col("mi") - pl.col("mi").shift(1)).min().over("sid").fill_null(1),
+        _step=pl.when(same(1))
+        .then(pl.col("mi") - pl.col("mi").shift(1))
+        .min()
+        .over("sid")
+        .fill_null(1),
     )
     parts = []
     for (window, step), rows in frame.group_by("spc_window", "_step"):
@@ -322,7 +338,9 @@ def latest_points(
         has_range = pl.col("_mr").is_not_null().cast(pl.Int64)
         parts.append(
             rows.with_columns(
-                group_points=(pl.col("_key") * 0 + 1).rolling_sum_by("_key", points).cast(pl.UInt32),
+                group_points=(pl.col("_key") * 0 + 1)
+                .rolling_sum_by("_key", points)
+                .cast(pl.UInt32),
                 _sum=y.rolling_sum_by("_key", points),
                 _mr_sum=pl.col("_mr").fill_null(0.0).rolling_sum_by("_key", ranges),
                 _mr_n=has_range.rolling_sum_by("_key", ranges),
@@ -335,7 +353,11 @@ def latest_points(
         _amr0=pl.when(pl.col("_mr_n") > 0).then(pl.col("_mr_sum") / pl.col("_mr_n")),
     )
     frame = _screen(frame)
-    amr = pl.when(pl.col("spc_screen_moving_ranges")).then(pl.col("_screened")).otherwise(pl.col("_amr0"))
+    amr = (
+        pl.when(pl.col("spc_screen_moving_ranges"))
+        .then(pl.col("_screened"))
+        .otherwise(pl.col("_amr0"))
+    )
     frame = frame.with_columns(amr=amr).with_columns(
         lpl=pl.col("mean") - pl.col("spc_limit_factor") * pl.col("amr").fill_null(0.0),
         upl=pl.col("mean") + pl.col("spc_limit_factor") * pl.col("amr").fill_null(0.0),
@@ -347,6 +369,7 @@ def latest_points(
     back = {k: pl.when(same(k)).then(y.shift(k)) if k else y for k in range(max(longest, 3))}
     side = lambda k: (back[k] - pl.col("mean")).sign()  # noqa: E731
     outside = (y > pl.col("upl")) | (y < pl.col("lpl"))
+
     def close(k):
         return (
             (
@@ -357,6 +380,7 @@ def latest_points(
             .fill_null(False)
             .cast(pl.Int32)
         )
+
     two_of_three = (
         (pl.col("group_points") >= 3)
         & (close(0) == 1)
@@ -434,7 +458,11 @@ def _screen(frame: pl.DataFrame) -> pl.DataFrame:
     ends = frame.select("_gid", "_key", "_ranges", _limit=limit)
     dropped = (
         candidates.join(ends, on="_gid")
-        .filter((pl.col("_at") <= pl.col("_key")) & (pl.col("_at") > pl.col("_key") - pl.col("_ranges")) & (pl.col("_big") >= pl.col("_limit")))
+        .filter(
+            (pl.col("_at") <= pl.col("_key"))
+            & (pl.col("_at") > pl.col("_key") - pl.col("_ranges"))
+            & (pl.col("_big") >= pl.col("_limit"))
+        )
         .group_by("_key")
         .agg(_drop_sum=pl.col("_big").sum(), _drop_n=pl.len())
     )
@@ -442,7 +470,9 @@ def _screen(frame: pl.DataFrame) -> pl.DataFrame:
         _drop_sum=pl.col("_drop_sum").fill_null(0.0), _drop_n=pl.col("_drop_n").fill_null(0)
     )
     kept = pl.col("_mr_n") - pl.col("_drop_n")
-    return frame.with_columns(_screened=pl.when(kept > 0).then((pl.col("_mr_sum") - pl.col("_drop_sum")) / kept))
+    return frame.with_columns(
+        _screened=pl.when(kept > 0).then((pl.col("_mr_sum") - pl.col("_drop_sum")) / kept)
+    )
 
 
 def _with_excluded(charted: pl.DataFrame, left_out: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -451,12 +481,20 @@ def _with_excluded(charted: pl.DataFrame, left_out: pl.DataFrame, keys: list[str
     shown = pl.concat(
         [
             charted.with_columns(_left_out=pl.lit(False)),
-            left_out.select([c for c in left_out.columns if c in charted.columns]).with_columns(_left_out=pl.lit(True)),
+            left_out.select([c for c in left_out.columns if c in charted.columns]).with_columns(
+                _left_out=pl.lit(True)
+            ),
         ],
         how="diagonal_relaxed",
     ).sort([*keys, "month"])
-    shown = shown.with_columns([pl.col(c).forward_fill().backward_fill().over(keys) for c in carried])
+    shown = shown.with_columns(
+        [pl.col(c).forward_fill().backward_fill().over(keys) for c in carried]
+    )
     return shown.with_columns(
-        special_cause_type=pl.when(pl.col("_left_out")).then(pl.lit(EXCLUDED)).otherwise(pl.col("special_cause_type")),
-        point_type=pl.when(pl.col("_left_out")).then(pl.lit("excluded")).otherwise(pl.col("point_type")),
+        special_cause_type=pl.when(pl.col("_left_out"))
+        .then(pl.lit(EXCLUDED))
+        .otherwise(pl.col("special_cause_type")),
+        point_type=pl.when(pl.col("_left_out"))
+        .then(pl.lit("excluded"))
+        .otherwise(pl.col("point_type")),
     ).drop("_left_out")
