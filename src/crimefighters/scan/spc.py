@@ -281,7 +281,10 @@ def assurance(direction: str, target: float | None, lpl: float, upl: float) -> s
 
 
 def latest_points(
-    frame: pl.DataFrame, settings: SPCSettings, rebase_col: str | None = None
+    frame: pl.DataFrame,
+    settings: SPCSettings,
+    rebase_col: str | None = None,
+    wanted: str | None = None,
 ) -> pl.DataFrame:
     """For every row: its point type as the LAST point of the chart ending there.
 
@@ -292,7 +295,9 @@ def latest_points(
     series, month by month.
 
     ``frame``: one row per series month with ``sid``, ``mi`` (month index), ``value``,
-    ``direction``; optional per-row settings columns as for ``spc_points``.
+    ``direction``; optional per-row settings columns as for ``spc_points``. ``wanted``: a
+    boolean column; when given, only its rows are returned (and classified), the windows
+    ending there still reading every row before them.
     """
     frame = with_parameters(frame, settings)
     if "spc_window" not in frame.columns:
@@ -309,6 +314,7 @@ def latest_points(
                 pl.lit(0, dtype=pl.UInt32).alias("group_points"),
             ]
         ).drop([c for c in frame.columns if c.startswith("spc_") and c[4:] in PARAMETERS])
+    columns = frame.columns
     y = pl.col("value")
     rebase = pl.col(rebase_col).fill_null(False) if rebase_col else pl.lit(False)
     # Series laid end to end; a "limit group" starts at each series' first month and at each
@@ -331,42 +337,55 @@ def latest_points(
         .over("sid")
         .fill_null(1),
     )
-    parts = []
-    for (window, step), rows in frame.group_by("spc_window", "_step"):
+
+    def rolling(rows: pl.DataFrame, window: int, step: int) -> pl.DataFrame:
         # the points in the window ending here, and the moving ranges between them
-        points, ranges = f"{int(window)}i", f"{max(int(window) - int(step), 1)}i"
+        points, ranges = f"{window}i", f"{max(window - step, 1)}i"
         has_range = pl.col("_mr").is_not_null().cast(pl.Int64)
-        parts.append(
-            rows.with_columns(
-                group_points=(pl.col("_key") * 0 + 1)
-                .rolling_sum_by("_key", points)
-                .cast(pl.UInt32),
-                _sum=y.rolling_sum_by("_key", points),
-                _mr_sum=pl.col("_mr").fill_null(0.0).rolling_sum_by("_key", ranges),
-                _mr_n=has_range.rolling_sum_by("_key", ranges),
-                _ranges=pl.lit(max(int(window) - int(step), 1)),
-            )
+        return rows.with_columns(
+            group_points=(pl.col("_key") * 0 + 1).rolling_sum_by("_key", points).cast(pl.UInt32),
+            _sum=y.rolling_sum_by("_key", points),
+            _mr_sum=pl.col("_mr").fill_null(0.0).rolling_sum_by("_key", ranges),
+            _mr_n=has_range.rolling_sum_by("_key", ranges),
+            _ranges=pl.lit(max(window - step, 1)),
         )
-    frame = pl.concat(parts).sort("_key")
+
+    shapes = frame.select("spc_window", "_step").unique()
+    if shapes.height == 1:
+        frame = rolling(frame, int(shapes["spc_window"][0]), int(shapes["_step"][0]))
+    else:
+        parts = [
+            rolling(rows, int(window), int(step))
+            for (window, step), rows in frame.group_by("spc_window", "_step")
+        ]
+        frame = pl.concat(parts).sort("_key")
     frame = frame.with_columns(
         mean=pl.col("_sum") / pl.col("group_points"),
         _amr0=pl.when(pl.col("_mr_n") > 0).then(pl.col("_mr_sum") / pl.col("_mr_n")),
     )
-    frame = _screen(frame)
+    longest = int(frame["spc_shift_length"].max() or 0)
+    # runs of equal differences (trend) ending here, and the k-th point back (within the
+    # series' limit group) for the runs on one side of the mean: read before rows are left out
+    starts = ((pl.col("_d") != pl.col("_d").shift(1)) | ~same(1)).fill_null(True)
+    index = pl.int_range(pl.len())
+    frame = frame.with_columns(
+        _dlen=index - pl.when(starts).then(index).forward_fill() + 1,
+        **{f"_back{k}": pl.when(same(k)).then(y.shift(k)) for k in range(1, max(longest, 3))},
+    )
+    ends = frame.filter(pl.col(wanted)) if wanted else frame
+    ends = _screen(frame, ends)
     amr = (
         pl.when(pl.col("spc_screen_moving_ranges"))
         .then(pl.col("_screened"))
         .otherwise(pl.col("_amr0"))
     )
-    frame = frame.with_columns(amr=amr).with_columns(
+    ends = ends.with_columns(amr=amr).with_columns(
         lpl=pl.col("mean") - pl.col("spc_limit_factor") * pl.col("amr").fill_null(0.0),
         upl=pl.col("mean") + pl.col("spc_limit_factor") * pl.col("amr").fill_null(0.0),
         nlpl=pl.col("mean") - pl.col("spc_near_limit_factor") * pl.col("amr").fill_null(0.0),
         nupl=pl.col("mean") + pl.col("spc_near_limit_factor") * pl.col("amr").fill_null(0.0),
     )
-    longest = int(frame["spc_shift_length"].max() or 0)
-    # the k-th point back (within the series' limit group), for runs ending at the month
-    back = {k: pl.when(same(k)).then(y.shift(k)) if k else y for k in range(max(longest, 3))}
+    back = {k: pl.col(f"_back{k}") if k else y for k in range(max(longest, 3))}
     side = lambda k: (back[k] - pl.col("mean")).sign()  # noqa: E731
     outside = (y > pl.col("upl")) | (y < pl.col("lpl"))
 
@@ -387,10 +406,6 @@ def latest_points(
         & (close(0) + close(1) + close(2) >= 2)
         & ((side(0) + side(1) + side(2)).abs() == 3)
     ).fill_null(False)
-    # runs of equal differences (trend) and of one side of the mean (shift), ending here
-    starts = ((pl.col("_d") != pl.col("_d").shift(1)) | ~same(1)).fill_null(True)
-    index = pl.int_range(pl.len())
-    frame = frame.with_columns(_dlen=index - pl.when(starts).then(index).forward_fill() + 1)
     trend = (pl.col("_d") != 0) & (
         pl.min_horizontal(pl.col("_dlen"), pl.col("group_points") - 1)
         >= pl.col("spc_trend_length") - 1
@@ -428,36 +443,47 @@ def latest_points(
         )
         .otherwise(pl.lit(COMMON_CAUSE))
     )
-    frame = frame.with_columns(special_cause_type=special)
-    frame = frame.with_columns(
+    ends = ends.with_columns(special_cause_type=special)
+    ends = ends.with_columns(
         point_type=_point_type(pl.col("special_cause_type"), pl.col("direction"))
     )
-    return frame.drop(
-        [
-            c
-            for c in frame.columns
-            if c.startswith("_") or (c.startswith("spc_") and c[4:] in PARAMETERS)
-        ]
+    kept = [
+        c
+        for c in columns
+        if not (c.startswith("_") or (c.startswith("spc_") and c[4:] in PARAMETERS))
+    ]
+    return ends.select(
+        *kept,
+        "group_points",
+        "mean",
+        "amr",
+        "lpl",
+        "upl",
+        "nlpl",
+        "nupl",
+        "special_cause_type",
+        "point_type",
     )
 
 
-def _screen(frame: pl.DataFrame) -> pl.DataFrame:
-    """Screened mean moving range of the window ending at each row: the ranges at or above
-    ``spc_screen_factor`` x the window's mean range are left out, once.
+def _screen(frame: pl.DataFrame, ends: pl.DataFrame) -> pl.DataFrame:
+    """Screened mean moving range of the window ending at each row of ``ends``: the ranges at
+    or above ``spc_screen_factor`` x the window's mean range are left out, once.
 
     Only a few ranges are ever that large, so rather than visiting every window, the ranges
-    that could be screened out of some window of their group (at or above the factor times
-    the group's smallest window mean) are matched to the windows holding them."""
+    (of ``frame``, every row) that could be screened out of some window of their group (at or
+    above the factor times the group's smallest window mean) are matched to the windows
+    holding them."""
     limit = pl.col("spc_screen_factor") * pl.col("_amr0")
-    floor = frame.group_by("_gid").agg(_floor=limit.min())
+    floor = ends.group_by("_gid").agg(_floor=limit.min())
     candidates = (
         frame.join(floor, on="_gid")
         .filter(pl.col("_mr") >= pl.col("_floor"))
         .select("_gid", _at=pl.col("_key"), _big=pl.col("_mr"))
     )
-    ends = frame.select("_gid", "_key", "_ranges", _limit=limit)
+    windows = ends.select("_gid", "_key", "_ranges", _limit=limit)
     dropped = (
-        candidates.join(ends, on="_gid")
+        candidates.join(windows, on="_gid")
         .filter(
             (pl.col("_at") <= pl.col("_key"))
             & (pl.col("_at") > pl.col("_key") - pl.col("_ranges"))
@@ -466,11 +492,11 @@ def _screen(frame: pl.DataFrame) -> pl.DataFrame:
         .group_by("_key")
         .agg(_drop_sum=pl.col("_big").sum(), _drop_n=pl.len())
     )
-    frame = frame.join(dropped, on="_key", how="left").with_columns(
+    ends = ends.join(dropped, on="_key", how="left", maintain_order="left").with_columns(
         _drop_sum=pl.col("_drop_sum").fill_null(0.0), _drop_n=pl.col("_drop_n").fill_null(0)
     )
     kept = pl.col("_mr_n") - pl.col("_drop_n")
-    return frame.with_columns(
+    return ends.with_columns(
         _screened=pl.when(kept > 0).then((pl.col("_mr_sum") - pl.col("_drop_sum")) / kept)
     )
 
