@@ -74,16 +74,26 @@ def monthly_grid(values: pl.DataFrame, keys: pl.DataFrame, start: date, end: dat
     ``value``); other kinds stay null. After a series' last month there are no rows: a series
     whose data stops (homicide victims to 2023, a discontinued category) is not zero after it.
     """
-    values = values.filter(pl.col("month").is_between(start, end))
-    span = values.group_by("sid").agg(first=pl.col("month").min(), last=pl.col("month").max())
-    months = pl.date_range(start, end, "1mo", eager=True).alias("month").to_frame()
-    grid = (
-        span.join(months, how="cross")
-        .filter(pl.col("month").is_between(pl.col("first"), pl.col("last")))
-        .drop("first", "last")
-        .join(values, on=["sid", "month"], how="left")
-        .join(keys.select("sid", "kind"), on="sid", how="left")
+    # each series' months with data in order, and the months missing between them (none, as a
+    # rule: sorting and filling the gaps is a fifth of a join with every month of the span)
+    sid, mi = pl.col("sid"), pl.col("mi")
+    values = (
+        values.filter(pl.col("month").is_between(start, end))
+        .with_columns(mi=month_index())
+        .drop("month")
+        .sort("sid", "mi")
     )
+    missing = (
+        values.select(
+            "sid", "mi", _previous=mi.shift(1), _gap=(sid == sid.shift(1)) & (mi - mi.shift(1) > 1)
+        )
+        .filter(pl.col("_gap"))
+        .select("sid", mi=pl.int_ranges(pl.col("_previous") + 1, mi, dtype=pl.Int32))
+        .explode("mi")
+    )
+    if missing.height:
+        values = pl.concat([values, missing], how="diagonal").sort("sid", "mi")
+    grid = values.join(keys.select("sid", "kind"), on="sid", how="left", maintain_order="left")
     counts = pl.col("kind") == "count"
     grid = grid.with_columns(
         present=pl.col("value").is_not_null(),
@@ -93,9 +103,21 @@ def monthly_grid(values: pl.DataFrame, keys: pl.DataFrame, start: date, end: dat
         value=pl.when(counts & ~pl.col("present")).then(0.0).otherwise(pl.col("value")),
         # a count month without data is a zero, so it counts as observed for window sums
         observed=(counts | pl.col("present")).cast(pl.Int32),
-        mi=month_index(),
+        month=pl.date(pl.col("mi") // 12, pl.col("mi") % 12 + 1, 1),
     )
-    return grid.sort("sid", "month")
+    columns = [
+        "sid",
+        "month",
+        "numerator",
+        "denominator",
+        "value",
+        "provisional",
+        "kind",
+        "present",
+        "observed",
+        "mi",
+    ]
+    return grid.select(columns)
 
 
 def with_window_sums(grid: pl.DataFrame, seasonal_years: int) -> pl.DataFrame:
@@ -227,11 +249,24 @@ def dispersion(
     history = rows.filter(pl.col("mi") < first_index)
 
     def bounds(d: str) -> list[pl.Expr]:
-        centre = pl.col(d).median()
-        spread = 3 * 1.4826 * (pl.col(d) - centre).abs().median()
-        return [(centre - spread).alias(f"{d}_lo"), (centre + spread).alias(f"{d}_hi")]
+        centre, spread = (
+            pl.col(f"{d}_c"),
+            3 * 1.4826 * (pl.col(d) - pl.col(f"{d}_c")).abs().median(),
+        )
+        return [
+            (centre.first() - spread).alias(f"{d}_lo"),
+            (centre.first() + spread).alias(f"{d}_hi"),
+        ]
 
-    limits = history.group_by("sid").agg(*bounds("_d12"), *bounds("_d1"))
+    # the median first, then the median distance from it (one median inside another made the
+    # group-by evaluate group by group, 3x slower)
+    limits = (
+        history.with_columns(
+            [pl.col(d).median().over("sid").alias(f"{d}_c") for d in ("_d12", "_d1")]
+        )
+        .group_by("sid")
+        .agg(*bounds("_d12"), *bounds("_d1"))
+    )
     rows = rows.join(limits, on="sid", how="left").with_columns(
         [
             pl.col(d).clip(pl.col(f"{d}_lo"), pl.col(f"{d}_hi")).fill_null(pl.col(d)).alias(d)
@@ -288,14 +323,13 @@ def seasonality(
         .then(pl.col("value"))
         .otherwise(pl.col("numerator")),
     )
-    whole = (
-        rows.group_by("sid", "_year")
-        .agg(_n=pl.len(), _mean=pl.col("_y").mean())
-        .filter(pl.col("_n") == 12)
+    # (windows over the rows rather than group-bys joined back: a third of the time)
+    year, month = ["sid", "_year"], ["sid", "_cal"]
+    rows = (
+        rows.filter(pl.len().over(year) == 12)
+        .with_columns(_dev=pl.col("_y") - pl.col("_y").mean().over(year))
+        .with_columns(_effect=pl.col("_dev").mean().over(month), _k=pl.len().over(month))
     )
-    rows = rows.join(whole, on=["sid", "_year"]).with_columns(_dev=pl.col("_y") - pl.col("_mean"))
-    effect = rows.group_by("sid", "_cal").agg(_effect=pl.col("_dev").mean(), _k=pl.len())
-    rows = rows.join(effect, on=["sid", "_cal"])
     table = (
         rows.group_by("sid")
         .agg(

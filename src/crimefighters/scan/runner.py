@@ -252,32 +252,37 @@ def _part_grid(
     per_measure: pl.DataFrame,
     config: Config,
     months: list[date],
-) -> pl.DataFrame:
-    """Every series of a part on the monthly grid up to the last of ``months``, with window
-    sums, dispersion as of each of ``months``, its keys and its measure's settings."""
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(grid, at): every series of a part on the monthly grid up to the last of ``months``
+    (``monthly_grid`` with the values a month and a year before and the mean numerator);
+    and the months a method reads (``months`` and the month before), with window sums,
+    dispersion, the series' keys and its measure's settings. Only those few months carry the
+    ~100 columns."""
     scan_month = months[-1]
     start = scan_start(config, months)
     max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
-    grid = monthly_grid(values, keys, start, scan_month)
-    grid = with_window_sums(grid, max_years)
-    grid = grid.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
+    grid = _with_lags(monthly_grid(values, keys, start, scan_month))
+    read = [month_add(months[0], -1), *months]
+    at = with_window_sums(grid, max_years).filter(pl.col("month").is_in(read))
+    at = at.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
         phi=pl.col("phi").fill_null(1.0)
         if config.scan.findings.dispersion == "series"
         else pl.lit(1.0),
         seasonal=pl.col("seasonal").fill_null(False),
     )
-    grid = grid.drop("kind").join(
+    at = at.drop("kind").join(
         keys.select(
             "sid", "area", "area_type", "measure", "level", "category", "kind", "direction"
         ),
         on="sid",
+        maintain_order="left",
     )
-    grid = grid.join(per_measure, on="measure", how="left").with_columns(
+    at = at.join(per_measure, on="measure", how="left", maintain_order="left").with_columns(
         outcomes_family=pl.col("measure").is_in(
             [m.id for m in config.measures if m.family == "positive_outcomes"]
         )
     )
-    return _with_targets(_with_lags(grid), config)
+    return grid, _with_targets(at, config)
 
 
 @dataclass
@@ -307,10 +312,10 @@ def _scan_part(
     scan_month = months[-1]
     settings = config.scan.findings
     max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
-    grid = _part_grid(values, keys, per_measure, config, months)
-    chartable, gap = _chartable(grid, breaks, config, scan_month, flags)
+    grid, at = _part_grid(values, keys, per_measure, config, months)
+    chartable, gap = _chartable(grid, keys, per_measure, breaks, config, scan_month, flags)
     charts = _spc_charts(chartable, config, scan_month)
-    tested = grid.filter(pl.col("month").is_in(months) & pl.col("present")).with_columns(
+    tested = at.filter(pl.col("month").is_in(months) & pl.col("present")).with_columns(
         asof=pl.col("month")
     )
     area_types = settings.area_types
@@ -323,7 +328,7 @@ def _scan_part(
         config,
     )
     latest_points = latest_points.join(
-        grid.select(
+        at.select(
             "sid",
             "month",
             "phi",
@@ -336,7 +341,7 @@ def _scan_part(
         on=["sid", "month"],
         how="left",
     )
-    standing = _peer_standing(grid, months, config)
+    standing = _peer_standing(at, months, config)
     tests = pl.concat(
         [
             spc_tests(latest_points, settings.corroboration_only, settings.seasonal_guard),
@@ -361,10 +366,10 @@ def _scan_part(
             "sid", "asof", "n_tests", "p_value"
         ),
         charts=charts,
-        latest=grid.filter(pl.col("month") == scan_month),
+        latest=at.filter(pl.col("month") == scan_month),
         standing=standing.filter(pl.col("asof") == scan_month),
         signatures=_signatures(grid),
-        values=grid.filter(pl.col("month").is_in(months)).select("sid", "month", "value"),
+        values=at.filter(pl.col("month").is_in(months)).select("sid", "month", "value"),
         gap=gap,
     )
 
@@ -377,7 +382,9 @@ def comparison_frame(obs: pl.DataFrame, config: Config, month: date) -> pl.DataF
     per_measure = measure_settings(config)
     latest = pl.concat(
         [
-            _part_grid(values, keys, per_measure, config, months).filter(pl.col("month") == month)
+            _part_grid(values, keys, per_measure, config, months)[1].filter(
+                pl.col("month") == month
+            )
             for keys, values in _parts(table.keys, table.values)
         ],
         how="diagonal_relaxed",
@@ -537,6 +544,8 @@ def _break_notes(crossing: pl.DataFrame, by: list[str], prefix: str) -> pl.DataF
 
 def _chartable(
     grid: pl.DataFrame,
+    keys: pl.DataFrame,
+    per_measure: pl.DataFrame,
     breaks: pl.DataFrame,
     config: Config,
     scan_month: date,
@@ -548,9 +557,17 @@ def _chartable(
     missing inside an SPC window where ``scan.spc.missing`` is ``error`` (the scan refuses
     it, naming the first such series of all the parts)."""
     wanted = [c for c in SPC_COLUMNS if c not in ("rebase", "excluded", "in_baseline")]
-    charted = grid.filter(
-        pl.col("do_spc") & ((pl.col("kind") == "count") | pl.col("present"))
-    ).select(*wanted, "area", "measure", "category", "spc_missing")
+    settings = [c for c in per_measure.columns if c.startswith("spc_") or c == "do_spc"]
+    charted_series = (
+        keys.select("sid", "area", "measure", "category", "direction")
+        .join(per_measure.select("measure", *settings), on="measure", how="left")
+        .filter(pl.col("do_spc"))
+    )
+    charted = (
+        grid.join(charted_series, on="sid", maintain_order="left")
+        .filter((pl.col("kind") == "count") | pl.col("present"))
+        .select(*wanted, "area", "measure", "category", "spc_missing")
+    )
     gap = charted.filter(
         (pl.col("spc_missing") == "error") & (pl.col("kind") == "count") & ~pl.col("present")
         & (pl.col("mi") > pl.lit(scan_month.year * 12 + scan_month.month - 1) - pl.col("spc_window"))

@@ -169,7 +169,9 @@ def spc_points(
     )
     lf = lf.with_columns(special_cause_type=special)
     lf = lf.with_columns(point_type=_point_type(pl.col("special_cause_type"), pl.col("direction")))
-    out = lf.collect()
+    # the in-memory engine: these windows over groups ran a third slower streamed (Polars 2's
+    # default for a lazy query)
+    out = lf.collect(engine="in-memory")
     return out.drop(
         [
             c
@@ -477,7 +479,8 @@ def _screen(frame: pl.DataFrame, ends: pl.DataFrame) -> pl.DataFrame:
     limit = pl.col("spc_screen_factor") * pl.col("_amr0")
     floor = ends.group_by("_gid").agg(_floor=limit.min())
     candidates = (
-        frame.join(floor, on="_gid")
+        frame.select("_gid", "_key", "_mr")
+        .join(floor, on="_gid")
         .filter(pl.col("_mr") >= pl.col("_floor"))
         .select("_gid", _at=pl.col("_key"), _big=pl.col("_mr"))
     )
