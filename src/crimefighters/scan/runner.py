@@ -1215,13 +1215,7 @@ def _status(
             mean=pl.lit(None, dtype=pl.Float64), lpl=pl.lit(None, dtype=pl.Float64), upl=pl.lit(None, dtype=pl.Float64),
             special_cause_type=pl.lit(None, dtype=pl.String), point_type=pl.lit(None, dtype=pl.String), group_months=pl.lit(None, dtype=pl.UInt32),
         )  # fmt: skip
-    assurance = [
-        spc.assurance(d, t, lo, hi) if lo is not None and hi is not None else None
-        for d, t, lo, hi in zip(
-            status["direction"], status["target"], status["lpl"], status["upl"], strict=True
-        )
-    ]
-    status = status.with_columns(assurance=pl.Series(assurance, dtype=pl.String))
+    status = status.with_columns(assurance=spc.assurance_expr())
     window_start = month_add(month, -(config.scan.spc.window - 1))
     inside = breaks.filter(_crosses(pl.lit(window_start), pl.lit(month)))
     if inside.height:

@@ -282,6 +282,31 @@ def assurance(direction: str, target: float | None, lpl: float, upl: float) -> s
     return "inconsistent"
 
 
+def assurance_expr() -> pl.Expr:
+    """``assurance`` for every row with ``direction``, ``target``, ``lpl`` and ``upl``: null
+    where the chart has no limits."""
+    increasing = pl.col("direction") == "up"
+    target, lpl, upl = pl.col("target"), pl.col("lpl"), pl.col("upl")
+    # (as in ``assurance``, a comparison with NaN is false: Polars orders NaN above everything)
+    numbers = ~(target.is_nan() | lpl.is_nan() | upl.is_nan())
+    return (
+        pl.when(
+            lpl.is_null() | upl.is_null() | target.is_null() | (pl.col("direction") == "neutral")
+        )
+        .then(pl.lit(None, dtype=pl.String))
+        .when(numbers & (target > upl))
+        .then(
+            pl.when(increasing).then(pl.lit("consistent_fail")).otherwise(pl.lit("consistent_pass"))
+        )
+        .when(numbers & (target < lpl))
+        .then(
+            pl.when(increasing).then(pl.lit("consistent_pass")).otherwise(pl.lit("consistent_fail"))
+        )
+        .otherwise(pl.lit("inconsistent"))
+        .alias("assurance")
+    )
+
+
 def latest_points(
     frame: pl.DataFrame,
     settings: SPCSettings,
