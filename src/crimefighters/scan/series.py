@@ -158,15 +158,23 @@ def series_table(observed: Observed, config: Config) -> SeriesTable:
         keys.filter(pl.col("area_type") == "borough").select("sid", *SERIES_KEYS),
         on=[c for c in SERIES_KEYS if c != "area_type"],
     ).select("combo", "sid")
+    # (plain aggregations, then the choices between them: a condition inside an aggregation
+    # is evaluated group by group)
     boroughs = (
         observed.rows.join(borough_sid, on="combo")
         .group_by("sid", "month")
         .agg(
             numerator=pl.col("value").sum(),
-            denominator=pl.when(pl.col("denominator").is_null().any())
-            .then(pl.lit(None, dtype=pl.Float64))
-            .otherwise(pl.col("denominator").sum()),
+            _denominator=pl.col("denominator").sum(),
+            _missing=pl.col("denominator").null_count(),
             provisional=pl.col("provisional").any(),
+        )
+        .select(
+            "sid",
+            "month",
+            "numerator",
+            denominator=pl.when(pl.col("_missing") == 0).then(pl.col("_denominator")),
+            provisional="provisional",
         )
     )
     areas = _area_values(boroughs, keys, bcu)
@@ -244,17 +252,22 @@ def _area_values(boroughs: pl.DataFrame, keys: pl.DataFrame, bcu: pl.DataFrame) 
             boroughs.join(mapping, on="sid")
             .group_by("_to", "month")
             .agg(
-                numerator=pl.when(
-                    pl.col("_summed").first() | pl.col("denominator").is_not_null().all()
-                )
-                .then(pl.col("numerator").sum())
-                .otherwise(pl.col("numerator").mean()),
-                denominator=pl.when(pl.col("denominator").is_null().any())
-                .then(pl.lit(None, dtype=pl.Float64))
-                .otherwise(pl.col("denominator").sum()),
+                _sum=pl.col("numerator").sum(),
+                _mean=pl.col("numerator").mean(),
+                _summed=pl.col("_summed").first(),
+                _denominator=pl.col("denominator").sum(),
+                _missing=pl.col("denominator").null_count(),
                 provisional=pl.col("provisional").any(),
             )
-            .rename({"_to": "sid"})
+            .select(
+                sid="_to",
+                month="month",
+                numerator=pl.when(pl.col("_summed") | (pl.col("_missing") == 0))
+                .then(pl.col("_sum"))
+                .otherwise(pl.col("_mean")),
+                denominator=pl.when(pl.col("_missing") == 0).then(pl.col("_denominator")),
+                provisional="provisional",
+            )
         )
         frames.append(agg)
     return pl.concat(frames)

@@ -141,34 +141,25 @@ def spc_points(
     lf = _shift(lf, pl.col("spc_shift_length"))
     lf = _two_in_three(lf)
 
-    above = pl.col("_rtm") > 0
-    special = (
+    rule = (
         pl.when(pl.col("_outside"))
-        .then(pl.when(pl.col("_rtm") == 1).then(pl.lit("Above UCL")).otherwise(pl.lit("Below LCL")))
+        .then(OUTSIDE)
         .when(pl.col("_in_trend"))
-        .then(
-            pl.format(
-                "{} Point Trend ({})",
-                pl.col("spc_trend_length"),
-                pl.when(pl.col("_trend_dir") == 1)
-                .then(pl.lit("Increasing"))
-                .otherwise(pl.lit("Decreasing")),
-            )
-        )
+        .then(TREND)
         .when(pl.col("_in_two_three"))
-        .then(pl.when(above).then(pl.lit("2 in 3 Above CL")).otherwise(pl.lit("2 in 3 Below CL")))
+        .then(TWO_OF_THREE)
         .when(pl.col("_in_shift"))
-        .then(
-            pl.format(
-                "{} Points {} CL",
-                pl.col("spc_shift_length"),
-                pl.when(above).then(pl.lit("Above")).otherwise(pl.lit("Below")),
-            )
-        )
-        .otherwise(pl.lit(COMMON_CAUSE))
+        .then(SHIFT)
+        .otherwise(NONE)
     )
-    lf = lf.with_columns(special_cause_type=special)
-    lf = lf.with_columns(point_type=_point_type(pl.col("special_cause_type"), pl.col("direction")))
+    up = (
+        pl.when(pl.col("_outside"))
+        .then(pl.col("_rtm") == 1)
+        .when(pl.col("_in_trend"))
+        .then(pl.col("_trend_dir") == 1)
+        .otherwise(pl.col("_rtm") > 0)
+    )
+    lf = lf.with_columns(_rule=rule, _up=up).with_columns(**_labels(frame))
     # the in-memory engine: these windows over groups ran a third slower streamed (Polars 2's
     # default for a lazy query)
     out = lf.collect(engine="in-memory")
@@ -245,17 +236,43 @@ def _two_in_three(lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf.with_columns(_in_two_three=(close == 1) & (pl.col("_w") | ahead1 | ahead2))
 
 
-def _point_type(special: pl.Expr, direction: pl.Expr) -> pl.Expr:
-    sign = (
-        pl.when(special.str.contains("Above|Increasing"))
-        .then(1)
-        .when(special.str.contains("Below|Decreasing"))
-        .then(-1)
-        .otherwise(0)
+NONE, OUTSIDE, TREND, TWO_OF_THREE, SHIFT = 0, 1, 2, 3, 4  # the rules, in precedence
+
+
+def _labels(frame: pl.DataFrame) -> dict[str, pl.Expr]:
+    """``special_cause_type`` and ``point_type`` from ``_rule`` (the first rule a point
+    meets), ``_up`` (above the mean, or a rising trend), the run lengths and ``direction``.
+
+    The texts are NHSRplotthedots': "Above UCL", "7 Point Trend (Increasing)", "2 in 3 Below
+    CL", "7 Points Above CL", "Common Cause". Where every row has the same run lengths (as a
+    rule) they are literals, not formatted row by row (that was half of an SPC chart's time).
+    """
+    rule, up = pl.col("_rule"), pl.col("_up")
+
+    def worded(template: str, column: str, ups: tuple[str, str]) -> pl.Expr:
+        lengths = frame[column].unique().to_list()
+        if len(lengths) == 1:
+            first, second = (template.format(lengths[0], word) for word in ups)
+            return pl.when(up).then(pl.lit(first)).otherwise(pl.lit(second))
+        word = pl.when(up).then(pl.lit(ups[0])).otherwise(pl.lit(ups[1]))
+        return pl.format(template, pl.col(column), word)
+
+    special = (
+        pl.when(rule == OUTSIDE)
+        .then(pl.when(up).then(pl.lit("Above UCL")).otherwise(pl.lit("Below LCL")))
+        .when(rule == TREND)
+        .then(worded("{} Point Trend ({})", "spc_trend_length", ("Increasing", "Decreasing")))
+        .when(rule == TWO_OF_THREE)
+        .then(pl.when(up).then(pl.lit("2 in 3 Above CL")).otherwise(pl.lit("2 in 3 Below CL")))
+        .when(rule == SHIFT)
+        .then(worded("{} Points {} CL", "spc_shift_length", ("Above", "Below")))
+        .otherwise(pl.lit(COMMON_CAUSE))
     )
+    sign = pl.when(rule == NONE).then(0).when(up).then(1).otherwise(-1)
+    direction = pl.col("direction")
     improvement = pl.when(direction == "up").then(1).when(direction == "down").then(-1).otherwise(0)
     oriented = sign * improvement
-    return (
+    point_type = (
         pl.when(sign == 0)
         .then(pl.lit("common_cause"))
         .when(improvement == 0)
@@ -268,6 +285,7 @@ def _point_type(special: pl.Expr, direction: pl.Expr) -> pl.Expr:
         .then(pl.lit("special_cause_improvement"))
         .otherwise(pl.lit("special_cause_concern"))
     )
+    return {"special_cause_type": special, "point_type": point_type}
 
 
 def assurance(direction: str, target: float | None, lpl: float, upl: float) -> str | None:
@@ -444,36 +462,19 @@ def latest_points(
         )
         same_side = same_side & within.fill_null(False)
     shift = (side(0) != 0) & (pl.col("group_points") >= pl.col("spc_shift_length")) & same_side
-    above = side(0) > 0
-    special = (
+    rule = (
         pl.when(outside)
-        .then(pl.when(above).then(pl.lit("Above UCL")).otherwise(pl.lit("Below LCL")))
+        .then(OUTSIDE)
         .when(trend)
-        .then(
-            pl.format(
-                "{} Point Trend ({})",
-                pl.col("spc_trend_length"),
-                pl.when(pl.col("_d") == 1)
-                .then(pl.lit("Increasing"))
-                .otherwise(pl.lit("Decreasing")),
-            )
-        )
+        .then(TREND)
         .when(two_of_three)
-        .then(pl.when(above).then(pl.lit("2 in 3 Above CL")).otherwise(pl.lit("2 in 3 Below CL")))
+        .then(TWO_OF_THREE)
         .when(shift)
-        .then(
-            pl.format(
-                "{} Points {} CL",
-                pl.col("spc_shift_length"),
-                pl.when(above).then(pl.lit("Above")).otherwise(pl.lit("Below")),
-            )
-        )
-        .otherwise(pl.lit(COMMON_CAUSE))
+        .then(SHIFT)
+        .otherwise(NONE)
     )
-    ends = ends.with_columns(special_cause_type=special)
-    ends = ends.with_columns(
-        point_type=_point_type(pl.col("special_cause_type"), pl.col("direction"))
-    )
+    up = pl.when(rule == TREND).then(pl.col("_d") == 1).otherwise(side(0) > 0)
+    ends = ends.with_columns(_rule=rule, _up=up).with_columns(**_labels(ends))
     kept = [
         c
         for c in columns
