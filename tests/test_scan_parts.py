@@ -37,10 +37,10 @@ def test_a_scan_in_many_small_parts_is_the_scan_in_one(config, sample, monkeypat
     whole = run_scan(sample, config)
     assert whole.findings.height > 20
     monkeypatch.setattr(runner, "PART_SERIES", 60)
-    parts = list(runner._parts(*_series(sample, config)))
+    parts = list(runner._parts(_series(sample, config)))
     assert len(parts) > 10
     # every area of a measure, level and category is in one part
-    triples = pl.concat([keys.select("measure", "level", "category").unique() for keys, _ in parts])
+    triples = pl.concat([keys.select("measure", "level", "category").unique() for keys in parts])
     assert triples.is_duplicated().sum() == 0
     split = run_scan(sample, config)
     for name in FRAMES:
@@ -53,9 +53,10 @@ def test_a_scan_in_many_small_parts_is_the_scan_in_one(config, sample, monkeypat
     assert split.notes == whole.notes
 
 
-def _series(observations: pl.DataFrame, config) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _series(observations: pl.DataFrame, config) -> pl.DataFrame:
     from crimefighters.scan.series import observe, series_table
 
     month = observations["month"].max()
-    table = series_table(observe(observations, runner.scan_start(config, [month]), month), config)
-    return table.keys, table.values
+    return series_table(
+        observe(observations, runner.scan_start(config, [month]), month), config
+    ).keys

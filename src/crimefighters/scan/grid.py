@@ -120,16 +120,21 @@ def monthly_grid(values: pl.DataFrame, keys: pl.DataFrame, start: date, end: dat
     return grid.select(columns)
 
 
-def with_window_sums(grid: pl.DataFrame, seasonal_years: int) -> pl.DataFrame:
-    """Rolling sums per series: ``num_w``, ``den_w``, ``obs_w`` (months observed) and
-    ``prov_w`` (provisional months) for the month, 3 and 12 months and the financial year to
-    date; ``prev_*`` the same a year earlier; and ``base{j}_num_{w}`` the same window j years
-    earlier (j = 1..seasonal_years) for the seasonal baseline.
+def with_window_sums(
+    grid: pl.DataFrame, seasonal_years: int, at: list[date] | None = None
+) -> pl.DataFrame:
+    """The rows of ``grid`` in the months ``at`` (every row if None) with their rolling sums:
+    ``num_w``, ``den_w``, ``obs_w`` (months observed) and ``prov_w`` (provisional months) for
+    the month, 3 and 12 months and the financial year to date (``len_w`` months); ``prev_*``
+    the same a year earlier; and ``base{j}_num_{w}`` and ``base{j}_obs_{w}`` the same window j
+    years earlier (j = 1..seasonal_years) for the seasonal baseline.
 
     Needs the grid sorted by sid and month, each series' months contiguous (``monthly_grid``).
     Series are laid end to end: each window sum is a difference of running totals, cut at the
-    series' first month (or the financial year's), and each lag is a shift that is null where
-    it would reach into the series before, so no per-series window function is needed. The
+    series' first month (or the financial year's), and each lag reads the row that many
+    months before, missing where that is before the series' first month; every sum is
+    gathered for the rows asked for only (the scan reads eight months of each series, and
+    computing ~60 columns for every month of every series was most of a part's memory). The
     running totals of numerators and denominators restart with each series: a total carried
     across every series before it rounded a rate's or a duration's sums in their last digits
     (2.7e-8 relative on the sample), and made them depend on the rest of the data.
@@ -143,67 +148,69 @@ def with_window_sums(grid: pl.DataFrame, seasonal_years: int) -> pl.DataFrame:
         "obs": pl.col("observed").cast(pl.Int64),
         "prov": pl.col("provisional").cast(pl.Int64),
     }
-    grid = grid.with_columns(
-        _row=row,
+    running = grid.select(
         _start=pl.when((sid != sid.shift(1)).fill_null(True)).then(row).forward_fill(),
-        _fy=fy,
+        _fystart=pl.when(((sid != sid.shift(1)) | (fy != fy.shift(1))).fill_null(True))
+        .then(row)
+        .forward_fill(),
+        **{f"_v_{name}": expr for name, expr in sources.items()},
         **{
             f"_c_{name}": expr.cum_sum().over("sid") if name in ("num", "den") else expr.cum_sum()
             for name, expr in sources.items()
         },
-    ).with_columns(
-        _fystart=pl.when(
-            ((sid != sid.shift(1)) | (pl.col("_fy") != pl.col("_fy").shift(1))).fill_null(True)
-        )
-        .then(pl.col("_row"))
-        .forward_fill(),
     )
+    wanted = pl.col("month").is_in(at) if at is not None else pl.lit(True)
+    rows = grid.with_row_index("_r").filter(wanted)
+    here = rows["_r"].cast(pl.Int64)
+    start = running["_start"].gather(here)
 
-    def total_before(name: str, first_row: pl.Expr) -> pl.Expr:
-        """The running total just before ``first_row`` (0 at the very first row)."""
-        c = pl.col(f"_c_{name}")
-        value = sources[name]
-        return c.gather(first_row) - value.gather(first_row)
+    def back(months: int) -> pl.Series:
+        """The row ``months`` before each row asked for, missing before its series starts."""
+        earlier = here - months
+        return earlier.zip_with(earlier >= start, pl.Series([None], dtype=pl.Int64))
 
-    exprs = []
-    for window, months in WINDOW_MONTHS.items():
-        first = pl.max_horizontal(pl.col("_row") - (months - 1), pl.col("_start"))
+    def total(name: str, last: pl.Series, first: pl.Series) -> pl.Series:
+        """The sum of rows ``first`` to ``last`` of a series: running total at the last, less
+        the running total just before the first."""
+        c, v = running[f"_c_{name}"], running[f"_v_{name}"]
+        return c.gather(last) - (c.gather(first) - v.gather(first))
+
+    def sums(last: pl.Series) -> dict[str, pl.Series]:
+        """Every window's sums ending at the rows ``last``."""
+        out = {}
+        for window, months in WINDOW_MONTHS.items():
+            first = pl.select(pl.max_horizontal(last - (months - 1), start)).to_series()
+            first = first.zip_with(last.is_not_null(), pl.Series([None], dtype=pl.Int64))
+            for name in sources:
+                out[f"{name}_{window}"] = total(name, last, first)
+        first = running["_fystart"].gather(last)
         for name in sources:
-            exprs.append(
-                (pl.col(f"_c_{name}") - total_before(name, first)).alias(f"{name}_{window}")
-            )
-    for name in sources:
-        exprs.append(
-            (pl.col(f"_c_{name}") - total_before(name, pl.col("_fystart"))).alias(f"{name}_fytd")
-        )
-    grid = grid.with_columns(exprs).with_columns(
-        len_fytd=((pl.col("month").dt.month().cast(pl.Int32) - 4) % 12 + 1),
-        len_1=pl.lit(1, dtype=pl.Int32),
-        len_3=pl.lit(3, dtype=pl.Int32),
-        len_12=pl.lit(12, dtype=pl.Int32),
+            out[f"{name}_fytd"] = total(name, last, first)
+        return out
+
+    now = sums(here)
+    columns = dict(now)
+    columns.update(
+        len_fytd=rows.select((pl.col("month").dt.month().cast(pl.Int32) - 4) % 12 + 1).to_series(),
+        len_1=pl.repeat(1, rows.height, dtype=pl.Int32, eager=True),
+        len_3=pl.repeat(3, rows.height, dtype=pl.Int32, eager=True),
+        len_12=pl.repeat(12, rows.height, dtype=pl.Int32, eager=True),
     )
-
-    def lag(column: str, months: int) -> pl.Expr:
-        return pl.when(pl.col("_row") - months >= pl.col("_start")).then(
-            pl.col(column).shift(months)
-        )
-
-    lagged = []
+    lagged = {12 * j: sums(back(12 * j)) for j in range(1, max(seasonal_years, 1) + 1)}
     for window in ALL_WINDOWS:
         for column in ("num", "den", "obs"):
-            lagged.append(lag(f"{column}_{window}", 12).alias(f"prev_{column}_{window}"))
+            columns[f"prev_{column}_{window}"] = lagged[12][f"{column}_{window}"]
     for window in ("1", "3"):
         for j in range(1, seasonal_years + 1):
-            lagged.append(lag(f"num_{window}", 12 * j).alias(f"base{j}_num_{window}"))
-            lagged.append(lag(f"obs_{window}", 12 * j).alias(f"base{j}_obs_{window}"))
-    grid = grid.with_columns(lagged)
+            columns[f"base{j}_num_{window}"] = lagged[12 * j][f"num_{window}"]
+            columns[f"base{j}_obs_{window}"] = lagged[12 * j][f"obs_{window}"]
+    out = rows.drop("_r").with_columns(**columns)
     # sums of a missing denominator stay missing, as before
-    nulls = {
-        f"den_{w}": pl.when(pl.col("denominator").is_not_null()).then(pl.col(f"den_{w}"))
-        for w in ALL_WINDOWS
-    }
-    return grid.with_columns(**nulls).drop(
-        "_row", "_start", "_fy", "_fystart", *[f"_c_{n}" for n in sources]
+    return out.with_columns(
+        **{
+            f"den_{w}": pl.when(pl.col("denominator").is_not_null()).then(pl.col(f"den_{w}"))
+            for w in ALL_WINDOWS
+        }
     )
 
 

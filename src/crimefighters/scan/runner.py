@@ -98,8 +98,8 @@ def run_scan(
     breaks = _break_table(keys, config)
     flags = (spc_inputs or SPCInputs()).flags(keys)
     parts = [
-        _scan_part(values, part_keys, per_measure, breaks, flags, config, months)
-        for part_keys, values in _parts(keys, table.values)
+        _scan_part(table.values(part_keys), part_keys, per_measure, breaks, flags, config, months)
+        for part_keys in _parts(keys)
     ]
     gaps = pl.concat([p.gap for p in parts]).sort("sid", "month")
     if gaps.height:
@@ -142,9 +142,12 @@ def run_scan(
         .sort("month", "finding_id")
     )
     standing = pl.concat([p.standing for p in parts], how="diagonal_relaxed")
-    latest = pl.concat([p.latest for p in parts], how="diagonal_relaxed")
-    charts = pl.concat(
-        [p.charts for p in parts if p.charts.height] or [parts[0].charts], how="diagonal_relaxed"
+    latest = pl.concat([p.latest for p in parts], how="diagonal_relaxed", rechunk=False)
+    # (the parts' charts as chunks of one frame, not copied into one: at 100x they are 1.3 GB)
+    points = pl.concat(
+        [p.points for p in parts if p.points.height] or [parts[0].points],
+        how="diagonal_relaxed",
+        rechunk=False,
     )
 
     this_month = tests.filter(pl.col("asof") == scan_month)
@@ -152,13 +155,6 @@ def run_scan(
     improvers = learn_from(finding_frame, tests_shown, config)
     finding_frame = _with_learn_from(finding_frame, improvers)
     resolved_frame = _resolved_rows(resolved, tests, keys, config)
-    points = (
-        charts.sort("sid", "month")
-        .join(keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid", maintain_order="left")
-        .drop("rebase", "spc_window", strict=False)
-        .with_columns(numerator_mean=pl.col("numerator").mean().over("sid"))
-        .drop("sid")
-    )
     comparisons = _comparisons(latest, breaks, scan_month, this_month)
     status = _status(
         latest,
@@ -220,10 +216,9 @@ the scan month's figures are kept: the monthly grid of every series with its win
 never exists whole, and memory stays flat however many series there are."""
 
 
-def _parts(keys: pl.DataFrame, values: pl.DataFrame) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
-    """(keys, values) of each part: every area of a measure, level and category in the same
-    part, about ``PART_SERIES`` series in each; at least one part, empty if there are no
-    series."""
+def _parts(keys: pl.DataFrame) -> Iterator[pl.DataFrame]:
+    """The keys of each part: every area of a measure, level and category in the same part,
+    about ``PART_SERIES`` series in each; at least one part, empty if there are no series."""
     triple = ["measure", "level", "category"]
     sizes = keys.group_by(triple).agg(_n=pl.len()).sort(triple, nulls_last=True)
     sizes = sizes.with_columns(
@@ -231,19 +226,15 @@ def _parts(keys: pl.DataFrame, values: pl.DataFrame) -> Iterator[tuple[pl.DataFr
     )
     count = int(sizes["part"].max()) + 1 if sizes.height else 1
     if count == 1:
-        yield keys, values
+        yield keys
         return
-    part_of = keys.join(sizes.select(*triple, "part"), on=triple, nulls_equal=True).select(
-        "sid", "part"
+    keys = keys.join(
+        sizes.select(*triple, "part"), on=triple, nulls_equal=True, maintain_order="left"
     )
-    keys = keys.join(part_of, on="sid", maintain_order="left")
-    values = values.join(part_of, on="sid", maintain_order="left")
-    by_keys = keys.partition_by("part", as_dict=True, include_key=False)
-    by_values = values.partition_by("part", as_dict=True, include_key=False)
-    del values
-    empty = next(iter(by_values.values())).clear()
-    for (part,), part_keys in sorted(by_keys.items()):
-        yield part_keys, by_values.pop((part,), empty)
+    for (_,), part_keys in sorted(
+        keys.partition_by("part", as_dict=True, include_key=False).items()
+    ):
+        yield part_keys
 
 
 def _part_grid(
@@ -263,7 +254,7 @@ def _part_grid(
     max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
     grid = _with_lags(monthly_grid(values, keys, start, scan_month))
     read = [month_add(months[0], -1), *months]
-    at = with_window_sums(grid, max_years).filter(pl.col("month").is_in(read))
+    at = with_window_sums(grid, max_years, at=read)
     at = at.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
         phi=pl.col("phi").fill_null(1.0)
         if config.scan.findings.dispersion == "series"
@@ -291,7 +282,7 @@ class _Part:
 
     fired: pl.DataFrame  # the tests that fired (TEST_COLUMNS and break_note)
     counted: pl.DataFrame  # (sid, asof, n_tests, p_value): the tests counted in the area's family
-    charts: pl.DataFrame  # the SPC charts shown, with sid
+    points: pl.DataFrame  # the SPC charts shown (``ScanResult.points``)
     latest: pl.DataFrame  # the grid at the scan month
     standing: pl.DataFrame  # standing against London at the scan month
     signatures: pl.DataFrame  # (sid, _sig): each series' months and values, hashed
@@ -365,7 +356,12 @@ def _scan_part(
         counted=tests.filter((pl.col("n_tests") > 0) & pl.col("can_lead")).select(
             "sid", "asof", "n_tests", "p_value"
         ),
-        charts=charts,
+        points=charts.join(
+            keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid", maintain_order="left"
+        )
+        .drop("rebase", "spc_window", strict=False)
+        .with_columns(numerator_mean=pl.col("numerator").mean().over("sid"))
+        .drop("sid"),
         latest=at.filter(pl.col("month") == scan_month),
         standing=standing.filter(pl.col("asof") == scan_month),
         signatures=_signatures(grid),
@@ -382,10 +378,10 @@ def comparison_frame(obs: pl.DataFrame, config: Config, month: date) -> pl.DataF
     per_measure = measure_settings(config)
     latest = pl.concat(
         [
-            _part_grid(values, keys, per_measure, config, months)[1].filter(
+            _part_grid(table.values(keys), keys, per_measure, config, months)[1].filter(
                 pl.col("month") == month
             )
-            for keys, values in _parts(table.keys, table.values)
+            for keys in _parts(table.keys)
         ],
         how="diagonal_relaxed",
     )
@@ -1113,7 +1109,12 @@ def _comparisons(
             & (pl.col(f"den_{window}") > 0)
             & (pl.col(f"prev_den_{window}") > 0)
         )
-        rows = rows.with_columns(
+        rows = rows.select(
+            *SERIES_KEYS,
+            "sid",
+            "phi",
+            "kind",
+            "direction",
             window=pl.lit(window),
             current=pl.when(with_den)
             .then(pl.col(f"num_{window}") / pl.col(f"den_{window}"))
