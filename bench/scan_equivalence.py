@@ -3,12 +3,13 @@
     python bench/scan_equivalence.py save DIR      # before the change: every frame to DIR
     python bench/scan_equivalence.py compare DIR   # after it: the same frames, compared
     python bench/scan_equivalence.py compare DIR --part-series 300   # scanned in small parts
+    python bench/scan_equivalence.py compare DIR --only sample,historical_bh
 
 Cases: the largest real borough file (historical jn607, to 2022-01) at its last month and at
 a middle month; the JDevs release at 2025-12; the synthetic sample at its last month, with
 and without meeting-store SPC adjustments (a left-out month and a baseline); and the largest
 file enlarged three times (``bench_scan.enlarge``), so a scan processed in parts is checked on
-many series. Every frame of each ``ScanResult`` is compared after sorting on all its columns
+many series; and the largest file with the other two family controls (``bh``, ``none``). Every frame of each ``ScanResult`` is compared after sorting on all its columns
 (row order after joins is not promised): every text, flag and count exactly, floats to 1e-7
 relative (sums of non-integer series, rates and durations, were rounded in their last digits
 by running totals carried across every series before them: 2.7e-8 relative on the sample).
@@ -80,6 +81,18 @@ def cases():
     )
     enlarged = enlarge(historical.observations, 3)
     yield "historical_x3", lambda: run_scan(enlarged, config, last)
+    for control in ("bh", "none"):
+        other = with_control(config, control)
+        yield (
+            f"historical_{control}",
+            lambda other=other: run_scan(historical.observations, other, last),
+        )
+
+
+def with_control(config, control: str):
+    """``config`` with ``scan.findings.control`` set to ``control``."""
+    findings = config.scan.findings.model_copy(update={"control": control})
+    return config.model_copy(update={"scan": config.scan.model_copy(update={"findings": findings})})
 
 
 def frames(result) -> dict[str, pl.DataFrame]:
@@ -107,7 +120,10 @@ def main() -> int:
 
         runner.PART_SERIES = int(sys.argv[sys.argv.index("--part-series") + 1])
     failures = 0
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
     for name, scan in cases():
+        if only and name not in only:
+            continue
         result = frames(scan())
         for frame_name, frame in result.items():
             path = folder / name / f"{frame_name}.parquet"

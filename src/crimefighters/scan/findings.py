@@ -42,19 +42,32 @@ def slug(text: str) -> str:
 # --- 1. family control ------------------------------------------------------------------------
 
 
+def may_matter() -> pl.Expr:
+    """True for a test that fired and could be significant or support a finding, whatever the
+    size of its area's family: rule-based, p below the method's own alpha, or an SPC rule
+    without a p-value. The scan keeps only these of each part's tests."""
+    p = pl.col("p_value")
+    rule_based = pl.col("method").is_in(RULE_BASED_METHODS) | (pl.col("rule") == "pp_threshold")
+    return pl.col("fired") & (
+        rule_based
+        | (p < pl.col("alpha")).fill_null(False)
+        | (p.is_null() & (pl.col("method") == "spc"))
+    )
+
+
 def with_significance(
-    tests: pl.DataFrame, family: pl.DataFrame, settings: FindingsSettings
+    tests: pl.DataFrame, sizes: pl.DataFrame, ranked: pl.DataFrame, settings: FindingsSettings
 ) -> pl.DataFrame:
     """Adds ``m`` (tests in the area's family that month), ``threshold`` and the flags
     ``significant`` (can make a finding) and ``supports`` (fired, nominally significant or a
     corroborating SPC rule, but not enough alone).
 
-    ``tests``: the tests that fired; ``family``: (area, asof, n_tests, p_value) of every test
-    each area ran that counts in its family, fired or not (only fired ones and a few others
-    have a p-value), a series that is exactly another (``duplicate``) counted once."""
-    sizes = family.group_by(GROUP).agg(m=pl.col("n_tests").sum().cast(pl.Int64))
+    ``tests``: the tests that fired (those that ``may_matter``); ``sizes``: (area, asof, m),
+    every test each area ran that month that counts in its family, fired or not, a series
+    that is exactly another (``duplicate``) counted once; ``ranked``: (area, asof, p_value)
+    of those tests that have a p-value (read by ``bh`` only)."""
     tests = tests.join(sizes, on=GROUP, how="left", maintain_order="left").with_columns(
-        m=pl.col("m").fill_null(0),
+        m=pl.col("m").fill_null(0).cast(pl.Int64),
         _counted=(pl.col("n_tests") > 0) & pl.col("can_lead"),
     )
     p = pl.col("p_value")
@@ -65,7 +78,7 @@ def with_significance(
         passes = p < threshold
     elif settings.control == "bh":
         ranked = (
-            family.join(sizes, on=GROUP)
+            ranked.join(sizes, on=GROUP)
             .with_columns(_rank=p.rank("ordinal").over(GROUP))
             .with_columns(_ok=p <= settings.q * pl.col("_rank") / pl.col("m").clip(lower_bound=1))
         )

@@ -121,8 +121,8 @@ def run_scan(
         how="left",
         maintain_order="left",
     )
-    family = _family_sizes(pl.concat([p.counted for p in parts]), keys, twins)
-    tests = findings.with_significance(tests, family, settings)
+    sizes, ranked = _family(parts, keys, twins)
+    tests = findings.with_significance(tests, sizes, ranked, settings)
     found = findings.group_findings(tests, keys, membership(observed.combinations, config), config)
     current, resolved = findings.with_status(found, scan_month, months)
     # which findings were open in each month tested, with the series each was named by
@@ -281,7 +281,8 @@ class _Part:
     """What the scan keeps of a part."""
 
     fired: pl.DataFrame  # the tests that fired (TEST_COLUMNS and break_note)
-    counted: pl.DataFrame  # (sid, asof, n_tests, p_value): the tests counted in the area's family
+    counted: pl.DataFrame  # (sid, asof, n_tests): the tests counted in the area's family
+    ranked: pl.DataFrame  # (sid, asof, p_value) of those tests (findings.control bh only)
     points: pl.DataFrame  # the SPC charts shown (``ScanResult.points``)
     latest: pl.DataFrame  # the grid at the scan month
     standing: pl.DataFrame  # standing against London at the scan month
@@ -350,19 +351,22 @@ def _scan_part(
             peer_tests(standing.filter(pl.col("asof") >= months[0]), standing),
         ]
     )
+    # every test the area ran counts in its family, fired or not
+    counted = tests.filter((pl.col("n_tests") > 0) & pl.col("can_lead"))
     return _Part(
         # (only a test that fired can cross a recording break and stop firing)
-        fired=_across_breaks(tests.filter(pl.col("fired")), breaks).filter(pl.col("fired")),
-        counted=tests.filter((pl.col("n_tests") > 0) & pl.col("can_lead")).select(
-            "sid", "asof", "n_tests", "p_value"
-        ),
+        fired=_across_breaks(tests.filter(findings.may_matter()), breaks).filter(pl.col("fired")),
+        counted=counted.group_by("sid", "asof").agg(pl.col("n_tests").sum()),
+        ranked=counted.filter(pl.col("p_value").is_not_null()).select("sid", "asof", "p_value")
+        if settings.control == "bh"
+        else counted.clear().select("sid", "asof", "p_value"),
         points=charts.join(
             keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid", maintain_order="left"
         )
         .drop("rebase", "spc_window", strict=False)
         .with_columns(numerator_mean=pl.col("numerator").mean().over("sid"))
         .drop("sid"),
-        latest=at.filter(pl.col("month") == scan_month),
+        latest=at.filter(pl.col("month") == scan_month).select(LATEST_COLUMNS),
         standing=standing.filter(pl.col("asof") == scan_month),
         signatures=_signatures(grid),
         values=at.filter(pl.col("month").is_in(months)).select("sid", "month", "value"),
@@ -595,6 +599,13 @@ def _chartable(
     )
     return chartable, gap.head(1).select("sid", "month", "area", "measure", "category")
 
+
+LATEST_COLUMNS = [
+    *SERIES_KEYS, "sid", "value", "numerator", "denominator", "provisional", "kind", "direction", "stock", "phi",
+    "target", "value_1_ago",
+    *[f"{c}_{w}" for w in ALL_WINDOWS for c in ("num", "den", "obs", "prov", "prev_num", "prev_den", "prev_obs")],
+]  # fmt: skip
+"""The columns of the scan month's figures that comparisons, status and standing read."""
 
 SPC_COLUMNS = [
     "sid", "mi", "month", "value", "numerator", "denominator", "provisional", "direction", "rebase", "kind", "present",
@@ -864,15 +875,26 @@ def _in_order(tests: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _family_sizes(counted: pl.DataFrame, keys: pl.DataFrame, twins: pl.DataFrame) -> pl.DataFrame:
-    """The tests each area ran (``counted``: fired or not), with the area, less those of
-    series counted as another (``duplicate``): ``findings.with_significance`` counts them."""
-    return (
-        counted.join(twins, on="sid", how="left")
-        .filter(pl.col("twin_of").is_null() | (pl.col("twin_of") == pl.col("sid")))
-        .join(keys.select("sid", "area"), on="sid")
-        .select("area", "asof", "n_tests", "p_value")
+def _family(
+    parts: list[_Part], keys: pl.DataFrame, twins: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(area, asof, m): the tests each area ran each month (fired or not), less those of
+    series counted as another (``duplicate``); and (area, asof, p_value) of those with a
+    p-value: ``findings.with_significance`` reads them."""
+    duplicates = twins.filter(pl.col("twin_of") != pl.col("sid"))
+    counted = keys.select("sid", "area").join(duplicates, on="sid", how="anti")
+    sizes = (
+        pl.concat([p.counted for p in parts])
+        .join(counted, on="sid")
+        .group_by("area", "asof")
+        .agg(m=pl.col("n_tests").sum().cast(pl.Int64))
     )
+    ranked = (
+        pl.concat([p.ranked for p in parts])
+        .join(counted, on="sid")
+        .select("area", "asof", "p_value")
+    )
+    return sizes, ranked
 
 
 def _deduplicate(tests: pl.DataFrame, twins: pl.DataFrame) -> pl.DataFrame:
