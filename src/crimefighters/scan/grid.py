@@ -163,48 +163,45 @@ def with_window_sums(
     rows = grid.with_row_index("_r").filter(wanted)
     here = rows["_r"].cast(pl.Int64)
     start = running["_start"].gather(here)
-
-    def back(months: int) -> pl.Series:
-        """The row ``months`` before each row asked for, missing before its series starts."""
-        earlier = here - months
-        return earlier.zip_with(earlier >= start, pl.Series([None], dtype=pl.Int64))
-
-    def total(name: str, last: pl.Series, first: pl.Series) -> pl.Series:
-        """The sum of rows ``first`` to ``last`` of a series: running total at the last, less
-        the running total just before the first."""
-        c, v = running[f"_c_{name}"], running[f"_v_{name}"]
-        return c.gather(last) - (c.gather(first) - v.gather(first))
-
-    def sums(last: pl.Series) -> dict[str, pl.Series]:
-        """Every window's sums ending at the rows ``last``."""
-        out = {}
+    missing = pl.Series([None], dtype=pl.Int64)
+    # the row each window ends at (this month, a year and j years before: missing before the
+    # series starts) and the row it starts at; then every sum in one select over the totals
+    last = {0: here}
+    for j in range(1, max(seasonal_years, 1) + 1):
+        earlier = here - 12 * j
+        last[12 * j] = earlier.zip_with(earlier >= start, missing)
+    first = {}
+    for lag, end in last.items():
         for window, months in WINDOW_MONTHS.items():
-            first = pl.select(pl.max_horizontal(last - (months - 1), start)).to_series()
-            first = first.zip_with(last.is_not_null(), pl.Series([None], dtype=pl.Int64))
-            for name in sources:
-                out[f"{name}_{window}"] = total(name, last, first)
-        first = running["_fystart"].gather(last)
-        for name in sources:
-            out[f"{name}_fytd"] = total(name, last, first)
-        return out
+            begin = pl.select(pl.max_horizontal(end - (months - 1), start)).to_series()
+            first[lag, window] = begin.zip_with(end.is_not_null(), missing)
+        first[lag, "fytd"] = running["_fystart"].gather(end)
 
-    now = sums(here)
-    columns = dict(now)
-    columns.update(
-        len_fytd=rows.select((pl.col("month").dt.month().cast(pl.Int32) - 4) % 12 + 1).to_series(),
-        len_1=pl.repeat(1, rows.height, dtype=pl.Int32, eager=True),
-        len_3=pl.repeat(3, rows.height, dtype=pl.Int32, eager=True),
-        len_12=pl.repeat(12, rows.height, dtype=pl.Int32, eager=True),
-    )
-    lagged = {12 * j: sums(back(12 * j)) for j in range(1, max(seasonal_years, 1) + 1)}
-    for window in ALL_WINDOWS:
-        for column in ("num", "den", "obs"):
-            columns[f"prev_{column}_{window}"] = lagged[12][f"{column}_{window}"]
+    def total(name: str, lag: int, window: str) -> pl.Expr:
+        """The window's sum: running total at its last row, less the total before its first."""
+        c, v = pl.col(f"_c_{name}"), pl.col(f"_v_{name}")
+        end, begin = pl.lit(last[lag]), pl.lit(first[lag, window])
+        return c.gather(end) - (c.gather(begin) - v.gather(begin))
+
+    exprs = [total(name, 0, w).alias(f"{name}_{w}") for w in ALL_WINDOWS for name in sources]
+    exprs += [
+        total(c, 12, w).alias(f"prev_{c}_{w}") for w in ALL_WINDOWS for c in ("num", "den", "obs")
+    ]
     for window in ("1", "3"):
         for j in range(1, seasonal_years + 1):
-            columns[f"base{j}_num_{window}"] = lagged[12 * j][f"num_{window}"]
-            columns[f"base{j}_obs_{window}"] = lagged[12 * j][f"obs_{window}"]
-    out = rows.drop("_r").with_columns(**columns)
+            exprs.append(total("num", 12 * j, window).alias(f"base{j}_num_{window}"))
+            exprs.append(total("obs", 12 * j, window).alias(f"base{j}_obs_{window}"))
+    columns = running.select(exprs)
+    lengths = rows.select(
+        len_fytd=(pl.col("month").dt.month().cast(pl.Int32) - 4) % 12 + 1,
+        len_1=pl.lit(1, dtype=pl.Int32),
+        len_3=pl.lit(3, dtype=pl.Int32),
+        len_12=pl.lit(12, dtype=pl.Int32),
+    )
+    names = [c for c in columns.columns if not c.startswith(("prev_", "base"))]
+    out = pl.concat(
+        [rows.drop("_r"), columns.select(names), lengths, columns.drop(names)], how="horizontal"
+    )
     # sums of a missing denominator stay missing, as before
     return out.with_columns(
         **{
