@@ -181,7 +181,12 @@ def with_window_sums(
         """The window's sum: running total at its last row, less the total before its first."""
         c, v = pl.col(f"_c_{name}"), pl.col(f"_v_{name}")
         end, begin = pl.lit(last[lag]), pl.lit(first[lag, window])
-        return c.gather(end) - (c.gather(begin) - v.gather(begin))
+        if window == "1":  # the month itself, exactly (c - (c - v) is v only to the last digit)
+            return v.gather(end)
+        difference = c.gather(end) - (c.gather(begin) - v.gather(begin))
+        # a float total's difference carries the running total's rounding (8.9e-16 where two
+        # equal means should tie): kept to 12 significant figures, equal sums compare equal
+        return difference.round_sig_figs(12) if name in ("num", "den") else difference
 
     exprs = [total(name, 0, w).alias(f"{name}_{w}") for w in ALL_WINDOWS for name in sources]
     exprs += [
