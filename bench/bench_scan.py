@@ -46,7 +46,11 @@ def median_time(fn, runs: int) -> float:
 
 
 def enlarge(observations: pl.DataFrame, factor: int) -> pl.DataFrame:
-    """``factor`` copies of every category, each under its own name with +/-10% noise."""
+    """``factor`` copies of every category, each under its own name with +/-10% noise.
+
+    The copies are chunks of one frame, not rewritten into one (``rechunk=False``): each
+    shares the unchanged columns with the original, so the input a scan is handed costs what
+    a loader's table would, not twice that while it is being put together."""
     if factor == 1:
         return observations
     copies = [observations]
@@ -59,7 +63,7 @@ def enlarge(observations: pl.DataFrame, factor: int) -> pl.DataFrame:
                 value=noise,
             )
         )
-    return pl.concat(copies)
+    return pl.concat(copies, rechunk=False)
 
 
 def one_factor(factor: int, runs: int, real: Path) -> None:
@@ -73,6 +77,7 @@ def one_factor(factor: int, runs: int, real: Path) -> None:
     month = dataset.latest_month()
     obs = enlarge(dataset.observations, factor)
     del dataset
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     run_scan(obs, config, month)  # warm-up
     cpu, wall = [], []
     for _ in range(runs):
@@ -84,7 +89,8 @@ def one_factor(factor: int, runs: int, real: Path) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(json.dumps({
         "factor": factor, "rows": obs.height, "series": series, "wall": statistics.median(wall),
-        "cpu": statistics.median(cpu), "peak_gb": peak, "findings": result.findings.height,
+        "cpu": statistics.median(cpu), "peak_gb": peak, "before_gb": before, "findings": result.findings.height,
+        "load": os.getloadavg()[0],
     }))  # fmt: skip
 
 
@@ -107,8 +113,8 @@ def main() -> int:
     print(f"largest real borough file: {largest.name} ({largest.stat().st_size:,} bytes)")
     if 1 in args.parts:
         print(f"\n1. full scan of the latest month, in-process, median of {args.runs}")
-        print("| input | observation rows | borough series | wall (median) | CPU (median) | CPU / 1x CPU | peak memory | findings |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("| input | observation rows | borough series | wall (median) | CPU (median) | CPU / 1x CPU | peak memory | peak before the scan | findings | load average |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         baseline = None
         for factor in args.factors:
             out = subprocess.run(
@@ -119,7 +125,7 @@ def main() -> int:
             baseline = baseline or r["cpu"]
             print(
                 f"| {factor}x | {r['rows']:,} | {r['series']:,} | {r['wall']:.2f} s | {r['cpu']:.2f} s | "
-                f"{r['cpu'] / baseline:.1f}x | {r['peak_gb']:.2f} GB | {r['findings']:,} |",
+                f"{r['cpu'] / baseline:.1f}x | {r['peak_gb']:.2f} GB | {r['before_gb']:.2f} GB | {r['findings']:,} | {r['load']:.1f} |",
                 flush=True,
             )
     if 2 in args.parts:

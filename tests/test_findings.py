@@ -17,7 +17,44 @@ from tests.scan_fixtures import combine, observations
 
 JUNE = date(2026, 6, 1)
 # 36 steady months around 100 with no calendar pattern, so any jump below stands out.
-NOISE = [2, -1, 3, -3, 0, 2, -3, 0, -1, 3, -2, 2, 0, 1, -2, 2, -1, 1, -2, 0, 2, -1, 1, -3, 1, 0, 2, -2, 3, -1, 0, -3, 2, 1, -2, 0]
+NOISE = [
+    2,
+    -1,
+    3,
+    -3,
+    0,
+    2,
+    -3,
+    0,
+    -1,
+    3,
+    -2,
+    2,
+    0,
+    1,
+    -2,
+    2,
+    -1,
+    1,
+    -2,
+    0,
+    2,
+    -1,
+    1,
+    -3,
+    1,
+    0,
+    2,
+    -2,
+    3,
+    -1,
+    0,
+    -3,
+    2,
+    1,
+    -2,
+    0,
+]
 STEADY = [100 + n for n in NOISE]
 
 
@@ -68,7 +105,9 @@ def test_enduring_after_the_configured_number_of_months(config):
 
 def test_two_unrelated_events_in_one_borough_are_two_findings(config):
     robbery = observations(with_spikes([0]))
-    burglary = observations(with_spikes([0]), category="Domestic Burglary", category_group="Burglary")
+    burglary = observations(
+        with_spikes([0]), category="Domestic Burglary", category_group="Burglary"
+    )
     found = borough(run_scan(combine(robbery, burglary), config, JUNE))
     names = set(found["name"])
     # Lambeth's own priorities name them: Robbery and Burglary (residential)
@@ -131,13 +170,47 @@ def test_a_month_left_out_of_the_limits_by_the_meeting_is_not_an_spc_finding(con
     series = [("minor", "Robbery of Personal Property"), ("major", "Robbery"), ("total", "Total notifiable offences"),
               ("priority", "Robbery"), ("priority", "Robbery (personal property)"), ("priority", "Robbery and theft from person")]  # fmt: skip
     excluded = pl.DataFrame(
-        {"area": "Lambeth", "measure": "recorded_crime", "level": [s[0] for s in series], "category": [s[1] for s in series], "month": JUNE}
+        {
+            "area": "Lambeth",
+            "measure": "recorded_crime",
+            "level": [s[0] for s in series],
+            "category": [s[1] for s in series],
+            "month": JUNE,
+        }
     )
     inputs = SPCInputs(excluded=excluded, key="carnival")
     result = run_scan(observations(values), config, JUNE, methods=["spc"], spc_inputs=inputs)
     assert borough(result).height == 0
-    chart = result.points.filter((pl.col("area") == "Lambeth") & (pl.col("level") == "minor") & (pl.col("month") == JUNE))
+    chart = result.points.filter(
+        (pl.col("area") == "Lambeth") & (pl.col("level") == "minor") & (pl.col("month") == JUNE)
+    )
     assert chart["special_cause_type"][0] == "Excluded from limits"
+
+
+def test_a_baseline_chosen_by_the_meeting_fixes_the_limits_a_step_change_is_then_judged_against(
+    config,
+):
+    # two steady years around 100, then a year around 130; the meeting fixed the limits to the
+    # first year of the SPC window (July 2024 to June 2025), before the step
+    values = STEADY[:24] + [130 + n for n in NOISE[24:]]
+    baselines = pl.DataFrame(
+        [("Lambeth", "recorded_crime", None, None, date(2024, 7, 1), date(2025, 6, 1), 1)],
+        schema={"area": pl.String, "measure": pl.String, "level": pl.String, "category": pl.String,
+                "start": pl.Date, "end": pl.Date, "specificity": pl.Int32},
+        orient="row",
+    )  # fmt: skip
+    inputs = SPCInputs(baselines=baselines, key="before the step")
+    result = run_scan(observations(values), config, JUNE, methods=["spc"], spc_inputs=inputs)
+    chart = result.points.filter((pl.col("area") == "Lambeth") & (pl.col("level") == "minor")).sort(
+        "month"
+    )
+    assert chart["mean"][-1] == pytest.approx(sum(values[12:24]) / 12)
+    assert chart["upl"][-1] < 110 and chart["special_cause_type"][-1] == "Above UCL"
+    state = result.status.filter((pl.col("area") == "Lambeth") & (pl.col("level") == "minor"))
+    assert (
+        state["mean"][0] == pytest.approx(sum(values[12:24]) / 12)
+        and state["state"][0] == "concern"
+    )
 
 
 # --- on synthetic London-wide data -------------------------------------------------------------
@@ -158,7 +231,10 @@ def test_with_no_change_anywhere_a_borough_gets_under_one_false_finding_a_month(
     from tests.synthetic import month_add
 
     end, _, _, null = synthetic
-    counts = [run_scan(null, config, month).findings.filter(pl.col("area_type") == "borough").height / 32 for month in (end, month_add(end, -1))]
+    counts = [
+        run_scan(null, config, month).findings.filter(pl.col("area_type") == "borough").height / 32
+        for month in (end, month_add(end, -1))
+    ]
     assert sum(counts) / len(counts) <= 1.0
 
 

@@ -277,3 +277,17 @@ def test_an_analysts_baseline_fixes_the_limits_to_its_months():
     assert points["mean"][0] == pytest.approx(10.5)
     assert points["upl"][0] == pytest.approx(10.5 + 2.66)
     assert points["special_cause_type"][-1] == "Above UCL"
+
+
+def test_assurance_for_every_series_at_once_is_assurance_one_by_one():
+    from crimefighters.scan.spc import assurance_expr
+
+    nan = float("nan")
+    cases = [
+        ("up", 90.0, 80.0, 95.0), ("up", 99.0, 80.0, 95.0), ("up", 70.0, 80.0, 95.0), ("down", 99.0, 80.0, 95.0),
+        ("down", 70.0, 80.0, 95.0), ("neutral", 99.0, 80.0, 95.0), ("up", None, 80.0, 95.0), ("up", 90.0, None, None),
+        ("down", nan, 80.0, 95.0), ("up", 90.0, nan, 95.0),
+    ]  # fmt: skip
+    frame = pl.DataFrame(cases, schema=["direction", "target", "lpl", "upl"], orient="row")
+    expected = [assurance(d, t, lo, hi) if lo is not None and hi is not None else None for d, t, lo, hi in cases]
+    assert frame.select(assurance_expr())["assurance"].to_list() == expected

@@ -44,20 +44,33 @@ def slug(text: str) -> str:
 # --- 1. family control ------------------------------------------------------------------------
 
 
-def with_significance(tests: pl.DataFrame, settings: FindingsSettings) -> pl.DataFrame:
+def may_matter() -> pl.Expr:
+    """True for a test that fired and could be significant or support a finding, whatever the
+    size of its area's family: rule-based, p below the method's own alpha, or an SPC rule
+    without a p-value. The scan keeps only these of each part's tests."""
+    p = pl.col("p_value")
+    rule_based = pl.col("method").is_in(RULE_BASED_METHODS) | (pl.col("rule") == "pp_threshold")
+    return pl.col("fired") & (
+        rule_based
+        | (p < pl.col("alpha")).fill_null(False)
+        | (p.is_null() & (pl.col("method") == "spc"))
+    )
+
+
+def with_significance(
+    tests: pl.DataFrame, sizes: pl.DataFrame, ranked: pl.DataFrame, settings: FindingsSettings
+) -> pl.DataFrame:
     """Adds ``m`` (tests in the area's family that month), ``threshold`` and the flags
     ``significant`` (can make a finding) and ``supports`` (fired, nominally significant or a
-    corroborating SPC rule, but not enough alone)."""
-    # every test the area ran counts in m, fired or not (only fired ones get a p-value)
-    counted = (pl.col("n_tests") > 0) & pl.col("can_lead")
-    # a series that is exactly another (``duplicate``) is tested, but counted in m once
-    tests = tests.with_columns(_counted=counted).with_columns(
-        m=pl.when(pl.col("_counted") & ~pl.col("duplicate"))
-        .then(pl.col("n_tests"))
-        .otherwise(0)
-        .sum()
-        .over(GROUP)
-        .cast(pl.Int64)
+    corroborating SPC rule, but not enough alone).
+
+    ``tests``: the tests that fired (those that ``may_matter``); ``sizes``: (area, asof, m),
+    every test each area ran that month that counts in its family, fired or not, a series
+    that is exactly another (``duplicate``) counted once; ``ranked``: (area, asof, p_value)
+    of those tests that have a p-value (read by ``bh`` only)."""
+    tests = tests.join(sizes, on=GROUP, how="left", maintain_order="left").with_columns(
+        m=pl.col("m").fill_null(0).cast(pl.Int64),
+        _counted=(pl.col("n_tests") > 0) & pl.col("can_lead"),
     )
     p = pl.col("p_value")
     if settings.control == "pfer":
@@ -67,14 +80,12 @@ def with_significance(tests: pl.DataFrame, settings: FindingsSettings) -> pl.Dat
         passes = p < threshold
     elif settings.control == "bh":
         ranked = (
-            tests.filter(pl.col("_counted") & ~pl.col("duplicate"))
-            .with_columns(
-                _rank=p.rank("ordinal").over(GROUP),
-            )
+            ranked.join(sizes, on=GROUP)
+            .with_columns(_rank=p.rank("ordinal").over(GROUP))
             .with_columns(_ok=p <= settings.q * pl.col("_rank") / pl.col("m").clip(lower_bound=1))
         )
         cut = ranked.filter(pl.col("_ok")).group_by(GROUP).agg(_cut=p.max())
-        tests = tests.join(cut, on=GROUP, how="left")
+        tests = tests.join(cut, on=GROUP, how="left", maintain_order="left")
         threshold = pl.min_horizontal(pl.col("alpha"), pl.col("_cut").fill_null(0.0) * (1 + 1e-12))
         passes = (p <= pl.col("_cut")) & (p < pl.col("alpha"))
     else:

@@ -25,6 +25,8 @@ status (``findings``) -> sentences for what is shown (``evidence``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -37,7 +39,6 @@ from crimefighters.scan.adjustments import SPCInputs
 from crimefighters.scan.grid import (
     ALL_WINDOWS,
     dispersion,
-    index_series,
     monthly_grid,
     window_length,
     with_window_sums,
@@ -49,7 +50,14 @@ from crimefighters.scan.methods.counts import seasonal_tests, yoy_tests
 from crimefighters.scan.methods.peers import funnel, peer_tests
 from crimefighters.scan.methods.rates import rate_tests, target_tests
 from crimefighters.scan.result import CSV_FIELDS, FINDING_COLUMNS, ScanResult, default_scan_month
-from crimefighters.scan.series import SERIES_KEYS, build_series, membership
+from crimefighters.scan.series import (
+    SERIES_KEYS,
+    membership,
+    month_index,
+    observe,
+    series_table,
+    with_outcomes_provisional,
+)
 from crimefighters.scan.settings import longest_history, measure_settings
 from crimefighters.scan.standing import area_standing
 from crimefighters.scan.stats import conditional_poisson_p
@@ -81,65 +89,65 @@ def run_scan(
     settings = config.scan.findings
     months = [month_add(scan_month, -i) for i in range(settings.lookback_months, -1, -1)]
     obs = observations.filter(pl.col("measure").is_in(measures or list(known_measures)))
-    obs = _outcome_months_provisional(obs, config)
-    keys, grid, per_measure = prepare(obs, config, months, methods)
-    max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
+    observed = with_outcomes_provisional(
+        observe(obs, scan_start(config, months), scan_month), config
+    )
+    table = series_table(observed, config)
+    keys = _with_family_keys(table.keys, observed.combinations, config)
+    per_measure = measure_settings(config, methods)
     breaks = _break_table(keys, config)
-
-    chartable = _chartable(grid, breaks, config, scan_month, (spc_inputs or SPCInputs()).flags(keys))
-    charts = _spc_charts(chartable, config, scan_month)
-    tested = grid.filter(pl.col("month").is_in(months) & pl.col("present")).with_columns(
-        asof=pl.col("month")
-    )
-    area_types = settings.area_types
-    testable = tested.filter(pl.col("area_type").is_in(area_types))
-    latest_points = _spc_latest(
-        chartable.join(
-            keys.filter(pl.col("area_type").is_in(area_types)).select("sid"), on="sid", how="semi"
-        ),
-        months,
-        config,
-    )
-    latest_points = latest_points.join(
-        grid.select(
-            "sid", "month", "phi", "seasonal", "spc_min_mean", "spc_trend_length", "spc_shift_length", "numerator_mean"
-        ),
-        on=["sid", "month"],
-        how="left",
-    )
-    standing = _peer_standing(grid, months, config)
-    tests = pl.concat(
-        [
-            spc_tests(latest_points, settings.corroboration_only, settings.seasonal_guard),
-            seasonal_tests(
-                testable.filter(pl.col("do_seasonal") & (pl.col("kind") == "count")),
-                config.scan.provisional.expected_shortfall_pct,
-                max_years,
-            ),
-            yoy_tests(
-                testable.filter(pl.col("do_yoy") & (pl.col("kind") == "count")),
-                config.scan.provisional.expected_shortfall_pct,
-            ),
-            rate_tests(testable.filter(pl.col("do_rate") & (pl.col("kind") == "proportion"))),
-            target_tests(testable.filter(pl.col("do_target"))),
-            peer_tests(standing.filter(pl.col("asof") >= months[0]), standing),
-        ]
-    )
-    tests = _across_breaks(tests, breaks)
-    tests = _deduplicate(tests, _twins(grid, keys))
+    flags = (spc_inputs or SPCInputs()).flags(keys)
+    parts = [
+        _scan_part(table.values(part_keys), part_keys, per_measure, breaks, flags, config, months)
+        for part_keys in _parts(keys)
+    ]
+    gaps = pl.concat([p.gap for p in parts]).sort("sid", "month")
+    if gaps.height:
+        row = gaps.row(0, named=True)
+        raise ScanError(
+            f"{row['area']} {row['measure']} {row['category']}: no value for {row['month']:%Y-%m} inside the SPC window "
+            "(scan.spc.missing is 'error')"
+        )
+    twins = _twins(pl.concat([p.signatures for p in parts]), keys)
+    tests = _in_order(pl.concat([p.fired for p in parts]))
+    tests = _deduplicate(tests, twins)
     tests = tests.join(
-        keys.select("sid", *SERIES_KEYS, "priority_id", "kind", "improve"), on="sid"
-    ).join(per_measure.select("measure", "rate_pp_threshold"), on="measure", how="left")
-    tests = findings.with_significance(tests, settings)
-    found = findings.group_findings(tests, keys, membership(obs, config), config)
+        keys.select("sid", *SERIES_KEYS, "priority_id", "kind", "improve"),
+        on="sid",
+        maintain_order="left",
+    ).join(
+        per_measure.select("measure", "rate_pp_threshold"),
+        on="measure",
+        how="left",
+        maintain_order="left",
+    )
+    sizes, ranked = _family(parts, keys, twins)
+    tests = findings.with_significance(tests, sizes, ranked, settings)
+    found = findings.group_findings(tests, keys, membership(observed.combinations, config), config)
     current, resolved = findings.with_status(found, scan_month, months)
     # which findings were open in each month tested, with the series each was named by
     history = (
         found.select("finding_id", "area", "measure", "direction", "headline_sid", month="asof")
-        .join(keys.select(headline_sid="sid", level="level", category="category"), on="headline_sid")
-        .join(grid.select(headline_sid="sid", month="month", value="value"), on=["headline_sid", "month"], how="left")
+        .join(
+            keys.select(headline_sid="sid", level="level", category="category"), on="headline_sid"
+        )
+        .join(
+            pl.concat([p.values for p in parts]).select(
+                headline_sid="sid", month="month", value="value"
+            ),
+            on=["headline_sid", "month"],
+            how="left",
+        )
         .drop("headline_sid")
         .sort("month", "finding_id")
+    )
+    standing = pl.concat([p.standing for p in parts], how="diagonal_relaxed")
+    latest = pl.concat([p.latest for p in parts], how="diagonal_relaxed", rechunk=False)
+    # (the parts' charts as chunks of one frame, not copied into one: at 100x they are 1.3 GB)
+    points = pl.concat(
+        [p.points for p in parts if p.points.height] or [parts[0].points],
+        how="diagonal_relaxed",
+        rechunk=False,
     )
 
     this_month = tests.filter(pl.col("asof") == scan_month)
@@ -147,11 +155,6 @@ def run_scan(
     improvers = learn_from(finding_frame, tests_shown, config)
     finding_frame = _with_learn_from(finding_frame, improvers)
     resolved_frame = _resolved_rows(resolved, tests, keys, config)
-    points = charts.join(keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid").drop(
-        "sid", "rebase", "spc_window", strict=False
-    )
-    points = points.with_columns(numerator_mean=pl.col("numerator").mean().over(SERIES_KEYS))
-    latest = grid.filter(pl.col("month") == scan_month)
     comparisons = _comparisons(latest, breaks, scan_month, this_month)
     status = _status(
         latest,
@@ -162,18 +165,21 @@ def run_scan(
         config,
         scan_month,
     )
-    peers = _peer_context(standing.filter(pl.col("asof") == scan_month), keys, config, scan_month)
+    peers = _peer_context(standing, keys, config, scan_month)
     if boroughs:
         finding_frame = finding_frame.filter(pl.col("borough").is_in(boroughs))
         tests_shown = tests_shown.filter(pl.col("borough").is_in(boroughs))
     from crimefighters.scan.priorities import priority_status
 
     priorities = priority_status(status, comparisons, tests_shown, config, scan_month, boroughs)
-    loaded_measures = set(obs["measure"].unique())
-    this_month_measures = set(obs.filter(pl.col("month") == scan_month)["measure"].unique())
+    loaded_measures = set(observed.combinations["measure"].unique())
+    this_month_measures = set(observed.combinations.filter(pl.col("at_end"))["measure"].unique())
     missing = sorted(loaded_measures - this_month_measures)
     notes = (
-        [f"no data for {scan_month:%B %Y} in: " + ", ".join(config.measure(m).label for m in missing if m in known_measures)]
+        [
+            f"no data for {scan_month:%B %Y} in: "
+            + ", ".join(config.measure(m).label for m in missing if m in known_measures)
+        ]
         if missing
         else []
     )
@@ -197,71 +203,222 @@ def run_scan(
 # --- preparing the grid ----------------------------------------------------------------------------
 
 
-def prepare(obs: pl.DataFrame, config: Config, months: list[date], methods: list[str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(keys, grid, per-measure settings): every series of ``obs`` on the monthly grid up to
-    the last of ``months``, with window sums, dispersion as of each of ``months``, its keys
-    and its measure's settings. The scan tests it; ``compare`` reads its comparisons."""
+def scan_start(config: Config, months: list[date]) -> date:
+    """The first month any method reads when testing ``months``."""
+    return month_add(months[0], -longest_history(config))
+
+
+PART_SERIES = 8_000
+"""Series scanned together. Every method but the area's family of tests reads one series at
+a time, or the areas of one measure, level and category together (peers, standing), so the
+series are scanned in parts of about this many and only the tests that fired, the charts and
+the scan month's figures are kept: the monthly grid of every series with its window sums
+never exists whole, and memory stays flat however many series there are."""
+
+
+def _parts(keys: pl.DataFrame) -> Iterator[pl.DataFrame]:
+    """The keys of each part: every area of a measure, level and category in the same part,
+    about ``PART_SERIES`` series in each; at least one part, empty if there are no series."""
+    triple = ["measure", "level", "category"]
+    sizes = keys.group_by(triple).agg(_n=pl.len()).sort(triple, nulls_last=True)
+    sizes = sizes.with_columns(
+        part=((pl.col("_n").cum_sum() - pl.col("_n")) // PART_SERIES).cast(pl.UInt32)
+    )
+    count = int(sizes["part"].max()) + 1 if sizes.height else 1
+    if count == 1:
+        yield keys
+        return
+    keys = keys.join(
+        sizes.select(*triple, "part"), on=triple, nulls_equal=True, maintain_order="left"
+    )
+    for (_,), part_keys in sorted(
+        keys.partition_by("part", as_dict=True, include_key=False).items()
+    ):
+        yield part_keys
+
+
+def _part_grid(
+    values: pl.DataFrame,
+    keys: pl.DataFrame,
+    per_measure: pl.DataFrame,
+    config: Config,
+    months: list[date],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(grid, at): every series of a part on the monthly grid up to the last of ``months``
+    (``monthly_grid`` with the values a month and a year before and the mean numerator);
+    and the months a method reads (``months`` and the month before), with window sums,
+    dispersion, the series' keys and its measure's settings. Only those few months carry the
+    ~100 columns."""
     scan_month = months[-1]
-    start = month_add(months[0], -longest_history(config))
-    series = build_series(obs, config, scan_month, start=start)
-    keys, values = index_series(series)
-    keys = _with_family_keys(keys, obs, config)
-    per_measure = measure_settings(config, methods)
+    start = scan_start(config, months)
     max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
-    grid = monthly_grid(values, keys, start, scan_month)
-    grid = with_window_sums(grid, max_years)
-    grid = grid.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
-        phi=pl.col("phi").fill_null(1.0) if config.scan.findings.dispersion == "series" else pl.lit(1.0),
+    grid = _with_lags(monthly_grid(values, keys, start, scan_month))
+    read = [month_add(months[0], -1), *months]
+    at = with_window_sums(grid, max_years, at=read)
+    at = at.join(dispersion(grid, months), on=["sid", "month"], how="left").with_columns(
+        phi=pl.col("phi").fill_null(1.0)
+        if config.scan.findings.dispersion == "series"
+        else pl.lit(1.0),
         seasonal=pl.col("seasonal").fill_null(False),
     )
-    grid = grid.drop("kind").join(
-        keys.select("sid", "area", "area_type", "measure", "level", "category", "kind", "direction"), on="sid"
+    at = at.drop("kind").join(
+        keys.select(
+            "sid", "area", "area_type", "measure", "level", "category", "kind", "direction"
+        ),
+        on="sid",
+        maintain_order="left",
     )
-    grid = grid.join(per_measure, on="measure", how="left").with_columns(
-        outcomes_family=pl.col("measure").is_in([m.id for m in config.measures if m.family == "positive_outcomes"])
+    at = at.join(per_measure, on="measure", how="left", maintain_order="left").with_columns(
+        outcomes_family=pl.col("measure").is_in(
+            [m.id for m in config.measures if m.family == "positive_outcomes"]
+        )
     )
-    return keys, _with_targets(_with_lags(grid), config), per_measure
+    return grid, _with_targets(at, config)
+
+
+@dataclass
+class _Part:
+    """What the scan keeps of a part."""
+
+    fired: pl.DataFrame  # the tests that fired (TEST_COLUMNS and break_note)
+    counted: pl.DataFrame  # (sid, asof, n_tests): the tests counted in the area's family
+    ranked: pl.DataFrame  # (sid, asof, p_value) of those tests (findings.control bh only)
+    points: pl.DataFrame  # the SPC charts shown (``ScanResult.points``)
+    latest: pl.DataFrame  # the grid at the scan month
+    standing: pl.DataFrame  # standing against London at the scan month
+    signatures: pl.DataFrame  # (sid, _sig): each series' months and values, hashed
+    values: pl.DataFrame  # (sid, month, value) in the months tested
+    gap: pl.DataFrame  # the first month missing inside an SPC window (scan.spc.missing: error)
+
+
+def _scan_part(
+    values: pl.DataFrame,
+    keys: pl.DataFrame,
+    per_measure: pl.DataFrame,
+    breaks: pl.DataFrame,
+    flags: tuple[pl.DataFrame, pl.DataFrame],
+    config: Config,
+    months: list[date],
+) -> _Part:
+    """Every test of a part's series as of each of ``months``, its charts and figures."""
+    scan_month = months[-1]
+    settings = config.scan.findings
+    max_years = max(config.settings_for(m.id).seasonal.years for m in config.measures)
+    grid, at = _part_grid(values, keys, per_measure, config, months)
+    chartable, gap = _chartable(grid, keys, per_measure, breaks, config, scan_month, flags)
+    charts = _spc_charts(chartable, config, scan_month)
+    tested = at.filter(pl.col("month").is_in(months) & pl.col("present")).with_columns(
+        asof=pl.col("month")
+    )
+    area_types = settings.area_types
+    testable = tested.filter(pl.col("area_type").is_in(area_types))
+    latest_points = _spc_latest(
+        chartable.join(
+            keys.filter(pl.col("area_type").is_in(area_types)).select("sid"), on="sid", how="semi"
+        ),
+        months,
+        config,
+    )
+    latest_points = latest_points.join(
+        at.select(
+            "sid",
+            "month",
+            "phi",
+            "seasonal",
+            "spc_min_mean",
+            "spc_trend_length",
+            "spc_shift_length",
+            "numerator_mean",
+        ),
+        on=["sid", "month"],
+        how="left",
+    )
+    standing = _peer_standing(at, months, config)
+    tests = pl.concat(
+        [
+            spc_tests(latest_points, settings.corroboration_only, settings.seasonal_guard),
+            seasonal_tests(
+                testable.filter(pl.col("do_seasonal") & (pl.col("kind") == "count")),
+                config.scan.provisional.expected_shortfall_pct,
+                max_years,
+            ),
+            yoy_tests(
+                testable.filter(pl.col("do_yoy") & (pl.col("kind") == "count")),
+                config.scan.provisional.expected_shortfall_pct,
+            ),
+            rate_tests(testable.filter(pl.col("do_rate") & (pl.col("kind") == "proportion"))),
+            target_tests(testable.filter(pl.col("do_target"))),
+            peer_tests(standing.filter(pl.col("asof") >= months[0]), standing),
+        ]
+    )
+    # every test the area ran counts in its family, fired or not
+    counted = tests.filter((pl.col("n_tests") > 0) & pl.col("can_lead"))
+    return _Part(
+        # (only a test that fired can cross a recording break and stop firing)
+        fired=_across_breaks(tests.filter(findings.may_matter()), breaks).filter(pl.col("fired")),
+        counted=counted.group_by("sid", "asof").agg(pl.col("n_tests").sum()),
+        ranked=counted.filter(pl.col("p_value").is_not_null()).select("sid", "asof", "p_value")
+        if settings.control == "bh"
+        else counted.clear().select("sid", "asof", "p_value"),
+        points=charts.join(
+            keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid", maintain_order="left"
+        )
+        .drop("rebase", "spc_window", strict=False)
+        .with_columns(numerator_mean=pl.col("numerator").mean().over("sid"))
+        .drop("sid"),
+        latest=at.filter(pl.col("month") == scan_month).select(LATEST_COLUMNS),
+        standing=standing.filter(pl.col("asof") == scan_month),
+        signatures=_signatures(grid),
+        values=at.filter(pl.col("month").is_in(months)).select("sid", "month", "value"),
+        gap=gap,
+    )
 
 
 def comparison_frame(obs: pl.DataFrame, config: Config, month: date) -> pl.DataFrame:
     """Every series of ``obs`` against the same window a year earlier, for the four published
     windows, exactly as the scan computes them (for the published comparison tables)."""
-    keys, grid, _ = prepare(obs, config, [month])
-    return _comparisons(grid.filter(pl.col("month") == month), _break_table(keys, config), month, _no_tests())
+    months = [month]
+    table = series_table(observe(obs, scan_start(config, months), month), config)
+    per_measure = measure_settings(config)
+    latest = pl.concat(
+        [
+            _part_grid(table.values(keys), keys, per_measure, config, months)[1].filter(
+                pl.col("month") == month
+            )
+            for keys in _parts(table.keys)
+        ],
+        how="diagonal_relaxed",
+    )
+    return _comparisons(latest, _break_table(table.keys, config), month, _no_tests())
 
 
 def _no_tests() -> pl.DataFrame:
-    return pl.DataFrame(schema={"sid": pl.UInt32, "window": pl.String, "significant": pl.Boolean, "method": pl.String})
-
-
-def _outcome_months_provisional(obs: pl.DataFrame, config: Config) -> pl.DataFrame:
-    """Positive outcomes for recent months undercount (investigations are still open): the
-    last ``outcomes.provisional_months`` months of each outcome measure are provisional,
-    whatever source they came from."""
-    months = config.outcomes.provisional_months
-    outcome_measures = [m.id for m in config.measures if m.family == "positive_outcomes"]
-    if months == 0 or not outcome_measures:
-        return obs
-    latest = pl.col("month").max().over("measure")
-    recent = (latest.dt.year() * 12 + latest.dt.month()) - (
-        pl.col("month").dt.year() * 12 + pl.col("month").dt.month()
-    ) < months
-    return obs.with_columns(
-        provisional=pl.col("provisional") | (pl.col("measure").is_in(outcome_measures) & recent)
+    return pl.DataFrame(
+        schema={
+            "sid": pl.UInt32,
+            "window": pl.String,
+            "significant": pl.Boolean,
+            "method": pl.String,
+        }
     )
 
 
-def _with_family_keys(keys: pl.DataFrame, obs: pl.DataFrame, config: Config) -> pl.DataFrame:
+def _with_family_keys(
+    keys: pl.DataFrame, combinations: pl.DataFrame, config: Config
+) -> pl.DataFrame:
     """The family each series belongs to, for stable finding ids: a minor category's major
-    category; a major category itself; a priority's largest major category; the total."""
-    groups = obs.select("measure", "category", "category_group").unique(["measure", "category"])
+    category; a major category itself; a priority's largest major category (by its volume
+    over every month loaded); the total. ``combinations``: ``Observed.combinations``."""
+    groups = combinations.select("measure", "category", "category_group").unique(
+        ["measure", "category"], keep="first", maintain_order=True
+    )
     majors = (
-        membership(obs, config)
+        membership(combinations, config)
         .filter((pl.col("level") == "major") & (pl.col("container_level") == "priority"))
         .join(
-            obs.filter(pl.col("category_group") != "")
+            combinations.filter(pl.col("category_group") != "")
             .group_by("measure", "category_group")
-            .agg(volume=pl.col("value").sum()),
+            .agg(volume=pl.col("volume").sum()),
             left_on=["measure", "category"],
             right_on=["measure", "category_group"],
         )
@@ -316,10 +473,14 @@ def _break_table(keys: pl.DataFrame, config: Config) -> pl.DataFrame:
     frames = []
     for b in config.scan.recording_breaks:
         names = [c.lower() for c in b.categories]
-        applies = keys if not names else keys.filter(
-            pl.col("category").str.to_lowercase().is_in(names)
-            | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
-            | pl.col("measure").str.to_lowercase().is_in(names)
+        applies = (
+            keys
+            if not names
+            else keys.filter(
+                pl.col("category").str.to_lowercase().is_in(names)
+                | pl.col("priority_id").fill_null("").str.to_lowercase().is_in(names)
+                | pl.col("measure").str.to_lowercase().is_in(names)
+            )
         )
         frames.append(
             applies.select("sid").with_columns(
@@ -327,58 +488,104 @@ def _break_table(keys: pl.DataFrame, config: Config) -> pl.DataFrame:
                 break_until=pl.lit(parse_month(b.until) if b.until else None, dtype=pl.Date),
                 break_label=pl.lit(b.label),
                 rebase=pl.lit(b.rebase),
+                # the break in words: its label and its months
+                break_text=pl.lit(f"{b.label} ({_span(b)})"),
             )
         )
-    schema = {"sid": pl.UInt32, "break_month": pl.Date, "break_until": pl.Date, "break_label": pl.String, "rebase": pl.Boolean}
+    schema = {
+        "sid": pl.UInt32,
+        "break_month": pl.Date,
+        "break_until": pl.Date,
+        "break_label": pl.String,
+        "rebase": pl.Boolean,
+        "break_text": pl.String,
+    }
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def _span(recording_break) -> str:
+    """A break's months: "2020-03", or "2024-03 to 2024-08" for a disrupted period."""
+    start = f"{parse_month(recording_break.month):%Y-%m}"
+    return (
+        f"{start} to {parse_month(recording_break.until):%Y-%m}" if recording_break.until else start
+    )
 
 
 def _crosses(first: pl.Expr, last: pl.Expr) -> pl.Expr:
     """A comparison of the months from ``first`` to ``last`` is not comparable across a step
     change inside it, nor when it reaches into a disrupted period."""
-    step = pl.col("break_until").is_null() & (pl.col("break_month") > first) & (pl.col("break_month") <= last)
-    period = pl.col("break_until").is_not_null() & (pl.col("break_month") <= last) & (pl.col("break_until") >= first)
+    step = (
+        pl.col("break_until").is_null()
+        & (pl.col("break_month") > first)
+        & (pl.col("break_month") <= last)
+    )
+    period = (
+        pl.col("break_until").is_not_null()
+        & (pl.col("break_month") <= last)
+        & (pl.col("break_until") >= first)
+    )
     return step | period
 
 
-def _break_note(prefix: str) -> pl.Expr:
-    span = pl.when(pl.col("break_until").is_null()).then(pl.col("break_month").dt.strftime("%Y-%m")).otherwise(
-        pl.format("{} to {}", pl.col("break_month").dt.strftime("%Y-%m"), pl.col("break_until").dt.strftime("%Y-%m"))
+def _break_notes(crossing: pl.DataFrame, by: list[str], prefix: str) -> pl.DataFrame:
+    """``by`` and ``break_note``: each group's breaks in words, "<prefix> <label> (<months>)",
+    joined by "; " (an aggregated list joined after: a string join inside the aggregation was
+    three times slower)."""
+    return (
+        crossing.group_by(by)
+        .agg(_notes=pl.concat_str(pl.lit(prefix + " "), pl.col("break_text")))
+        .with_columns(break_note=pl.col("_notes").list.join("; "))
+        .drop("_notes")
     )
-    return pl.format(prefix + " {} ({})", pl.col("break_label"), span).str.join("; ")
 
 
 # --- SPC as of each month ---------------------------------------------------------------------------
 
 
 def _chartable(
-    grid: pl.DataFrame, breaks: pl.DataFrame, config: Config, scan_month: date, flags: tuple[pl.DataFrame, pl.DataFrame]
-) -> pl.DataFrame:
+    grid: pl.DataFrame,
+    keys: pl.DataFrame,
+    per_measure: pl.DataFrame,
+    breaks: pl.DataFrame,
+    config: Config,
+    scan_month: date,
+    flags: tuple[pl.DataFrame, pl.DataFrame],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows an XmR chart can use, with the rebase flag: counts (zero-filled on the grid), and
     other kinds only where present (a published percentage every quarter is a series of its
-    own points; one with holes in its window is not charted)."""
+    own points; one with holes in its window is not charted). And the first count month
+    missing inside an SPC window where ``scan.spc.missing`` is ``error`` (the scan refuses
+    it, naming the first such series of all the parts)."""
     wanted = [c for c in SPC_COLUMNS if c not in ("rebase", "excluded", "in_baseline")]
-    charted = grid.filter(pl.col("do_spc") & ((pl.col("kind") == "count") | pl.col("present"))).select(
-        *wanted, "area", "measure", "category", "spc_missing"
+    settings = [c for c in per_measure.columns if c.startswith("spc_") or c == "do_spc"]
+    charted_series = (
+        keys.select("sid", "area", "measure", "category", "direction")
+        .join(per_measure.select("measure", *settings), on="measure", how="left")
+        .filter(pl.col("do_spc"))
+    )
+    charted = (
+        grid.join(charted_series, on="sid", maintain_order="left")
+        .filter((pl.col("kind") == "count") | pl.col("present"))
+        .select(*wanted, "area", "measure", "category", "spc_missing")
     )
     gap = charted.filter(
         (pl.col("spc_missing") == "error") & (pl.col("kind") == "count") & ~pl.col("present")
         & (pl.col("mi") > pl.lit(scan_month.year * 12 + scan_month.month - 1) - pl.col("spc_window"))
     )  # fmt: skip
-    if gap.height:
-        row = gap.row(0, named=True)
-        raise ScanError(
-            f"{row['area']} {row['measure']} {row['category']}: no value for {row['month']:%Y-%m} inside the SPC window "
-            "(scan.spc.missing is 'error')"
-        )
-    rebase_breaks = breaks.filter(pl.col("rebase")).select("sid", month="break_month", _break=pl.lit(True))
+    rebase_breaks = breaks.filter(pl.col("rebase")).select(
+        "sid", month="break_month", _break=pl.lit(True)
+    )
     configured = pl.DataFrame(
-        [(m.id, parse_month(month)) for m in config.measures for month in config.settings_for(m.id).spc.rebase],
+        [
+            (m.id, parse_month(month))
+            for m in config.measures
+            for month in config.settings_for(m.id).spc.rebase
+        ],
         schema={"measure": pl.String, "month": pl.Date},
         orient="row",
     ).with_columns(_configured=pl.lit(True))
     excluded, baselines = flags
-    return (
+    chartable = (
         charted.join(rebase_breaks, on=["sid", "month"], how="left")
         .join(configured, on=["measure", "month"], how="left")
         .join(excluded.with_columns(excluded=pl.lit(True)), on=["sid", "month"], how="left")
@@ -390,7 +597,15 @@ def _chartable(
         )
         .drop("_break", "_configured", "start", "end")
     )
+    return chartable, gap.head(1).select("sid", "month", "area", "measure", "category")
 
+
+LATEST_COLUMNS = [
+    *SERIES_KEYS, "sid", "value", "numerator", "denominator", "provisional", "kind", "direction", "stock", "phi",
+    "target", "value_1_ago",
+    *[f"{c}_{w}" for w in ALL_WINDOWS for c in ("num", "den", "obs", "prov", "prev_num", "prev_den", "prev_obs")],
+]  # fmt: skip
+"""The columns of the scan month's figures that comparisons, status and standing read."""
 
 SPC_COLUMNS = [
     "sid", "mi", "month", "value", "numerator", "denominator", "provisional", "direction", "rebase", "kind", "present",
@@ -410,23 +625,41 @@ def _spc_latest(chartable: pl.DataFrame, months: list[date], config: Config) -> 
     return _provisional_recheck(latest, chartable, config)
 
 
-def _last_points(rows: pl.DataFrame, chartable: pl.DataFrame, months: list[date], config: Config) -> pl.DataFrame:
+def _last_points(
+    rows: pl.DataFrame, chartable: pl.DataFrame, months: list[date], config: Config
+) -> pl.DataFrame:
     """``spc.latest_points`` for every series, after leaving out the months a meeting excluded
     from the limits (an excluded month is not tested). A series with an analyst's baseline has
     limits fixed to it, so each month tested gets its own chart from the baseline's start: few
     series have one, and ``spc_points`` draws them."""
     rows = rows.filter(~pl.col("excluded"))
     fixed = chartable.filter(pl.col("in_baseline")).select("sid").unique()
-    latest = spc.latest_points(rows.join(fixed, on="sid", how="anti"), config.scan.spc, rebase_col="rebase")
+    latest = spc.latest_points(
+        rows.join(fixed, on="sid", how="anti").with_columns(tested=pl.col("month").is_in(months)),
+        config.scan.spc,
+        rebase_col="rebase",
+        wanted="tested",
+    ).drop("tested")
     if fixed.height == 0:
         return latest
-    history = chartable.join(fixed, on="sid", how="semi").filter(~pl.col("excluded")).select(SPC_COLUMNS)
-    ends = history.filter(pl.col("month").is_in(months)).select("sid", _end="mi")
-    charts = history.join(ends, on="sid").filter(pl.col("mi") <= pl.col("_end")).with_columns(
-        _copy=pl.col("sid").cast(pl.Int64) * 100_000 + pl.col("_end")
+    history = (
+        chartable.join(fixed, on="sid", how="semi").filter(~pl.col("excluded")).select(SPC_COLUMNS)
     )
-    charted = spc.spc_points(charts.drop("present"), ["_copy"], config.scan.spc, rebase_col="rebase", baseline_col="in_baseline")
-    last = charted.filter(pl.col("mi") == pl.col("_end")).drop("_copy", "_end")
+    # (spc_points drops its own working columns, which start with "_": these must not)
+    ends = history.filter(pl.col("month").is_in(months)).select("sid", chart_end="mi")
+    charts = (
+        history.join(ends, on="sid")
+        .filter(pl.col("mi") <= pl.col("chart_end"))
+        .with_columns(chart_copy=pl.col("sid").cast(pl.Int64) * 100_000 + pl.col("chart_end"))
+    )
+    charted = spc.spc_points(
+        charts.drop("present"),
+        ["chart_copy"],
+        config.scan.spc,
+        rebase_col="rebase",
+        baseline_col="in_baseline",
+    )
+    last = charted.filter(pl.col("mi") == pl.col("chart_end")).drop("chart_copy", "chart_end")
     last = last.join(history.select("sid", "mi", "present"), on=["sid", "mi"], how="left")
     return pl.concat([latest, last.select(latest.columns)], how="vertical_relaxed")
 
@@ -460,7 +693,12 @@ def _provisional_recheck(
         )
     )
     rechecked = spc.latest_points(
-        copies.with_columns(sid=pl.col("_copy")).drop("_copy"), config.scan.spc, rebase_col="rebase"
+        copies.with_columns(
+            sid=pl.col("_copy"), tested=pl.col("month") == pl.col("recheck_end")
+        ).drop("_copy"),
+        config.scan.spc,
+        rebase_col="rebase",
+        wanted="tested",
     )
     still = rechecked.filter(
         (pl.col("month") == pl.col("recheck_end"))
@@ -569,46 +807,106 @@ def _across_breaks(tests: pl.DataFrame, breaks: pl.DataFrame) -> pl.DataFrame:
     """Comparisons across a recording break are shown but never fired."""
     if breaks.height == 0 or tests.height == 0:
         return tests.with_columns(break_note=pl.lit(None, dtype=pl.String))
-    spans = tests.filter(pl.col("fired") & pl.col("method").is_in(["seasonal", "yoy", "rate"])).select(
-        "sid", "asof", "method", "window",
-        _first=pl.col("asof").dt.offset_by(pl.format("-{}mo", 12 * pl.col("years").fill_null(1) + pl.col("months").fill_null(1) - 1)),
-    ).unique()  # fmt: skip
-    crossing = (
-        spans.join(breaks, on="sid")
-        .filter(_crosses(pl.col("_first"), pl.col("asof")))
-        .group_by("sid", "asof", "method", "window")
-        .agg(break_note=_break_note("not comparable across"))
+    # the first month a comparison reads: its window, the years back it reaches
+    first = month_index("asof") - (
+        12 * pl.col("years").fill_null(1) + pl.col("months").fill_null(1) - 1
     )
+    spans = tests.filter(pl.col("fired") & pl.col("method").is_in(["seasonal", "yoy", "rate"])).select(
+        "sid", "asof", "method", "window", _first=pl.date(first // 12, first % 12 + 1, 1),
+    ).unique()  # fmt: skip
+    crossing = spans.join(breaks, on="sid").filter(_crosses(pl.col("_first"), pl.col("asof")))
+    crossing = _break_notes(crossing, ["sid", "asof", "method", "window"], "not comparable across")
     return tests.join(crossing, on=["sid", "asof", "method", "window"], how="left").with_columns(
         fired=pl.col("fired") & pl.col("break_note").is_null()
     )
 
 
-def _twins(grid: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
-    """(sid, twin_of): a series that is exactly another of its area and measure, month for
-    month (a priority that is one published category, a major category with one minor), and
-    the one it is counted as: the priority, else the broader level."""
-    signature = (
+def _signatures(grid: pl.DataFrame) -> pl.DataFrame:
+    """(sid, _sig): each series' months and values, hashed, to find series that are the same."""
+    return (
         grid.select("sid", "mi", pl.col("numerator").round(6), pl.col("denominator").round(6))
         .sort("sid", "mi")
         .group_by("sid", maintain_order=True)
         .agg(_sig=pl.struct("mi", "numerator", "denominator").hash().sum())
     )
+
+
+def _twins(signatures: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """(sid, twin_of): a series that is exactly another of its area and measure, month for
+    month (a priority that is one published category, a major category with one minor), and
+    the one it is counted as: the priority, else the broader level. ``signatures``: of every
+    series (``_signatures``)."""
     return (
-        keys.select("sid", "area", "measure", _lvl=pl.col("level").replace_strict(findings.LEVEL_RANK, default=9))
-        .join(signature, on="sid")
+        keys.select(
+            "sid",
+            "area",
+            "measure",
+            _lvl=pl.col("level").replace_strict(findings.LEVEL_RANK, default=9),
+        )
+        .join(signatures, on="sid")
         .sort("_lvl", "sid")
         .with_columns(twin_of=pl.col("sid").first().over("area", "measure", "_sig"))
         .select("sid", "twin_of")
     )
 
 
+METHOD_ORDER = ("spc", "seasonal", "yoy", "rate", "target", "peer")
+
+
+def _in_order(tests: pl.DataFrame) -> pl.DataFrame:
+    """Tests in one order whatever the parts: by method, window, series and month (ties in
+    strength are broken by it)."""
+    return tests.sort(
+        pl.col("method").replace_strict(
+            {m: i for i, m in enumerate(METHOD_ORDER)},
+            default=len(METHOD_ORDER),
+            return_dtype=pl.Int32,
+        ),
+        pl.col("window").replace_strict(
+            {w: i for i, w in enumerate(ALL_WINDOWS)},
+            default=len(ALL_WINDOWS),
+            return_dtype=pl.Int32,
+        ),
+        "sid",
+        "asof",
+        "rule",
+        maintain_order=True,
+        nulls_last=True,
+    )
+
+
+def _family(
+    parts: list[_Part], keys: pl.DataFrame, twins: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(area, asof, m): the tests each area ran each month (fired or not), less those of
+    series counted as another (``duplicate``); and (area, asof, p_value) of those with a
+    p-value: ``findings.with_significance`` reads them."""
+    duplicates = twins.filter(pl.col("twin_of") != pl.col("sid"))
+    counted = keys.select("sid", "area").join(duplicates, on="sid", how="anti")
+    sizes = (
+        pl.concat([p.counted for p in parts])
+        .join(counted, on="sid")
+        .group_by("area", "asof")
+        .agg(m=pl.col("n_tests").sum().cast(pl.Int64))
+    )
+    ranked = (
+        pl.concat([p.ranked for p in parts])
+        .join(counted, on="sid")
+        .select("area", "asof", "p_value")
+    )
+    return sizes, ranked
+
+
 def _deduplicate(tests: pl.DataFrame, twins: pl.DataFrame) -> pl.DataFrame:
     """A series that is exactly another is counted once in the area's family of tests; its
     results still join the same finding through the categories that contain it."""
-    return tests.join(twins, on="sid", how="left").with_columns(
-        duplicate=pl.col("twin_of").is_not_null() & (pl.col("twin_of") != pl.col("sid"))
-    ).drop("twin_of")
+    return (
+        tests.join(twins, on="sid", how="left")
+        .with_columns(
+            duplicate=pl.col("twin_of").is_not_null() & (pl.col("twin_of") != pl.col("sid"))
+        )
+        .drop("twin_of")
+    )
 
 
 # --- this month's findings, in words --------------------------------------------------------------
@@ -821,7 +1119,8 @@ def _comparisons(
     for window in ALL_WINDOWS:
         length = window_length(window, month)
         rows = latest.filter(
-            (pl.col(f"obs_{window}") == length) & (pl.col(f"prev_obs_{window}") == length)
+            (pl.col(f"obs_{window}") == length)
+            & (pl.col(f"prev_obs_{window}") == length)
             # a stock (people wanted at the month's end) is compared month by month, never summed
             & (~pl.col("stock").fill_null(False) | (pl.lit(window) == "1"))
         )
@@ -832,7 +1131,12 @@ def _comparisons(
             & (pl.col(f"den_{window}") > 0)
             & (pl.col(f"prev_den_{window}") > 0)
         )
-        rows = rows.with_columns(
+        rows = rows.select(
+            *SERIES_KEYS,
+            "sid",
+            "phi",
+            "kind",
+            "direction",
             window=pl.lit(window),
             current=pl.when(with_den)
             .then(pl.col(f"num_{window}") / pl.col(f"den_{window}"))
@@ -876,9 +1180,8 @@ def _comparisons(
             frame.select("sid", "window", "previous_start")
             .join(breaks, on="sid")
             .filter(_crosses(pl.col("previous_start"), pl.lit(month)))
-            .group_by("sid", "window")
-            .agg(break_note=_break_note("not comparable across"))
         )
+        crossing = _break_notes(crossing, ["sid", "window"], "not comparable across")
         frame = frame.join(crossing, on=["sid", "window"], how="left")
     else:
         frame = frame.with_columns(break_note=pl.lit(None, dtype=pl.String))
@@ -935,17 +1238,11 @@ def _status(
             mean=pl.lit(None, dtype=pl.Float64), lpl=pl.lit(None, dtype=pl.Float64), upl=pl.lit(None, dtype=pl.Float64),
             special_cause_type=pl.lit(None, dtype=pl.String), point_type=pl.lit(None, dtype=pl.String), group_months=pl.lit(None, dtype=pl.UInt32),
         )  # fmt: skip
-    assurance = [
-        spc.assurance(d, t, lo, hi) if lo is not None and hi is not None else None
-        for d, t, lo, hi in zip(
-            status["direction"], status["target"], status["lpl"], status["upl"], strict=True
-        )
-    ]
-    status = status.with_columns(assurance=pl.Series(assurance, dtype=pl.String))
+    status = status.with_columns(assurance=spc.assurance_expr())
     window_start = month_add(month, -(config.scan.spc.window - 1))
     inside = breaks.filter(_crosses(pl.lit(window_start), pl.lit(month)))
     if inside.height:
-        notes = inside.group_by("sid").agg(break_note=_break_note("the window spans"))
+        notes = _break_notes(inside, ["sid"], "the window spans")
         status = status.join(notes, on="sid", how="left")
     else:
         status = status.with_columns(break_note=pl.lit(None, dtype=pl.String))

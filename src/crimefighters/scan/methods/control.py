@@ -92,7 +92,7 @@ def spc_tests(
     p_normal = two_sided_normal_p(z)
     p_outside = np.where(counts, p_count, p_normal)
     trend_len = rows["spc_trend_length"].to_numpy()
-    p_trend = np.array([2 / math.factorial(int(n)) for n in trend_len])
+    p_trend = 2 / np.array([float(math.factorial(int(n))) for n in range(int(trend_len.max(initial=0)) + 1)])[trend_len.astype(int)]
     rule = rows["rule"].to_numpy()
     p = np.where(rule == "outside_limits", p_outside, np.where(rule == "trend", p_trend, np.nan))
     rows = rows.with_columns(
