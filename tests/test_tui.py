@@ -58,9 +58,15 @@ def rows(table: DataTable) -> list[list[str]]:
     ]
 
 
-async def test_overview_counts_each_boroughs_findings_new_concerns_and_improvements(
-    session, tmp_path
-):
+def keyed_rows(table: DataTable) -> dict[str, list[str]]:
+    """Each row by its key (the area it opens)."""
+    return {
+        row.key.value: [str(getattr(c, "plain", c)) for c in table.get_row(row.key)]
+        for row in table.ordered_rows
+    }
+
+
+async def test_overview_counts_each_areas_findings_new_concerns_and_improvements(session, tmp_path):
     app = CrimefightersApp(
         data_paths=list(session.data_paths), preloaded=session, export_dir=tmp_path
     )
@@ -69,20 +75,29 @@ async def test_overview_counts_each_boroughs_findings_new_concerns_and_improveme
         assert isinstance(app.screen, OverviewScreen)
         table = app.screen.query_one("#overview-table", DataTable)
         shown = rows(table)
-        assert len(shown) == 32
-        lambeth = next(r for r in shown if r[1] == "Lambeth")
-        findings = session.result.findings.filter(pl.col("borough") == "Lambeth")
-        assert [int(c) for c in lambeth[2:6]] == [
-            findings.height,
-            (findings["status"] == "new").sum(),
-            (findings["assessment"] == "concern").sum(),
-            (findings["assessment"] == "improvement").sum(),
+        # London, then each of the 12 BCUs followed by its boroughs
+        assert len(shown) == 1 + 12 + 32
+        assert shown[0][1] == "London"
+        config = session.config
+        assert [r[1] for r in shown[1:5]] == [
+            f"{config.bcu_names()[0]} BCU",
+            *(f"  {b}" for b in config.boroughs_in_bcu(config.bcu_names()[0])),
         ]
-        assert findings.height > 0
+        by_area = keyed_rows(table)
+        for area in ("Lambeth", "Central South", "London"):
+            findings = session.result.findings.filter(pl.col("borough") == area)
+            assert [int(c) for c in by_area[area][2:6]] == [
+                findings.height,
+                (findings["status"] == "new").sum(),
+                (findings["assessment"] == "concern").sum(),
+                (findings["assessment"] == "improvement").sum(),
+            ], area
+            assert findings.height > 0
+        lambeth = by_area["Lambeth"]
         # Recorded crime (TNO) in June 2026: Lambeth above its upper process limit, a concern;
         # Camden 7 months below its mean, an improvement; ASB is not in this file and says so:
         # each with a symbol, not a colour alone.
-        by_name = {r[1]: r for r in shown}
+        by_name = by_area
         assert (lambeth[6], by_name["Camden"][6], by_name["Westminster"][6]) == ("!↑", "✓↓", "·")
         assert lambeth[7] == "–"
         tno = session.result.status.filter(
@@ -99,21 +114,23 @@ async def test_overview_counts_each_boroughs_findings_new_concerns_and_improveme
             assert by_name[r["area"]][6] == symbol[r["state"]] + arrow, r["area"]
 
 
-async def test_s_cycles_the_overview_sort_through_borough_findings_new_concerns_improvements(
+async def test_s_cycles_the_overview_sort_through_area_findings_new_concerns_improvements(
     session, tmp_path
 ):
     app = CrimefightersApp(preloaded=session, export_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#overview-table", DataTable)
-        await pilot.press("s")  # by borough
+        await pilot.press("s")  # by name, London (the whole) on top
         await pilot.pause()
         names = [r[1] for r in rows(table)]
-        assert names == sorted(names)
+        assert names[0] == "London" and names[1:] == sorted(names[1:])
         for column in (2, 3, 4, 5):  # findings, new, concerns, improvements: most first
             await pilot.press("s")
             await pilot.pause()
-            counts = [int(r[column]) for r in rows(table)]
+            shown = rows(table)
+            assert shown[0][1] == "London"
+            counts = [int(r[column]) for r in shown[1:]]
             assert counts == sorted(counts, reverse=True) and counts[0] > 0
 
 
@@ -326,12 +343,14 @@ def test_data_scan_briefing_config_never_import_textual(anyio_backend):
     assert out.stdout.strip() == ""
 
 
-async def test_an_unknown_start_borough_gets_the_cli_wording_with_a_suggestion(session, tmp_path):
+async def test_an_unknown_start_area_gets_the_cli_wording_with_a_suggestion(session, tmp_path):
     app = CrimefightersApp(preloaded=session, borough="Westminister", export_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ErrorDialog)
-        assert app.screen.message == "unknown borough 'Westminister'; did you mean Westminster?"
+        assert app.screen.message == (
+            "unknown area 'Westminister' (a borough, BCU or London); did you mean Westminster?"
+        )
 
 
 async def test_the_borough_picker_takes_short_forms_and_suggests_for_typos(session, tmp_path):
@@ -341,7 +360,9 @@ async def test_the_borough_picker_takes_short_forms_and_suggests_for_typos(sessi
         await pilot.press("b", *"Westminister", "enter")
         await pilot.pause()
         message = app.screen.query_one("#picker-message", Static)
-        assert str(message.render()) == "unknown borough 'Westminister'; did you mean Westminster?"
+        assert str(message.render()) == (
+            "unknown area 'Westminister' (a borough, BCU or London); did you mean Westminster?"
+        )
         await pilot.press("escape", "b", *"City of Westminster", "enter")
         await settle(pilot)
         assert isinstance(app.screen, BoroughScreen) and app.screen.borough == "Westminster"
@@ -431,10 +452,7 @@ async def test_the_serious_violence_tab_says_where_each_measure_stops(lambeth_re
         assert knife[1] == f"{latest('knife_crime_offences', 'Knife crime with injury'):.0f}"
         rate = latest("knife_crime_outcome_rate", "Knife crime with injury")
         assert knife[3].startswith(f"{rate * 100:.1f}%")
-        assert (
-            shown["Gun crime"][1]
-            == f"{latest('gun_crime_offences', 'Gun crime'):.0f}"
-        )
+        assert shown["Gun crime"][1] == f"{latest('gun_crime_offences', 'Gun crime'):.0f}"
         # homicides are loaded to December 2023: July 2025 is not a month of 0
         homicide = shown["Homicide victims"]
         assert homicide[1] == "no data this month"

@@ -146,9 +146,14 @@ async def test_a_borough_without_data_says_so_rather_than_no_exceptions(tmp_path
         assert "No findings" not in why and "no data loaded for southwark" in why.lower()
         await pilot.press("escape")
         await settle(pilot)
-        overview = {r[1]: r for r in table_text(app.screen.query_one("#overview-table", DataTable))}
+        overview = {
+            r[1].strip(): r for r in table_text(app.screen.query_one("#overview-table", DataTable))
+        }
         assert overview["Southwark"][2:6] == ["–"] * 4  # not "0 findings, 0 concerns"
         assert all(count.isdigit() for count in overview["Lambeth"][2:6])
+        # a BCU with none of its boroughs loaded says so too; Lambeth's BCU has data
+        assert overview["Central West BCU"][2:6] == ["–"] * 4
+        assert all(count.isdigit() for count in overview["Central South BCU"][2:6])
 
 
 async def test_wards_tab_compares_like_with_like_when_ward_data_ends_early(real, tmp_path):

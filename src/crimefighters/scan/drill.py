@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from crimefighters.config.models import Config
+from crimefighters.config.models import LONDON, Config
 from crimefighters.data.categories import is_non_notifiable
 from crimefighters.scan.result import ScanResult
 from crimefighters.scan.series import month_add, priority_rows
@@ -86,8 +86,10 @@ def _members(
     level: str,
     category: str,
 ) -> pl.DataFrame:
-    """The observation rows that make up a series, for one borough."""
-    rows = observations.filter((pl.col("borough") == borough) & (pl.col("measure") == measure))
+    """The observation rows that make up a series, for one area (a BCU's or London's: those
+    of their boroughs, as their series are the sums of their boroughs')."""
+    boroughs = config.boroughs_of(borough)
+    rows = observations.filter(pl.col("borough").is_in(boroughs) & (pl.col("measure") == measure))
     if level == "minor":
         return rows.filter(pl.col("category") == category)
     if level == "major":
@@ -110,7 +112,8 @@ def breakdown(
     category: str,
     scan_month: date,
 ) -> pl.DataFrame:
-    """Minor categories inside a series: this month, the last 12 months and the 12 before."""
+    """Minor categories inside a series: this month, the last 12 months and the 12 before
+    (``borough``: any area; a BCU's or London's categories summed over their boroughs)."""
     rows = _members(observations, config, borough, measure, level, category)
     return _window_table(rows, ["category_group", "category"], scan_month)
 
@@ -124,7 +127,8 @@ def ward_breakdown(
     category: str,
     scan_month: date,
 ) -> pl.DataFrame:
-    """Wards of the borough for the same series (empty when no ward file is loaded)."""
+    """Wards of the area (a BCU's: its boroughs') for the same series (empty when no ward
+    file is loaded)."""
     if wards.height == 0:
         return pl.DataFrame()
     rows = _members(
@@ -158,9 +162,16 @@ def _window_table(rows: pl.DataFrame, keys: list[str], scan_month: date) -> pl.D
 def area_comparison(
     result: ScanResult, config: Config, borough: str, measure: str, level: str, category: str
 ) -> pl.DataFrame:
-    """The borough beside the other boroughs of its BCU, the BCU and London."""
-    bcu = config.bcu_of(borough)
-    areas = [*config.boroughs_in_bcu(bcu), bcu, "London"] if bcu else [borough, "London"]
+    """The area beside its peers: a borough beside the other boroughs of its BCU, the BCU
+    and London; a BCU beside its boroughs and London; London beside the BCUs."""
+    kind = config.area_type(borough)
+    if kind == "london":
+        areas = [*config.bcu_names(), LONDON]
+    elif kind == "bcu":
+        areas = [*config.boroughs_in_bcu(borough), borough, LONDON]
+    else:
+        bcu = config.bcu_of(borough)
+        areas = [*config.boroughs_in_bcu(bcu), bcu, LONDON] if bcu else [borough, LONDON]
     status = result.status.filter(
         pl.col("area").is_in(areas)
         & (pl.col("measure") == measure)

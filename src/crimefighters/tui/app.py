@@ -19,10 +19,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
+from crimefighters.config.models import AREA_KINDS, LONDON
 from crimefighters.data.synthetic import LABEL as SYNTHETIC_LABEL
 from crimefighters.errors import CrimefightersError
-from crimefighters.exports import csv_text
-from crimefighters.files import atomic_write
 from crimefighters.present import month_name
 from crimefighters.text_safety import clean_lines, clean_text
 from crimefighters.tui.commands import CrimefightersCommands
@@ -36,6 +35,7 @@ from crimefighters.tui.screens.overview import OverviewScreen
 from crimefighters.tui.screens.thresholds import ThresholdScreen
 from crimefighters.tui.session import Session, load_session, reload_config, rescan
 from crimefighters.tui.themes import THEMES
+from crimefighters.tui.views.areas import area_title, member_areas
 
 CSS = """
 .title { padding: 0 1; background: $panel; color: $foreground; height: auto; }
@@ -122,7 +122,7 @@ class CrimefightersApp(App):
     COMMANDS = App.COMMANDS | {CrimefightersCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "keys", "Keys", key_display="?"),
-        Binding("b", "pick_borough", "Borough"),
+        Binding("b", "pick_area", "Area"),
         Binding("m", "pick_month", "Month"),
         Binding("left_square_bracket", "step_month(-1)", "Prev month", show=False, key_display="["),
         Binding("right_square_bracket", "step_month(1)", "Next month", show=False, key_display="]"),
@@ -146,6 +146,7 @@ class CrimefightersApp(App):
         drafts_dir: Path | None = None,
         user: str | None = None,
         strict: bool = False,
+        area: str | None = None,
     ) -> None:
         super().__init__()
         from crimefighters.paths import default_sample_dir
@@ -154,7 +155,8 @@ class CrimefightersApp(App):
         self.data_paths = list(data_paths or [default_sample_dir()])
         self.start_month = month
         self.strict = strict
-        self.start_borough = borough
+        # the area to open on (--area, or --borough: the same option): any spelling
+        self.start_area = area or borough
         self.export_dir = Path(export_dir) if export_dir else Path.cwd() / "briefings"
         self.session: Session | None = None
         self.filters = Filters()
@@ -259,8 +261,8 @@ class CrimefightersApp(App):
             self.screen.set_busy(text)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def export_briefing(self, session: Session, borough: str) -> None:
-        paths, how = write_export(session, borough, self.export_dir)
+    def export_briefing(self, session: Session, area: str) -> None:
+        paths, how = write_export(session, area, self.export_dir)
         self.post_message(ExportDone(paths, how))
 
     @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
@@ -319,10 +321,10 @@ class CrimefightersApp(App):
         current = self.screen
         if isinstance(current, SessionScreen) and current.is_mounted:
             current.show_session()
-        if first and self.start_borough:
-            borough = self._resolve_borough(self.start_borough)
-            if borough:
-                self.open_borough(borough)
+        if first and self.start_area:
+            area = self._resolve_area(self.start_area)
+            if area:
+                self.open_area(area)
         if first:  # after the borough opens: a dialog under it would be popped
             self._check_store(message.session)
         else:
@@ -355,12 +357,14 @@ class CrimefightersApp(App):
                 paths = [message.data_dir]
             self.reload(self.session, paths)
 
-    def _resolve_borough(self, name: str) -> str | None:
+    def _resolve_area(self, name: str) -> str | None:
+        """A borough, a BCU or London in any configured spelling; a typo is the CLI's one
+        line with the nearest names, in a dialog."""
         assert self.session is not None
         try:
-            return self.session.config.resolve_borough(name)
+            return self.session.config.resolve_area(name, AREA_KINDS)
         except CrimefightersError as error:
-            self.show_error("Unknown borough", str(error))
+            self.show_error("Unknown area", str(error))
             return None
 
     # --- navigation -------------------------------------------------------------------------
@@ -377,16 +381,19 @@ class CrimefightersApp(App):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, OverviewScreen):
             self.pop_screen()
 
-    def open_borough(self, borough: str) -> None:
-        """The borough view: the one on the stack re-aimed, or a new one over the overview
-        (never two: a second screen while the first was still being removed crashed)."""
+    def open_area(self, area: str, tab: str | None = None) -> None:
+        """The area view (a borough, a BCU or London): the one on the stack re-aimed, or a new
+        one over the overview (never two: a second screen while the first was still being
+        removed crashed). ``tab``: the tab to open on (default: since the last meeting)."""
         if self.session is None:
             return
         if self._pop_to(BoroughScreen):
-            self.screen.retarget(borough)
+            self.screen.retarget(area, tab)
             return
         self._pop_to_overview()
-        self.push_screen(BoroughScreen(borough))
+        self.push_screen(BoroughScreen(area, tab))
+
+    open_borough = open_area
 
     def open_drill(self, borough: str, ref: SeriesRef) -> None:
         # One drill-down screen, re-aimed at each series: composing a new one (chart, four
@@ -413,11 +420,14 @@ class CrimefightersApp(App):
         if len(self.screen_stack) > 2:
             self.pop_screen()
 
-    def current_borough(self) -> str | None:
+    def current_area(self) -> str | None:
+        """The area of the screen in view: its own, or the area view's under a drill-down."""
         for screen in reversed(self.screen_stack):
-            if isinstance(screen, (BoroughScreen, DrillScreen)):
-                return screen.borough
+            if isinstance(screen, BoroughScreen):
+                return screen.area
         return None
+
+    current_borough = current_area
 
     def change_month(self, month: date) -> None:
         if self.session is not None and month != self.session.scan_month:
@@ -428,23 +438,35 @@ class CrimefightersApp(App):
     def action_overview(self) -> None:
         self._pop_to_overview()
 
-    def action_pick_borough(self) -> None:
+    def action_pick_area(self, members_of: str | None = None) -> None:
+        """Choose an area to open: every borough, BCU and London, typed in any spelling
+        (``members_of``: only the boroughs of that BCU, or London's BCUs)."""
         if self.session is None:
             return
+        config = self.session.config
 
-        def chosen(borough: str | None) -> None:
-            if borough:
-                self.open_borough(borough)
+        def chosen(area: str | None) -> None:
+            if area:
+                self.open_area(area)
 
+        def resolve(name: str) -> str:
+            return config.resolve_area(name, AREA_KINDS)
+
+        if members_of is not None:
+            choices = member_areas(config, members_of)
+            title = f"Open an area of {area_title(config, members_of)}"
+        else:
+            choices = [LONDON, *(f"{b} BCU" for b in config.bcu_names()), *config.borough_names()]
+            title = "Open an area: a borough, a BCU or London"
+        current = self.current_area()
+        if current is not None and config.area_type(current) == "bcu":
+            current = f"{current} BCU"
         self.push_screen(
-            PickerDialog(
-                "Open borough",
-                self.session.config.borough_names(),
-                self.current_borough(),
-                resolve=self.session.config.resolve_borough,
-            ),
-            chosen,
+            PickerDialog(title, choices, current, resolve=resolve),
+            lambda c: chosen(c and resolve(c)),
         )
+
+    action_pick_borough = action_pick_area
 
     def action_pick_month(self) -> None:
         if self.session is None:
@@ -488,12 +510,13 @@ class CrimefightersApp(App):
         self.action_reload_config()
 
     def action_export(self) -> None:
-        borough = self.current_borough()
-        if self.session is None or borough is None:
-            self.notify("Open a borough first (Enter on the overview, or b)", severity="warning")
+        area = self.current_area()
+        if self.session is None or area is None:
+            self.notify("Open an area first (Enter on the overview, or b)", severity="warning")
             return
-        self.notify(clean_text(f"Exporting {borough}…"), timeout=2, markup=False)
-        self.export_briefing(self.session, borough)
+        what = area_title(self.session.config, area)
+        self.notify(clean_text(f"Exporting {what}…"), timeout=2, markup=False)
+        self.export_briefing(self.session, area)
 
     def action_fetch(self) -> None:
         if self.session is not None:
@@ -532,48 +555,42 @@ def _sample_dir() -> Path:
     return default_sample_dir()
 
 
-def write_export(session: Session, borough: str, output_dir: Path) -> tuple[list[Path], str]:
-    """The briefing through the briefing layer when it exists; else the findings as CSV."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        from crimefighters.briefing import write_briefing
-    except ImportError:
-        write_briefing = None
-    if write_briefing is not None:
-        from crimefighters.errors import BriefingError
+def write_export(session: Session, area: str, output_dir: Path) -> tuple[list[Path], str]:
+    """The area's briefing as ``crimefighters brief --area`` writes it: a borough's with its
+    "Since the last meeting" section from the meeting store (read as the command reads it,
+    ``briefing.meeting.read_meeting_views``), a BCU's, or the London summary. HTML and PDF;
+    HTML alone when the PDF cannot be made (the reason is said)."""
+    from crimefighters.briefing import write_context
+    from crimefighters.briefing.context import build_area_context
+    from crimefighters.briefing.meeting import read_meeting_views
+    from crimefighters.errors import BriefingError, MeetingStoreError
 
-        try:
-            paths = write_briefing(
-                session.result,
-                session.dataset,
-                session.loaded,
-                borough,
-                formats=("html", "pdf"),
-                output_dir=output_dir,
-            )
-            return [Path(p) for p in paths], "Briefing (HTML and PDF)"
-        except BriefingError as exc:
-            paths = write_briefing(
-                session.result,
-                session.dataset,
-                session.loaded,
-                borough,
-                formats=("html",),
-                output_dir=output_dir,
-            )
-            return [Path(p) for p in paths], f"Briefing (HTML only; PDF failed: {exc})"
-    slug = borough.lower().replace(" ", "-")
-    target = output_dir / f"{slug}-{session.scan_month:%Y-%m}-findings.csv"
-    text = csv_text(session.result.for_borough(borough), synthetic=session.synthetic)
-    atomic_write(target, lambda path: path.write_text(text, encoding="utf-8"))
-    return [target], "Findings as CSV (the briefing layer is not available yet)"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    month = session.scan_month
+    notes = []
+    try:
+        store = str(session.store) if session.store is not None else None
+        meeting = read_meeting_views([area], month, store, session.loaded).get(area)
+    except MeetingStoreError as exc:
+        meeting = None
+        notes.append(f"without the meeting's record: {exc}")
+    context = build_area_context(session.result, session.dataset, session.loaded, area, meeting)
+    try:
+        paths = write_context(context, ("html", "pdf"), output_dir)
+        how = "Briefing (HTML and PDF)"
+    except BriefingError as exc:
+        paths = write_context(context, ("html",), output_dir)
+        how = f"Briefing (HTML only; PDF failed: {exc})"
+    if notes:
+        how += f"; {'; '.join(notes)}"
+    return [Path(p) for p in paths], how
 
 
 def run(
     config_path: str | None,
     data_paths: list[Path] | None,
     month: date | None,
-    borough: str | None,
+    area: str | None,
     export_dir: Path | None = None,
     headless: bool = False,
     store: Path | None = None,
@@ -581,6 +598,8 @@ def run(
 ) -> int:
     """Run the app; its exit code: non-zero when it stopped on an unhandled error (Textual
     prints the traceback and sets the return code; it used to be dropped for 0)."""
-    app = CrimefightersApp(config_path, data_paths, month, borough, export_dir, store=store, strict=strict)
+    app = CrimefightersApp(
+        config_path, data_paths, month, export_dir=export_dir, store=store, area=area, strict=strict
+    )
     app.run(headless=headless)
     return 1 if app.return_code is None else app.return_code

@@ -1,4 +1,4 @@
-"""Command palette (ctrl+p): every action of the app, every borough and every month."""
+"""Command palette (ctrl+p): every action of the app, every area and every month."""
 
 from __future__ import annotations
 
@@ -10,17 +10,22 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from crimefighters.config.models import LONDON
 from crimefighters.text_safety import clean_text
 
 if TYPE_CHECKING:
     from crimefighters.tui.app import CrimefightersApp
 
 ACTIONS: tuple[tuple[str, str, str], ...] = (
-    ("London overview", "go back to every borough against the key measures", "overview"),
     (
-        "Choose borough…",
-        "open a borough: since the last meeting, findings, actions, priorities",
-        "pick_borough",
+        "London overview",
+        "go back to London, every BCU and borough against the key measures",
+        "overview",
+    ),
+    (
+        "Choose area…",
+        "open a borough, a BCU or London: since the last meeting, findings, actions, priorities",
+        "pick_area",
     ),
     ("Choose month…", "scan another month", "pick_month"),
     ("Previous month", "scan the month before", "step_month(-1)"),
@@ -37,7 +42,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ),
     ("Reload data", "re-read the data files and scan again", "reload_data"),
     ("Fetch latest data", "download the newest published files, then reload", "fetch"),
-    ("Export briefing", "write this borough's briefing (or its findings as CSV)", "export"),
+    ("Export briefing", "write this area's briefing (HTML and PDF)", "export"),
     ("Toggle concerns only", "filter the findings to concerns", "filter('concerns')"),
     ("Toggle priorities only", "filter the findings to priority series", "filter('priorities')"),
     ("Next measure family", "filter the findings by measure family", "filter('family')"),
@@ -64,11 +69,28 @@ class CrimefightersCommands(Provider):
             yield name, help_text, partial(app.run_action, action)
         session = app.session
         if session is not None:
-            for borough in session.config.borough_names():
+            config = session.config
+            yield (
+                "Open London",
+                "London's meeting: every BCU and borough",
+                partial(app.open_area, LONDON),
+            )
+            yield (
+                "Open London: who improved",
+                "the month's improvements ranked across the boroughs",
+                partial(app.open_area, LONDON, "improvements"),
+            )
+            for bcu in config.bcu_names():
+                yield (
+                    clean_text(f"Open BCU: {bcu}"),
+                    ", ".join(config.boroughs_in_bcu(bcu)),
+                    partial(app.open_area, bcu),
+                )
+            for borough in config.borough_names():
                 yield (
                     clean_text(f"Open borough: {borough}"),
-                    f"{session.config.bcu_of(borough)} BCU",
-                    partial(app.open_borough, borough),
+                    f"{config.bcu_of(borough)} BCU",
+                    partial(app.open_area, borough),
                 )
             for month in reversed(session.months()):
                 yield (
@@ -79,7 +101,7 @@ class CrimefightersCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            if not name.startswith(("Open borough", "Scan month")):
+            if not name.startswith(("Open borough", "Open BCU", "Scan month")):
                 yield DiscoveryHit(Content(name), callback, text=name, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:

@@ -62,20 +62,27 @@ class Session:
     def synthetic(self) -> bool:
         return self.dataset.synthetic
 
-    def data_months(self, borough: str, measure: str) -> tuple[date, date] | None:
-        """First and last month of a measure's data for a borough (None: none loaded)."""
+    def has_data(self, area: str) -> bool:
+        """Whether anything is loaded for an area: a borough, or any borough of a BCU or of
+        London (an area without is 'no data loaded', not 'no findings')."""
+        return any(b in self.boroughs_with_data for b in self.config.boroughs_of(area))
+
+    def data_months(self, area: str, measure: str) -> tuple[date, date] | None:
+        """First and last month of a measure's data for an area (a BCU's or London's: any of
+        their boroughs'); None: none loaded."""
         obs = self.dataset.observations
-        months = obs.filter((pl.col("borough") == borough) & (pl.col("measure") == measure))[
+        boroughs = self.config.boroughs_of(area)
+        months = obs.filter(pl.col("borough").is_in(boroughs) & (pl.col("measure") == measure))[
             "month"
         ]
         return (months.min(), months.max()) if months.len() else None
 
-    def ward_months(self, borough: str) -> tuple[date, date] | None:
-        """First and last month of the ward data loaded for a borough (None: no ward data)."""
+    def ward_months(self, area: str) -> tuple[date, date] | None:
+        """First and last month of the ward data loaded for an area (None: no ward data)."""
         wards = self.dataset.wards
         if wards.height == 0:
             return None
-        months = wards.filter(pl.col("borough") == borough)["month"]
+        months = wards.filter(pl.col("borough").is_in(self.config.boroughs_of(area)))["month"]
         return (months.min(), months.max()) if months.len() else None
 
     def data_label(self) -> str:

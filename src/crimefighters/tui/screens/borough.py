@@ -1,11 +1,12 @@
-"""The borough view: what the last meeting agreed and what happened since, this month's
-findings (one row per event, new first), the actions, the priorities, serious violence, key
-processes, and the standing against London (apart from this month's changes).
+"""The area view: a borough's, a BCU's or London's meeting. What the last meeting agreed and
+what happened since, this month's findings (one row per event, new first), the actions, the
+priorities, serious violence, key processes, and the standing among peers and against London
+(apart from this month's changes). A BCU adds its boroughs side by side and the month's
+improvements ranked across them; London the same with its BCUs and every borough.
 
 Each tab is a table (``crimefighters.tui.views``) with a panel under it for the highlighted
-row. Only the tab in view is drawn; the others when they are opened. The screen shows one area:
-a borough today; a BCU or London view would be this screen aimed at that area (``retarget``)
-once the scan's area findings and the area picker exist.
+row. Only the tab in view is drawn; the others when they are opened. One screen shows one area
+at a time and is re-aimed at another (``retarget``) rather than stacked.
 """
 
 from __future__ import annotations
@@ -18,11 +19,19 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
-from crimefighters.present import month_name
+from crimefighters.present import counted, month_name
 from crimefighters.text_safety import clean_text
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session
 from crimefighters.tui.views import SeriesRef, Table
+from crimefighters.tui.views.areas import (
+    AreaSeriesTarget,
+    MembersTarget,
+    area_title,
+    improvements_table,
+    member_areas,
+    side_by_side_table,
+)
 from crimefighters.tui.views.findings import (
     Filters,
     FindingTarget,
@@ -56,9 +65,12 @@ TABS = (
     ("priorities", "Priorities"),
     ("violence", "Violence"),
     ("processes", "Processes"),
-    ("peers", "vs London"),
+    ("peers", "Standing"),  # among peers: rank of 32 (or 12), family, London's funnel
+    ("areas", "Boroughs"),  # a BCU's boroughs, London's BCUs, side by side
+    ("improvements", "Improved"),  # who improved: the month's improvements across the boroughs
 )
 FIRST_TAB = "meeting"
+AREA_TABS = ("areas", "improvements")  # a BCU's and London's views only
 
 
 def _count(n: int, word: str) -> str:
@@ -87,27 +99,38 @@ class BoroughScreen(SessionScreen):
         ],
     ]
 
-    def __init__(self, borough: str) -> None:
+    def __init__(self, area: str, tab: str | None = None) -> None:
         super().__init__()
-        self.borough = borough
+        self.borough = area  # the area in view: a borough, a BCU or London
         self.tables: dict[str, Table] = {}
         self._stale: set[str] = set()
-        self._first_tab = FIRST_TAB
+        self._first_tab = tab or FIRST_TAB
 
-    def retarget(self, borough: str) -> None:
-        """Show another borough on this screen (no second borough screen on the stack),
-        opening on what its last meeting agreed."""
-        self.borough = borough
+    @property
+    def area(self) -> str:
+        return self.borough
+
+    def retarget(self, area: str, tab: str | None = None) -> None:
+        """Show another area on this screen (no second area screen on the stack), opening on
+        what its last meeting agreed (or on ``tab``)."""
+        self.borough = area
         self._shown = None
-        self._first_tab = FIRST_TAB
+        self._first_tab = tab or FIRST_TAB
         if self.session is not None and self.is_mounted:
             self.show_session()
+
+    def tab_shown(self, tab: str) -> bool:
+        """Whether the area in view has this tab (its boroughs and who improved: a BCU and
+        London only)."""
+        if tab not in AREA_TABS:
+            return True
+        return self.session is not None and bool(member_areas(self.session.config, self.area))
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="borough-title", classes="title")
         yield Input(placeholder="filter by text, Enter to apply, Escape to clear", id="search")
-        with TabbedContent(initial=FIRST_TAB, id="borough-tabs"):
+        with TabbedContent(initial=self._first_tab or FIRST_TAB, id="borough-tabs"):
             for i, (tab, label) in enumerate(TABS):
                 with TabPane(f"{i + 1} {label}", id=tab):
                     yield Static("", id=f"{tab}-note", classes="pane-note")
@@ -133,12 +156,16 @@ class BoroughScreen(SessionScreen):
 
     def show(self, session: Session) -> None:
         self.tables.clear()
-        self.set_subtitle(f"{self.borough} · {month_name(session.scan_month)}")
+        config = session.config
+        self.set_subtitle(f"{area_title(config, self.area)} · {month_name(session.scan_month)}")
         tabs = self.query_one("#borough-tabs", TabbedContent)
+        self._area_tabs(tabs)
         if self._first_tab:
-            tabs.active = self._first_tab
+            tabs.active = self._first_tab if self.tab_shown(self._first_tab) else FIRST_TAB
             self._first_tab = ""
-        if self.borough not in session.boroughs_with_data:
+        elif not self.tab_shown(tabs.active or FIRST_TAB):
+            tabs.active = FIRST_TAB
+        if not session.has_data(self.area):
             self._no_data(session)
             return
         self._stale = {tab for tab, _ in TABS}
@@ -146,15 +173,38 @@ class BoroughScreen(SessionScreen):
         self._fill(self.active_tab)
         self.current_table().focus()
 
+    def _area_tabs(self, tabs: TabbedContent) -> None:
+        """The side-by-side and who-improved tabs for a BCU and London; hidden for a borough."""
+        assert self.session is not None
+        config = self.session.config
+        for tab in AREA_TABS:
+            if self.tab_shown(tab):
+                tabs.show_tab(tab)
+            else:
+                tabs.hide_tab(tab)
+        word = "BCUs" if config.area_type(self.area) == "london" else "Boroughs"
+        number = [t for t, _ in TABS].index("areas") + 1
+        tabs.get_tab("areas").label = f"{number} {word}"
+
     def _title(self, session: Session) -> None:
         filters: Filters = self.cf_app.filters
+        config = session.config
         everything = session.result.for_area(self.borough)
         counts = {
             a: (everything["assessment"] == a).sum() for a in ("concern", "improvement", "neutral")
         }
         new = (everything["status"] == "new").sum()
+        members = member_areas(config, self.area)
+        kind = config.area_type(self.area)
+        if kind == "bcu":
+            made_of = f" ({', '.join(members)})"
+        elif kind == "london":
+            made_of = f" ({len(config.borough_names())} boroughs in {len(members)} BCUs)"
+        else:
+            made_of = ""
         title = Text.assemble(
-            plain(self.borough, "bold"),
+            plain(area_title(config, self.area), "bold"),
+            plain(made_of),
             f", {month_name(session.scan_month)}: ",
             (_count(everything.height, "finding"), "bold"),
             f", {new} new",
@@ -174,15 +224,23 @@ class BoroughScreen(SessionScreen):
         self.query_one("#borough-title", Static).update(title)
 
     def _no_data(self, session: Session) -> None:
-        """Nothing loaded for this borough: say so, never '0 findings'."""
+        """Nothing loaded for this area: say so, never '0 findings'."""
         loaded = len(session.boroughs_with_data)
-        bcu = session.config.bcu_of(self.borough) or ""
+        config = session.config
+        kind = config.area_type(self.area)
+        if kind == "borough":
+            where = f" ({config.bcu_of(self.borough) or ''} BCU)"
+        elif kind == "bcu":
+            where = f" ({', '.join(config.boroughs_in_bcu(self.area))})"
+        else:
+            where = ""
         self.query_one("#borough-title", Static).update(
             Text.assemble(
-                plain(self.borough, "bold"),
-                f" ({bcu} BCU), {month_name(session.scan_month)}: ",
+                plain(area_title(config, self.area), "bold"),
+                plain(where),
+                f", {month_name(session.scan_month)}: ",
                 (f"no data loaded for {clean_text(self.borough)}", "bold"),
-                f" (the data loaded covers {loaded} borough{'s' if loaded != 1 else ''})",
+                f" (the data loaded covers {counted(loaded, 'borough')})",
             )
         )
         self._stale = set()
@@ -217,6 +275,10 @@ class BoroughScreen(SessionScreen):
             return violence_table(session, area)
         if tab == "processes":
             return processes_table(session, area)
+        if tab == "areas":
+            return side_by_side_table(session, area)
+        if tab == "improvements":
+            return improvements_table(session, area)
         return peers_table(session, area)
 
     def _fill(self, tab: str) -> None:
@@ -227,7 +289,7 @@ class BoroughScreen(SessionScreen):
         table = self._build(tab, session)
         self.tables[tab] = table
         widget = self.query_one(f"#{tab}-table", DataTable)
-        fill_table(widget, table.columns, table.rows, table.keys)
+        fill_table(widget, table.columns, table.rows, table.keys, table.labels)
         note = self.query_one(f"#{tab}-note", Static)
         note.update(table.note if isinstance(table.note, Text) else plain(table.note))
         note.display = bool(table.note)
@@ -335,6 +397,10 @@ class BoroughScreen(SessionScreen):
             self.cf_app.open_drill(self.borough, target.ref)
         elif isinstance(target, SeriesRef):
             self.cf_app.open_drill(self.borough, target)
+        elif isinstance(target, AreaSeriesTarget):
+            self.cf_app.open_drill(target.area, target.ref)
+        elif isinstance(target, MembersTarget):
+            self.cf_app.action_pick_area(members_of=self.area)
         elif isinstance(target, ActionTarget):
             self.action_close_action()
         elif isinstance(target, FindingIdTarget) and target.current:
@@ -535,6 +601,13 @@ class BoroughScreen(SessionScreen):
         self.cf_app.go_back()
 
     def action_tab(self, tab: str) -> None:
+        if not self.tab_shown(tab):
+            self.notify(
+                "A borough has no boroughs side by side, nor improvements ranked across "
+                "boroughs: open its BCU or London for those (b).",
+                severity="warning",
+            )
+            return
         self.query_one("#borough-tabs", TabbedContent).active = tab
         self._fill(tab)
         self.current_table().focus()

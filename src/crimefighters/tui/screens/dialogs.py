@@ -93,16 +93,24 @@ class PickerDialog(ModalScreen[str | None]):
             options.highlighted = 0
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        from crimefighters.errors import CrimefightersError
+
+        typed = event.value.strip()
+        # a spelling typed in full (a short form, a BCU's code) is what was meant, before the
+        # first choice that merely contains it ("AS" is Central South, not South East)
+        if self.resolve is not None and typed:
+            try:
+                self.dismiss(self.resolve(typed))
+                return
+            except CrimefightersError as error:
+                problem = str(error)
+        else:
+            problem = ""
         options = self.query_one(OptionList)
         if options.highlighted is not None:
             self.dismiss(options.get_option_at_index(options.highlighted).id)
-        elif self.resolve is not None and event.value.strip():
-            from crimefighters.errors import CrimefightersError
-
-            try:
-                self.dismiss(self.resolve(event.value))
-            except CrimefightersError as error:
-                self.query_one("#picker-message", Static).update(str(error))
+        elif problem:
+            self.query_one("#picker-message", Static).update(problem)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

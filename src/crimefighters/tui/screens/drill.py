@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
+from crimefighters.config.models import AREA_WORDS
 from crimefighters.meeting import Series
 from crimefighters.present import month_name, window_label
 from crimefighters.scan import drill
@@ -23,6 +24,7 @@ from crimefighters.text_safety import clean_text
 from crimefighters.tui.screens.base import SessionScreen
 from crimefighters.tui.session import Session
 from crimefighters.tui.views import SeriesRef
+from crimefighters.tui.views.areas import area_title
 from crimefighters.tui.widgets.cells import (
     change_text,
     fill_table,
@@ -99,8 +101,12 @@ class DrillScreen(SessionScreen):
         # plotext draws the title into ANSI text: nothing from the data may act as a code.
         # (It drops a title wider than the chart: the meeting's marks are explained below it.)
         return clean_text(
-            f"{self.ref.label}, {self.borough}: X = concern, O = improvement, N = neutral"
+            f"{self.ref.label}, {self._area_title()}: X = concern, O = improvement, N = neutral"
         )
+
+    def _area_title(self) -> str:
+        session = self.session
+        return area_title(session.config, self.borough) if session is not None else self.borough
 
     @property
     def series(self) -> Series:
@@ -146,7 +152,7 @@ class DrillScreen(SessionScreen):
             Text.assemble(
                 plain(self.ref.label, "bold"),
                 f" ({self.ref.level}) · ",
-                plain(self.borough),
+                plain(self._area_title()),
                 " · ",
                 state,
                 f" · {headline}",
@@ -154,7 +160,7 @@ class DrillScreen(SessionScreen):
         )
         self._stale = {"windows", "breakdown", "wards", "areas"}
         self._fill(self.query_one("#drill-tabs", TabbedContent).active or "windows")
-        self.set_subtitle(f"{self.borough} · {self.ref.label}")
+        self.set_subtitle(f"{self._area_title()} · {self.ref.label}")
 
     def _chart_notes(self) -> None:
         """The meeting's notes on this series' months, under the chart (typed text: escaped)."""
@@ -363,9 +369,11 @@ class DrillScreen(SessionScreen):
             self.ref.level,
             self.ref.category,
         )
+        kind = session.config.area_type(self.borough)
+        this = f" (this {AREA_WORDS[kind]})" if kind != "london" else ""
         rows = [
             (
-                r["area"] + (" (this borough)" if r["area"] == self.borough else ""),
+                area_title(session.config, r["area"]) + (this if r["area"] == self.borough else ""),
                 value_text(r["value"], r["kind"]),
                 state_cell(r["state"], None, words=True),
                 value_text(r.get("last_12"), r["kind"]),

@@ -35,6 +35,7 @@ class Table:
     targets: dict[str, object] = field(default_factory=dict)  # what a row's keys act on
     note: Text | str = ""  # the line above the table
     empty: Text | str = ""  # the panel when there are no rows
+    labels: tuple[str, ...] | None = None  # the column headings, when not the keys themselves
 
     def add(self, key: str, row: tuple[Cell, ...], detail: Text | None = None, target=None) -> None:
         self.keys.append(key)

@@ -201,8 +201,41 @@ def finding_detail(
         for t in context:
             text.append("\n  • ")
             text.append_text(plain(t["evidence"]))
+    text.append_text(learn_from_text(session, f))
     text.append_text(record_text(record, month))
     text.append_text(resolved_text(resolved, month))
+    return text
+
+
+def learn_from_text(session: Session, f: dict) -> Text:
+    """For a concern, the peers to learn from: the finding's ``learn_from`` line (the peers
+    whose same series improved significantly over the same window, best first), then each
+    peer's test in full from ``ScanResult.improvers``."""
+    text = Text()
+    if f["assessment"] != "concern":
+        return text
+    improvers = session.result.improvers
+    peers = (
+        improvers.filter(pl.col("finding_id") == f["finding_id"]).sort("rank")
+        if improvers.height
+        else improvers
+    )
+    if not f.get("learn_from") and peers.height == 0:
+        kind = "BCUs" if f["area_type"] == "bcu" else "boroughs"
+        text.append("\nLearn from: ", "bold")
+        text.append(
+            f"no other {kind} improved significantly on this series over the same window this month."
+        )
+        return text
+    text.append("\nLearn from", "bold")
+    text.append(", ")
+    text.append_text(plain(f["learn_from"] or ""))
+    for p in peers.iter_rows(named=True):
+        text.append(f"\n  {p['rank']}. ")
+        name = f"{p['area']} BCU" if p["area_type"] == "bcu" else p["area"]
+        text.append_text(plain(name, "bold"))
+        text.append(f" ({test_label(p['method'], p['window'])}): ")
+        text.append_text(plain(p["evidence"]))
     return text
 
 

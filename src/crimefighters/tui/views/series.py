@@ -1,6 +1,6 @@
 """Tabs of series rather than findings: priorities (with their positive outcome rates), serious
-violence, key processes, and the borough's standing against London (context, apart from this
-month's changes)."""
+violence, key processes, and the area's standing among its peers and against London (context,
+apart from this month's changes: ``ScanResult.standing`` and the peer funnel)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING
 import polars as pl
 from rich.text import Text
 
-from crimefighters.present import PRIORITY_GROUPS, fmt_value, month_name, state_words
+from crimefighters.config.models import LONDON
+from crimefighters.present import (
+    PRIORITY_GROUPS,
+    STANDING_BASIS,
+    fmt_rate,
+    fmt_value,
+    month_name,
+    ordinal,
+    rank_text,
+    state_words,
+)
 from crimefighters.scan.views import view_rows
 from crimefighters.tui.session import headline_series
 from crimefighters.tui.views import SeriesRef, Table, cut
@@ -56,7 +66,6 @@ PROCESS_COLUMNS = (
     "State",
     "Assurance",
 )
-PEER_COLUMNS = ("State", "Series", "Rate (12m)", "London", "z")
 KEY_PROCESS_MEASURES = (
     "response_i_compliance",
     "response_s_compliance",
@@ -66,6 +75,54 @@ KEY_PROCESS_MEASURES = (
     "pas_confidence",
 )
 NO_DATA = "no data loaded"
+
+
+def key_process_series(session: Session) -> list[tuple]:
+    """(measure, (measure id, level, category)) of each key process the scan has, in order:
+    the series the Processes tab shows."""
+    known = {m.id: m for m in session.config.measures}
+    out = []
+    for measure_id in KEY_PROCESS_MEASURES:
+        if measure_id not in known:
+            continue
+        series = headline_series(session.result, measure_id)
+        if series is not None:
+            out.append((known[measure_id], (measure_id, *series)))
+    return out
+
+
+def standing_of(session: Session, area: str) -> dict[tuple, dict]:
+    """The area's standing among its peers, by (measure, level, category)."""
+    frame = session.result.standing
+    if frame.height == 0:
+        return {}
+    return {
+        (r["measure"], r["level"], r["category"]): r
+        for r in frame.filter(pl.col("area") == area).iter_rows(named=True)
+    }
+
+
+def standing_text(s: dict | None, unit: str = "") -> Text:
+    """'6.41 per 1,000 residents, 12 months, 10th best of 32 · London 4.52 · Inner London
+    5.10, 7th best of 13'; empty without a standing."""
+    if s is None or s["value"] is None:
+        return Text()
+    rate = lambda x: fmt_rate(x, s["basis"], s["kind"], unit)  # noqa: E731
+    text = Text.assemble(
+        ("Standing: ", "bold"),
+        f"{rate(s['value'])} ({STANDING_BASIS[s['basis']].format(per=s['per'] or 1000)}), ",
+        (rank_text(s["rank"], s["ranked"], s["rank_order"]), "bold"),
+        f" · London {rate(s['london'])}",
+    )
+    if s["family"]:
+        text.append(" · ")
+        text.append_text(plain(s["family"]))
+        text.append(f" {rate(s['family_value'])}")
+        if s["family_rank"] is not None:
+            text.append(
+                f", {rank_text(s['family_rank'], s['family_ranked'], s['rank_order'])} in it"
+            )
+    return text
 
 
 def trend(session: Session, area: str, measure: str, level: str, category: str) -> str:
@@ -98,6 +155,7 @@ def priorities_table(session: Session, area: str, concerns_only: bool) -> Table:
     if concerns_only:
         frame = frame.filter(pl.col("state") == "concern")
     table = Table(PRIORITY_COLUMNS, empty=plain("No priorities to show with these filters."))
+    standing = standing_of(session, area)
     for i, r in enumerate(frame.iter_rows(named=True)):
         key = f"p{i}"
         group = PRIORITY_GROUPS.get(r["group"], r["group"])
@@ -133,6 +191,13 @@ def priorities_table(session: Session, area: str, concerns_only: bool) -> Table:
         if r["outcome_rate"] is not None:
             detail.append(" · positive outcome rate ")
             detail.append_text(Text(outcome.plain) if isinstance(outcome, Text) else Text(outcome))
+        line = standing_text(
+            standing.get((r["measure"], r["level"], r["category"])),
+            session.config.measure(r["measure"]).unit,
+        )
+        if line.plain:
+            detail.append("\n")
+            detail.append_text(line)
         if r["findings"]:
             detail.append(
                 f"\nPart of {r['findings']} finding{'s' if r['findings'] != 1 else ''} this month (tab 2)."
@@ -165,7 +230,15 @@ def violence_table(session: Session, area: str) -> Table:
     view = session.config.views.serious_violence
     result = session.result
     frame = (
-        view_rows(view, area, result.scan_month, result.status, result.comparisons, session.dataset.observations, session.config)
+        view_rows(
+            view,
+            area,
+            result.scan_month,
+            result.status,
+            result.comparisons,
+            session.dataset.observations,
+            session.config,
+        )
         if view is not None
         else None
     )
@@ -173,7 +246,8 @@ def violence_table(session: Session, area: str) -> Table:
         VIOLENCE_COLUMNS,
         note=Text.assemble(
             (view.label if view else "Serious violence", "bold"),
-            f", {area}, {month_name(session.scan_month)}" + (f": {view.note}" if view and view.note else "."),
+            f", {area}, {month_name(session.scan_month)}"
+            + (f": {view.note}" if view and view.note else "."),
         ),
         empty=plain("No serious-violence view is configured (config/views.yaml)."),
     )
@@ -230,6 +304,7 @@ def processes_table(session: Session, area: str) -> Table:
     result = session.result
     known = {m.id: m for m in session.config.measures}
     table = Table(PROCESS_COLUMNS)
+    standing = standing_of(session, area)
     for i, measure_id in enumerate(m for m in KEY_PROCESS_MEASURES if m in known):
         measure = known[measure_id]
         key = f"k{i}"
@@ -284,7 +359,8 @@ def processes_table(session: Session, area: str) -> Table:
                 plain(measure.label, "bold"),
                 " ",
                 state_cell(s["state"], s["special_cause_type"], words=True),
-                f" · {value_text(s['value'], s['kind'], measure.unit)} in {month_name(session.scan_month)}",
+                f" · {value_text(s['value'], s['kind'], measure.unit)} in {month_name(session.scan_month)}\n",
+                standing_text(standing.get((measure_id, level, category)), measure.unit),
             ),
             SeriesRef(measure_id, level, category, measure.label),
         )
@@ -292,29 +368,194 @@ def processes_table(session: Session, area: str) -> Table:
 
 
 def peers_table(session: Session, area: str) -> Table:
-    """Where the borough stands against London (12-month rates, funnel limits): context for the
-    meeting, kept apart from this month's changes."""
-    frame = session.result.peers.filter(pl.col("borough") == area)
-    table = Table(
-        PEER_COLUMNS,
-        note=Text.assemble(
-            ("Standing against London", "bold"),
-            ": 12-month rates outside London's funnel. Context, not this month's news (a change "
-            "of standing this month is a finding).",
-        ),
-        empty=plain(f"{area} is within London's funnel on every series compared."),
+    """The area's standing among its peers (``ScanResult.standing``): for each priority and
+    key process, its 12-month rate, its rank among the 32 boroughs (or the 12 BCUs), London's
+    rate, its family's rate and its rank in the family; then, for a borough, every other series
+    outside London's funnel. Context for the meeting, kept apart from this month's changes."""
+    config, result = session.config, session.result
+    kind = config.area_type(area)
+    if kind == "london":
+        return _london_standing(session)
+    standing = standing_of(session, area)
+    funnel = {
+        (r["measure"], r["level"], r["category"]): r
+        for r in result.peers.filter(pl.col("borough") == area).iter_rows(named=True)
+    }
+    family = config.family_of(area)
+    peers = len(config.bcu_names()) if kind == "bcu" else len(config.borough_names())
+    columns = ("Series", "Rate (12m)", "Rank", "London")
+    labels: tuple[str, ...] = ("Series", "Rate (12m)", f"Rank of {peers}", "London")
+    if family:
+        columns += ("Family", "Family rank")
+        labels += (family, "Rank in it")
+    if kind == "borough":
+        columns += ("vs London", "z")
+        labels += ("vs London", "z")
+    note = Text.assemble(
+        ("Standing among peers", "bold"),
+        f": the 12 months to {month_name(session.scan_month)}, ranked among the "
+        f"{peers} {'BCUs' if kind == 'bcu' else 'boroughs'} (1st = best; for a series with no "
+        "better direction, the highest)",
     )
-    for i, r in enumerate(frame.iter_rows(named=True)):
+    if family:
+        members = sum(1 for f in config.family_members().values() if f == family)
+        note.append(", beside London and ")
+        note.append_text(plain(family))
+        note.append(f" ({members} boroughs, geography.families)")
+    else:
+        note.append(" and beside London")
+        if kind == "bcu":
+            note.append(f" ({area} spans two families of boroughs: no family figure)")
+    note.append(
+        ". Context, not this month's news: a change of standing this month is a finding."
+        if kind == "borough"
+        else ". Context, not this month's news."
+    )
+    table = Table(
+        columns,
+        note=note,
+        empty=plain(f"No standing for {area}: no series with 12 months of data."),
+        labels=labels,
+    )
+    listed: set[tuple] = set()
+    rows: list[tuple[str, tuple, str]] = []
+    priorities = result.priorities.filter(pl.col("borough") == area).sort("order")
+    for p in priorities.iter_rows(named=True):
+        series = (p["measure"], p["level"], p["category"])
+        if series not in listed:
+            listed.add(series)
+            rows.append((p["label"], series, PRIORITY_GROUPS.get(p["group"], p["group"])))
+    for measure, series in key_process_series(session):
+        if series not in listed:
+            listed.add(series)
+            rows.append((measure.label, series, "key process"))
+    for series, r in funnel.items():
+        if series not in listed:
+            listed.add(series)
+            rows.append((r["name"], series, "outside London's funnel"))
+    for i, (label, series, why) in enumerate(rows):
+        s = standing.get(series)
+        f = funnel.get(series)
+        unit = config.measure(series[0]).unit
+        if s is None and f is None:
+            cells: tuple = (cut(label, 40), "n/a", "", "")
+            cells += ("", "") if family else ()
+            cells += ("", "") if kind == "borough" else ()
+            table.add(
+                f"s{i}",
+                cells,
+                plain(
+                    f"{label} ({why}): no 12-month rate for {area} (fewer than 12 months of data, or no population)."
+                ),
+                SeriesRef(*series, label),
+            )
+            continue
+        rate = (lambda x, s=s, unit=unit: fmt_rate(x, s["basis"], s["kind"], unit)) if s else None
+        cells = (
+            cut(label, 40),
+            rate(s["value"]) if s else "n/a",
+            f"{ordinal(s['rank'])} {s['rank_order']}" if s and s["rank"] is not None else "",
+            rate(s["london"]) if s else "",
+        )
+        if family:
+            cells += (
+                rate(s["family_value"]) if s and s["family"] else "",
+                f"{ordinal(s['family_rank'])} {s['rank_order']}"
+                if s and s["family_rank"] is not None
+                else "",
+            )
+        if kind == "borough":
+            cells += (
+                Text(state_words(f["assessment"]), style=STATE_COLOUR.get(f["assessment"], ""))
+                if f
+                else Text("within", style=STATE_COLOUR["common cause"]),
+                f"{f['z']:+.1f}" if f and f["z"] is not None else "",
+            )
+        detail = Text.assemble(plain(label, "bold"), f" ({why})\n")
+        detail.append_text(standing_text(s, unit))
+        if f:
+            detail.append("\nAgainst London's funnel: ", "bold")
+            detail.append_text(plain(f["evidence"]))
+        elif kind == "borough" and s is not None:
+            detail.append(
+                "\nWithin London's funnel (its 12-month rate is as London's, allowing for chance)."
+            )
+        table.add(f"s{i}", cells, detail, SeriesRef(*series, label))
+    return table
+
+
+def _london_standing(session: Session) -> Table:
+    """London's view of standing: for each of its priorities and key processes, London's
+    12-month rate and the boroughs ranked first and last."""
+    config, result = session.config, session.result
+    boroughs = (
+        result.standing.filter(pl.col("area_type") == "borough")
+        if result.standing.height
+        else result.standing
+    )
+    table = Table(
+        ("Series", "London (12m)", "Ranked 1st", "Ranked last"),
+        note=Text.assemble(
+            ("London and its boroughs", "bold"),
+            f": the 12 months to {month_name(session.scan_month)}, London's rate and the "
+            "boroughs ranked first (the best; for a series with no better direction, the "
+            "highest) and last. Each borough's standing is in its own view.",
+        ),
+        empty=plain("No standing: no series with 12 months of data."),
+    )
+    listed: set[tuple] = set()
+    rows: list[tuple[str, tuple]] = []
+    for p in (
+        result.priorities.filter(pl.col("borough") == LONDON).sort("order").iter_rows(named=True)
+    ):
+        series = (p["measure"], p["level"], p["category"])
+        if series not in listed:
+            listed.add(series)
+            rows.append((p["label"], series))
+    for measure, series in key_process_series(session):
+        if series not in listed:
+            listed.add(series)
+            rows.append((measure.label, series))
+    for i, (label, series) in enumerate(rows):
+        ranked = (
+            boroughs.filter(
+                (pl.col("measure") == series[0])
+                & (pl.col("level") == series[1])
+                & (pl.col("category") == series[2])
+            ).sort("rank", "area")
+            if boroughs.height
+            else boroughs
+        )
+        unit = config.measure(series[0]).unit
+        if ranked.height == 0:
+            table.add(
+                f"s{i}",
+                (cut(label, 40), "n/a", "", ""),
+                plain(f"{label}: no 12-month rate."),
+                SeriesRef(*series, label),
+            )
+            continue
+        first, last = ranked.row(0, named=True), ranked.row(-1, named=True)
+        rate = lambda x, s=first, unit=unit: fmt_rate(x, s["basis"], s["kind"], unit)  # noqa: E731
+        detail = Text.assemble(
+            plain(label, "bold"),
+            f"\nLondon {rate(first['london'])} "
+            f"({STANDING_BASIS[first['basis']].format(per=first['per'] or 1000)}); "
+            f"{ranked.height} boroughs ranked:",
+        )
+        for r in ranked.iter_rows(named=True):
+            detail.append(f"\n  {ordinal(r['rank'])} ")
+            detail.append_text(plain(r["area"]))
+            detail.append(f" {rate(r['value'])}")
         table.add(
             f"s{i}",
             (
-                Text(state_words(r["assessment"]), style=STATE_COLOUR.get(r["assessment"], "")),
-                cut(r["name"], 44),
-                f"{r['rate']:.2f}" if r["rate"] is not None else "",
-                f"{r['london_rate']:.2f}" if r["london_rate"] is not None else "",
-                f"{r['z']:+.1f}" if r["z"] is not None else "",
+                cut(label, 40),
+                rate(first["london"]),
+                Text.assemble(plain(first["area"]), f" {rate(first['value'])}"),
+                Text.assemble(plain(last["area"]), f" {rate(last['value'])}"),
             ),
-            plain(r["evidence"]),
-            SeriesRef(r["measure"], r["level"], r["category"], r["name"]),
+            detail,
+            SeriesRef(*series, label),
         )
     return table
