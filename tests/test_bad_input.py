@@ -11,6 +11,7 @@ import gzip
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -91,6 +92,20 @@ CASES = [
         MPS + "Burglary,Burglary,Barnet,1,2\nBurglary;Robbery;Barnet;1;2\n",
         "1 field where the header has 5 (wrong delimiter? this row uses ';', the header ',')",
         line=3,
+    ),
+    text(
+        # the delimiters add up over the file: only a count line by line sees both rows
+        "mps: a row with a field too many and another with one too few",
+        MPS + "Burglary,Burglary,Barnet,1,2,7\nBurglary,Robbery,Barnet,1\n",
+        "6 fields where the header has 5 (wrong delimiter or an unquoted comma?)",
+        line=2,
+    ),
+    text(
+        # the csv module, unless strict, glues the text on to the field ("Robbery"x)
+        "mps: text after a closing quote",
+        MPS + 'Burglary,"Burglary, business"x,Barnet,1,2\n',
+        "malformed CSV: a quoted field is followed by text before the next ','",
+        line=2,
     ),
     text(
         "mps: a truncated last row",
@@ -197,6 +212,16 @@ CASES = [
         "police.uk: a truncated row",
         STREET + f"abc,2024-05,{MET},E01000001,Lambeth 001A,Rob",
         "truncated row: 10 fields where the header has 12",
+        line=2,
+    ),
+    text(
+        # the delimiters add up over the file, and only some columns are read: a count line by
+        # line is what sees both rows (the cells of both would otherwise shift silently)
+        "police.uk: a row with a field too many and another with one too few",
+        STREET
+        + f"abc,2024-05,{MET},E01000001,Lambeth 001A,Robbery,,,extra\n"
+        + f"abd,2024-05,{MET},E01000001,Lambeth 001A,Robbery,\n",
+        "13 fields where the header has 12 (wrong delimiter or an unquoted comma?)",
         line=2,
     ),
     text(
@@ -334,3 +359,19 @@ def test_a_windows_1252_export_with_a_few_accents_loads_and_binary_junk_does_not
     junk.write_bytes(GENERIC.encode() + bytes(range(0x80, 0x100)) * 4)
     with pytest.raises(DataError, match="not a UTF-8 text file"):
         load_dataset([junk], config, use_cache=False)
+
+
+def test_a_row_too_long_and_one_too_short_are_refused_even_when_some_columns_are_read():
+    """Their delimiters add up over the file, and Polars, reading only the columns asked for,
+    shifts both rows' cells without a word: each line's count is what sees them."""
+    from crimefighters.data.text import read_table
+
+    rows = [f"id{i},2024-05,{MET},E01000001,Lambeth 001A,Robbery,," for i in range(4)]
+    long = rows[1].split(",")
+    long.insert(4, "")  # a field too many on line 3
+    short = rows[2].split(",")
+    del short[7]  # a field too few on line 4
+    text = STREET + "\n".join([rows[0], ",".join(long), ",".join(short), rows[3]]) + "\n"
+    with pytest.raises(DataError) as refused:
+        read_table(Path("street.csv"), text.encode(), ",", columns=["Month", "LSOA name", "Crime type"])
+    assert refused.value.line == 3 and "13 fields where the header has 12" in refused.value.message
