@@ -89,7 +89,7 @@ def brief(
     engine = check_pdf_engine(pdf_engine.lower())
     if output is not None and (all_ or len(chosen) != 1):
         raise BriefingError(
-            "--output FILE writes one borough in one format; use --output-dir for --all or several formats"
+            "--output FILE writes one area in one format; use --output-dir for --all or several formats"
         )
     if "pdf" in chosen and not pdf_available(engine):
         raise BriefingError(PDF_MISSING[engine])
