@@ -317,23 +317,22 @@ def _chain_ids(nodes: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("asof", "score", "label", descending=[False, True, False])
     )
-    by_month: dict[date, list[tuple[str, str, set]]] = {}  # month -> [(id, direction, sids)]
+    # month -> (family, direction) -> [(id, sids)]: a component looks only at its own family
+    by_month: dict[date, dict[tuple[str, str], list[tuple[str, set]]]] = {}
     ids: dict[tuple[date, int], str] = {}
-    months = sorted(set(comps["asof"].to_list()))
-    for month in months:
+    for (month,), month_comps in comps.partition_by("asof", as_dict=True, maintain_order=True).items():
+        earlier_months = sorted(by_month, reverse=True)
         taken: set[str] = set()
-        found = []
-        for comp in comps.filter(pl.col("asof") == month).iter_rows(named=True):
+        found: dict[tuple[str, str], list[tuple[str, set]]] = {}
+        for comp in month_comps.iter_rows(named=True):
             sids = set(comp["sids"])
+            key = (_family(comp["base"]), comp["direction"])
             chosen = None
-            for earlier in reversed([m for m in months if m < month]):
+            for earlier in earlier_months:
                 overlaps = [
                     (len(sids & members), fid)
-                    for fid, direction, members in by_month.get(earlier, [])
-                    if direction == comp["direction"]
-                    and _family(fid) == _family(comp["base"])
-                    and sids & members
-                    and fid not in taken
+                    for fid, members in by_month[earlier].get(key, ())
+                    if fid not in taken and sids & members
                 ]
                 if overlaps:
                     chosen = max(overlaps)[1]
@@ -347,7 +346,7 @@ def _chain_ids(nodes: pl.DataFrame) -> pl.DataFrame:
                     chosen = f"{chosen}#{comp['label']}"
             taken.add(chosen)
             ids[(month, comp["label"])] = chosen
-            found.append((chosen, comp["direction"], sids))
+            found.setdefault(key, []).append((chosen, sids))
         by_month[month] = found
     table = pl.DataFrame(
         [(m, label, fid) for (m, label), fid in ids.items()],
