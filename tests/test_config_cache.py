@@ -3,6 +3,7 @@ a damaged entry or an entry of something else is never served, and every error i
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -95,3 +96,25 @@ def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
     (tmp_path / "conf").mkdir()
     (tmp_path / "conf" / "scan.yaml").write_text("scan:\n  yoy:\n    alpha: 0.05\n")
     assert load_config(tmp_path / "conf").config.scan.yoy.alpha == 0.05
+
+
+def test_an_entry_others_could_have_written_is_not_unpickled(tmp_path, cache):
+    (tmp_path / "scan.yaml").write_text("scan:\n  yoy:\n    alpha: 0.05\n")
+    expected = load_config(tmp_path)
+    [entry] = entries(cache)
+    other = load_config().__class__(expected.config, [], label="planted")
+    entry.write_bytes(pickle.dumps(other))
+    entry.chmod(0o666)  # group- and world-writable: anyone could have planted it
+    assert load_config(tmp_path) == expected
+    assert entry.stat().st_mode & 0o777 == 0o600  # rewritten for this user alone
+
+
+def test_the_cache_serves_a_user_whose_files_are_group_writable(tmp_path, cache, monkeypatch):
+    (tmp_path / "scan.yaml").write_text("scan:\n  yoy:\n    alpha: 0.05\n")
+    old = os.umask(0o002)  # user-private groups: new files are rw-rw-r--
+    try:
+        first = load_config(tmp_path)
+    finally:
+        os.umask(old)
+    no_yaml_read(monkeypatch)
+    assert load_config(tmp_path) == first
