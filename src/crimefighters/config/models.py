@@ -432,16 +432,11 @@ class YoYSettings(Strict):
 
 
 class SeasonalSettings(Strict):
-    years: int = Field(
-        default=3, ge=1, le=10, description="same months in up to this many previous years"
-    )
+    years: int = Field(default=3, ge=1, le=10, description="same months in up to this many previous years")
     windows: list[Literal["1", "3"]] = Field(
-        default=["1", "3"],
-        description="the month, and the 3 months to it, against the same months before",
+        default=["1", "3"], description="the month, and the 3 months to it, against the same months before"
     )
-    min_volume: float = Field(
-        default=10.0, ge=0, description="baseline mean per month at least this"
-    )
+    min_volume: float = Field(default=10.0, ge=0, description="baseline mean per month at least this")
 
 
 class RateSettings(Strict):
@@ -864,13 +859,10 @@ class MeetingSettings(Strict):
 class ViewSeries(Strict):
     label: str
     measure: str
-    category: str = Field(
-        description="the series' category as the scan names it (All for a whole measure)"
-    )
+    category: str = Field(description="the series' category as the scan names it (All for a whole measure)")
     level: Literal["minor", "major", "total", "priority"] = "minor"
     outcome_rate: str | None = Field(
-        default=None,
-        description="a proportion measure: the positive outcome rate over the same category, shown beside it",
+        default=None, description="a proportion measure: the positive outcome rate over the same category, shown beside it"
     )
 
 
@@ -969,20 +961,11 @@ class Config(Strict):
             for j, series in enumerate(view.series if view else []):
                 if series.measure not in measure_ids:
                     problems.append(
-                        (
-                            ("views", name, "series", j, "measure"),
-                            f"expected a measure id defined in measures; got {series.measure!r}",
-                        )
+                        (("views", name, "series", j, "measure"), f"expected a measure id defined in measures; got {series.measure!r}")
                     )
-                if (
-                    series.outcome_rate is not None
-                    and kinds.get(series.outcome_rate) != "proportion"
-                ):
+                if series.outcome_rate is not None and kinds.get(series.outcome_rate) != "proportion":
                     problems.append(
-                        (
-                            ("views", name, "series", j, "outcome_rate"),
-                            f"expected the id of a proportion measure; got {series.outcome_rate!r}",
-                        )
+                        (("views", name, "series", j, "outcome_rate"), f"expected the id of a proportion measure; got {series.outcome_rate!r}")
                     )
         for measure_id in self.scan.overrides:
             if measure_id not in measure_ids:
@@ -1037,9 +1020,7 @@ class Config(Strict):
                         )
         # a break may name a published category, a priority id, a measure id, or a category a
         # measure defines itself (the crime dashboard's, in measures.yaml)
-        defined = [
-            c for m in self.measures if m.dashboard is not None for c in m.dashboard.categories
-        ]
+        defined = [c for m in self.measures if m.dashboard is not None for c in m.dashboard.categories]
         vocabulary = (
             [n for k in known.values() for n in [*k.major, *k.minor]]
             + sorted(priority_ids)
