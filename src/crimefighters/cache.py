@@ -1,10 +1,11 @@
 """On-disk caches: keys, atomic writes, and frames stored as Parquet.
 
-Four layers use it: the validated configuration (keyed by its files' content), parsed files
-(keyed by file content), loaded datasets (keyed by every file's key and the configuration that
-shapes loading), and scan results (keyed by the dataset, the whole configuration and the month). Keys include a hash of the code that produced the value, so a
-change to a loader or to the scan can never serve a stale result. A cache that cannot be read or
-written only costs speed: errors are swallowed and the value is recomputed.
+Four layers use it: the validated configuration (keyed by its files' content), parsed files (keyed
+by file content), loaded datasets (keyed by every file's key and the configuration that shapes
+loading), and scan results (keyed by the dataset, the whole configuration and the month). Keys
+include a hash of the code that produced the value, so a change to a loader or to the scan can
+never serve a stale result. A cache that cannot be read or written only costs speed: errors are
+swallowed and the value is recomputed.
 """
 
 from __future__ import annotations
