@@ -1,10 +1,11 @@
 """On-disk caches: keys, atomic writes, and frames stored as Parquet.
 
-Three layers use it: parsed files (keyed by file content), loaded datasets (keyed by every file's
-key and the configuration that shapes loading), and scan results (keyed by the dataset, the whole
-configuration and the month). Keys include a hash of the code that produced the value, so a
-change to a loader or to the scan can never serve a stale result. A cache that cannot be read or
-written only costs speed: errors are swallowed and the value is recomputed.
+Four layers use it: the validated configuration (keyed by its files' content), parsed files (keyed
+by file content), loaded datasets (keyed by every file's key and the configuration that shapes
+loading), and scan results (keyed by the dataset, the whole configuration and the month). Keys
+include a hash of the code that produced the value, so a change to a loader or to the scan can
+never serve a stale result. A cache that cannot be read or written only costs speed: errors are
+swallowed and the value is recomputed.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import functools
 import hashlib
 import json
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from crimefighters.files import atomic_write
 from crimefighters.paths import cache_dir
+
+if TYPE_CHECKING:  # Polars is imported where frames are read or written: the configuration's
+    import polars as pl  # cache uses this module's keys without paying for Polars
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -46,6 +49,8 @@ def key_of(*parts: object) -> str:
 def store_frames(kind: str, key: str, frames: dict[str, pl.DataFrame], meta: dict) -> None:
     """Save named frames and a JSON document under ``<cache>/<kind>/<key>/``; the JSON last,
     so a reader that finds it finds every frame."""
+    import polars as pl
+
     folder = cache_dir() / kind / key
     try:
         for name, frame in frames.items():
@@ -76,6 +81,8 @@ def load_frames(
     (``{}`` is an object; the caller checks its fields), a frame that cannot be read, or one
     whose columns differ from ``schemas[name]`` where given.
     """
+    import polars as pl
+
     folder = cache_dir() / kind / key
     try:
         meta = json.loads((folder / "meta.json").read_text())

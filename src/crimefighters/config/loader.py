@@ -21,25 +21,29 @@ Every problem becomes one line: ``file:line key.path: expected ...; got ...``.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import os
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
 from crimefighters.config.models import Config, LocatedProblems
 from crimefighters.errors import ConfigError
 from crimefighters.paths import default_config_dir
 
+if TYPE_CHECKING:  # PyYAML is imported only when a file is read: a warm start reads none
+    import yaml
+
 SECTIONS = tuple(Config.model_fields)
 ENV_VAR = "CRIMEFIGHTERS_CONFIG"
 APP_NAME = "crimefighters"
 # The shipped configuration is about 40 kB; a file this large is not a configuration.
 MAX_FILE_BYTES = 2_000_000
-# libyaml's loader when present: the pure-Python one is most of a CLI start-up
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # (section, key, key, ...) -> (file, line)
 Provenance = dict[tuple[str | int, ...], tuple[str, int]]
@@ -106,12 +110,17 @@ def load_config(path: str | Path | None = None) -> LoadedConfig:
     user, how = find_user_config(path)
     user_files = (_yaml_files(user) if user.is_dir() else [user]) if user else []
     label = f"the bundled defaults ({default_dir})" if user is None else f"{user} ({how})"
+    layers = (_yaml_files(default_dir), user_files)
+    key = _cache_key(layers, label)
+    cached = _cached(key, layers) if key else None
+    if cached is not None:
+        return cached
 
     problems: list[str] = []
     merged: dict[str, Any] = {}
     provenance: Provenance = {}
     files: list[Path] = []
-    for layer in (_yaml_files(default_dir), user_files):
+    for layer in layers:
         defined_here: dict[str, str] = {}
         for file in layer:
             read = _read(file, problems)
@@ -141,7 +150,89 @@ def load_config(path: str | Path | None = None) -> LoadedConfig:
     except ValidationError as exc:
         user_names = {str(f) for f in user_files}
         raise ConfigError(_explain(exc, merged, provenance, user_names)) from None
-    return LoadedConfig(config, files, provenance, label=label, bundled=user is None)
+    loaded = LoadedConfig(config, files, provenance, label=label, bundled=user is None)
+    if key:
+        _store(key, loaded)
+    return loaded
+
+
+# --- the validated configuration, cached ------------------------------------------------------
+# Reading the YAML (with every key's line) and validating it is most of a warm start's own work,
+# and the same files give the same LoadedConfig: it is kept, pickled, under a key of every file's
+# path and bytes, the label, the configuration code and the Python and pydantic versions. Only a
+# configuration that loaded without a problem is kept, so every error is found and worded afresh.
+# A cache entry that cannot be read, or is not a LoadedConfig of these files, is a miss: the
+# files are read again and the entry rewritten. Costs nothing but speed when the cache folder
+# cannot be written.
+
+
+def _cache_key(layers: tuple[list[Path], list[Path]], label: str) -> str | None:
+    """The key of these files as they are now; None when one cannot be read whole (the full
+    read then says why)."""
+    import sys
+
+    from pydantic import VERSION
+
+    from crimefighters.cache import code_fingerprint
+
+    digest = hashlib.sha256()
+    for part in (label, f"{sys.version_info[:3]}", VERSION, code_fingerprint("config")):
+        digest.update(part.encode() + b"\0")
+    for index, layer in enumerate(layers):
+        for file in layer:
+            try:
+                if file.stat().st_size > MAX_FILE_BYTES:
+                    return None
+                data = file.read_bytes()
+            except OSError:
+                return None
+            digest.update(f"{index}\0{file}\0{len(data)}\0".encode())
+            digest.update(data)
+    return digest.hexdigest()[:32]
+
+
+def _cache_file(key: str) -> Path:
+    from crimefighters.paths import cache_dir
+
+    return cache_dir() / "config" / f"{key}.pickle"
+
+
+def _cached(key: str, layers: tuple[list[Path], list[Path]]) -> LoadedConfig | None:
+    file = _cache_file(key)
+    try:
+        if not _own_file(file):
+            return None
+        loaded = pickle.loads(file.read_bytes())
+    except Exception:  # a damaged entry of any kind is a miss, never an error
+        return None
+    every_file = {*layers[0], *layers[1]}
+    if not (
+        isinstance(loaded, LoadedConfig)
+        and isinstance(loaded.config, Config)
+        and isinstance(loaded.files, list)
+        and set(loaded.files) <= every_file
+        and isinstance(loaded.provenance, dict)
+    ):
+        return None
+    return loaded
+
+
+def _own_file(file: Path) -> bool:
+    """Unpickling runs code: an entry is read only when this user wrote it and no one else
+    can (a cache folder shared with others, through CRIMEFIGHTERS_CACHE, is then only slower)."""
+    status = file.stat()
+    getuid = getattr(os, "getuid", None)
+    return (getuid is None or status.st_uid == getuid()) and not status.st_mode & 0o022
+
+
+def _store(key: str, loaded: LoadedConfig) -> None:
+    from crimefighters.files import atomic_write
+
+    data = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
+    file = _cache_file(key)
+    with contextlib.suppress(OSError):
+        atomic_write(file, lambda path: path.write_bytes(data), durable=False)
+        file.chmod(0o600)  # whatever the umask: `_own_file` reads no entry others could change
 
 
 def _yaml_files(directory: Path) -> list[Path]:
@@ -153,28 +244,44 @@ def _yaml_files(directory: Path) -> list[Path]:
 # --- reading one file ------------------------------------------------------------------------
 
 
-class _Loader(_BaseLoader):
-    """libyaml's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last)."""
+def _base_loader() -> type:
+    """libyaml's loader when present: the pure-Python one is most of a CLI start-up."""
+    import yaml
 
-    def construct_mapping(self, node, deep=False):
-        seen: dict[str, int] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            if key_node.value in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"key {key_node.value!r} is given twice in one mapping (first on line "
-                    f"{seen[key_node.value]}); the second would silently win",
-                    key_node.start_mark,
-                )
-            seen[key_node.value] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep)
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.cache
+def _loader() -> type:
+    import yaml
+
+    class _Loader(_base_loader()):
+        """libyaml's safe loader, refusing a key given twice in one mapping (PyYAML keeps the
+        last)."""
+
+        def construct_mapping(self, node, deep=False):
+            seen: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"key {key_node.value!r} is given twice in one mapping (first on line "
+                        f"{seen[key_node.value]}); the second would silently win",
+                        key_node.start_mark,
+                    )
+                seen[key_node.value] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep)
+
+    return _Loader
 
 
 def _read(file: Path, problems: list[str]) -> tuple[dict, Provenance] | None:
     """A file's top-level mapping and the line of every key and list item; None on a problem."""
+    import yaml
+
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
             problems.append(
@@ -191,7 +298,7 @@ def _read(file: Path, problems: list[str]) -> tuple[dict, Provenance] | None:
         return None
     try:
         _refuse_anchors(text)
-        loader = _Loader(text)
+        loader = _loader()(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -219,7 +326,9 @@ def _read(file: Path, problems: list[str]) -> tuple[dict, Provenance] | None:
 def _refuse_anchors(text: str) -> None:
     """Anchors and aliases let a few lines expand into gigabytes (a 'billion laughs' file), and
     the shipped configuration needs none: refuse them before anything is built."""
-    for event in yaml.parse(text, Loader=_BaseLoader):
+    import yaml
+
+    for event in yaml.parse(text, Loader=_base_loader()):
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
@@ -231,6 +340,8 @@ def _refuse_anchors(text: str) -> None:
 
 
 def _record(provenance: Provenance, path: tuple, node: yaml.Node, file: str) -> None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = (*path, key_node.value)
