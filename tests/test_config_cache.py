@@ -118,3 +118,15 @@ def test_the_cache_serves_a_user_whose_files_are_group_writable(tmp_path, cache,
         os.umask(old)
     no_yaml_read(monkeypatch)
     assert load_config(tmp_path) == first
+
+
+def test_only_the_newest_entries_are_kept_however_often_the_configuration_is_edited(
+    tmp_path, cache, monkeypatch
+):
+    monkeypatch.setattr(loader, "CACHE_ENTRIES", 3)
+    for alpha in ("0.01", "0.02", "0.03", "0.04", "0.05"):
+        (tmp_path / "scan.yaml").write_text(f"scan:\n  yoy:\n    alpha: {alpha}\n")
+        load_config(tmp_path)
+    assert len(entries(cache)) == 3
+    no_yaml_read(monkeypatch)  # the newest edit is among those kept
+    assert load_config(tmp_path).config.scan.yoy.alpha == 0.05

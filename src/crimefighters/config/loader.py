@@ -233,6 +233,22 @@ def _store(key: str, loaded: LoadedConfig) -> None:
     with contextlib.suppress(OSError):
         atomic_write(file, lambda path: path.write_bytes(data), durable=False)
         file.chmod(0o600)  # whatever the umask: `_own_file` reads no entry others could change
+        _evict(file.parent)
+
+
+# entries kept: each edit of a configuration makes a new one (~100 kB), the newest are reused
+CACHE_ENTRIES = 16
+
+
+def _evict(folder: Path) -> None:
+    """Remove all but the ``CACHE_ENTRIES`` most recently written entries."""
+    entries = []
+    for entry in folder.glob("*.pickle"):
+        with contextlib.suppress(OSError):
+            entries.append((entry.stat().st_mtime_ns, entry))
+    for _, entry in sorted(entries, reverse=True)[CACHE_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            entry.unlink()
 
 
 def _yaml_files(directory: Path) -> list[Path]:
