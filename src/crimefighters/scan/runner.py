@@ -88,12 +88,17 @@ def run_scan(
             )
     settings = config.scan.findings
     months = [month_add(scan_month, -i) for i in range(settings.lookback_months, -1, -1)]
-    obs = observations.filter(pl.col("measure").is_in(measures or list(known_measures)))
     observed = with_outcomes_provisional(
-        observe(obs, scan_start(config, months), scan_month), config
+        observe(
+            observations.filter(pl.col("measure").is_in(measures or list(known_measures))),
+            scan_start(config, months),
+            scan_month,
+        ),
+        config,
     )
     table = series_table(observed, config)
-    keys = _with_family_keys(table.keys, observed.combinations, config)
+    combinations = observed.combinations
+    keys = _with_family_keys(table.keys, combinations, config)
     per_measure = measure_settings(config, methods)
     breaks = _break_table(keys, config)
     flags = (spc_inputs or SPCInputs()).flags(keys)
@@ -101,6 +106,8 @@ def run_scan(
         _scan_part(table.values(part_keys), part_keys, per_measure, breaks, flags, config, months)
         for part_keys in _parts(keys)
     ]
+    # the observation rows (every series' months read) are not read again
+    del observed, table
     gaps = pl.concat([p.gap for p in parts]).sort("sid", "month")
     if gaps.height:
         row = gaps.row(0, named=True)
@@ -123,7 +130,7 @@ def run_scan(
     )
     sizes, ranked = _family(parts, keys, twins)
     tests = findings.with_significance(tests, sizes, ranked, settings)
-    found = findings.group_findings(tests, keys, membership(observed.combinations, config), config)
+    found = findings.group_findings(tests, keys, membership(combinations, config), config)
     current, resolved = findings.with_status(found, scan_month, months)
     # which findings were open in each month tested, with the series each was named by
     history = (
@@ -172,8 +179,8 @@ def run_scan(
     from crimefighters.scan.priorities import priority_status
 
     priorities = priority_status(status, comparisons, tests_shown, config, scan_month, boroughs)
-    loaded_measures = set(observed.combinations["measure"].unique())
-    this_month_measures = set(observed.combinations.filter(pl.col("at_end"))["measure"].unique())
+    loaded_measures = set(combinations["measure"].unique())
+    this_month_measures = set(combinations.filter(pl.col("at_end"))["measure"].unique())
     missing = sorted(loaded_measures - this_month_measures)
     notes = (
         [
@@ -276,6 +283,18 @@ def _part_grid(
     return grid, _with_targets(at, config)
 
 
+POINT_COLUMNS = [
+    *("month", "value", "provisional", "kind", "mean", "group_points", "lpl", "upl", "nlpl", "nupl"),
+    *("special_cause_type", "point_type", *SERIES_KEYS),
+]  # fmt: skip
+"""What ``ScanResult.points`` keeps of each chart: what the drill-down, the briefing's charts
+and sparklines and ``_status`` read. A point is a row for every month of every charted
+series (7 million rows at 100x), so the chart's working columns (numerator, denominator,
+direction, amr, the excluded and baseline flags) are not kept, and its texts (``POINT_TEXTS``)
+are Categorical: a 4-byte code a row instead of a string view of 16 bytes and more."""
+POINT_TEXTS = ["kind", "special_cause_type", "point_type", *SERIES_KEYS]
+
+
 @dataclass
 class _Part:
     """What the scan keeps of a part."""
@@ -360,12 +379,9 @@ def _scan_part(
         ranked=counted.filter(pl.col("p_value").is_not_null()).select("sid", "asof", "p_value")
         if settings.control == "bh"
         else counted.clear().select("sid", "asof", "p_value"),
-        points=charts.join(
-            keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid", maintain_order="left"
-        )
-        .drop("rebase", "spc_window", strict=False)
-        .with_columns(numerator_mean=pl.col("numerator").mean().over("sid"))
-        .drop("sid"),
+        points=charts.join(keys.select("sid", *SERIES_KEYS), on="sid", maintain_order="left")
+        .select(POINT_COLUMNS)
+        .with_columns(pl.col(POINT_TEXTS).cast(pl.Categorical)),
         latest=at.filter(pl.col("month") == scan_month).select(LATEST_COLUMNS),
         standing=standing.filter(pl.col("asof") == scan_month),
         signatures=_signatures(grid),
@@ -1224,12 +1240,11 @@ def _status(
     )
     if points.height:
         spc_latest = points.filter(pl.col("month") == month).select(
-            *SERIES_KEYS,
+            pl.col(SERIES_KEYS).cast(pl.String),
             "mean",
             "lpl",
             "upl",
-            "special_cause_type",
-            "point_type",
+            pl.col("special_cause_type", "point_type").cast(pl.String),
             group_months=pl.col("group_points"),
         )
         status = status.join(spc_latest, on=SERIES_KEYS, how="left")
