@@ -284,13 +284,13 @@ def _part_grid(
 
 
 POINT_COLUMNS = [
-    *("month", "value", "provisional", "kind", "mean", "group_points", "lpl", "upl", "nlpl", "nupl"),
+    *("month", "value", "provisional", "kind", "mean", "group_points", "lpl", "upl"),
     *("special_cause_type", "point_type", *SERIES_KEYS),
 ]  # fmt: skip
 """What ``ScanResult.points`` keeps of each chart: what the drill-down, the briefing's charts
 and sparklines and ``_status`` read. A point is a row for every month of every charted
 series (7 million rows at 100x), so the chart's working columns (numerator, denominator,
-direction, amr, the excluded and baseline flags) are not kept, and its texts (``POINT_TEXTS``)
+direction, amr, the near limits, the excluded and baseline flags) are not kept, and its texts (``POINT_TEXTS``)
 are Categorical: a 4-byte code a row instead of a string view of 16 bytes and more."""
 POINT_TEXTS = ["kind", "special_cause_type", "point_type", *SERIES_KEYS]
 
@@ -1131,6 +1131,10 @@ def _comparisons(
     with the dispersion-aware p-value for counts; shown in drill-downs and priorities.
     ``flagged``: a significant test this month covers that window (against last year, or
     against the same months of earlier years)."""
+    # the series' keys and texts are put on once, after the sort: every step before carries
+    # only ``sid`` (at 100x the comparisons are a million rows, and each copy of five key
+    # strings a row was another quarter of a gigabyte)
+    texts = latest.select("sid", *SERIES_KEYS, "kind", "direction")
     frames = []
     for window in ALL_WINDOWS:
         length = window_length(window, month)
@@ -1148,11 +1152,8 @@ def _comparisons(
             & (pl.col(f"prev_den_{window}") > 0)
         )
         rows = rows.select(
-            *SERIES_KEYS,
             "sid",
             "phi",
-            "kind",
-            "direction",
             window=pl.lit(window),
             current=pl.when(with_den)
             .then(pl.col(f"num_{window}") / pl.col(f"den_{window}"))
@@ -1166,12 +1167,14 @@ def _comparisons(
             previous_den=pl.col(f"prev_den_{window}"),
             current_start=pl.lit(month_add(month, -(length - 1))),
             provisional=pl.col(f"prov_{window}") > 0,
+            _count=pl.col("kind") == "count",
         )
         frames.append(rows)
     if not frames:
         return pl.DataFrame()
     frame = pl.concat(frames)
-    counts = frame["kind"] == "count"
+    del frames
+    counts = frame["_count"]
     p = conditional_poisson_p(
         frame["current_num"].to_numpy(),
         frame["previous_num"].to_numpy(),
@@ -1181,16 +1184,17 @@ def _comparisons(
     frame = frame.with_columns(
         p_value=pl.when(pl.Series(counts)).then(pl.Series(p, dtype=pl.Float64))
     )
+    del p, counts
     frame = frame.with_columns(
         change=pl.col("current") - pl.col("previous"),
-        change_pct=pl.when((pl.col("previous") != 0) & (pl.col("kind") == "count")).then(
+        change_pct=pl.when((pl.col("previous") != 0) & pl.col("_count")).then(
             (pl.col("current") - pl.col("previous")) / pl.col("previous") * 100
         ),
-        wheeler_z=pl.when(pl.col("kind") == "count").then(
+        wheeler_z=pl.when(pl.col("_count")).then(
             2 * (pl.col("current").sqrt() - pl.col("previous").sqrt())
         ),
         previous_start=pl.col("current_start").dt.offset_by("-1y"),
-    )
+    ).drop("_count")
     if breaks.height:
         crossing = (
             frame.select("sid", "window", "previous_start")
@@ -1209,11 +1213,19 @@ def _comparisons(
     frame = frame.join(
         significant.with_columns(flagged=pl.lit(True)), on=["sid", "window"], how="left"
     ).with_columns(flagged=pl.col("flagged").fill_null(False))
-    return frame.select(
+    # sorted by the series' keys and the window (as before), through each series' rank
+    # among the keys: the sort moves numbers, and the texts are gathered once in that order
+    texts = texts.sort(SERIES_KEYS).with_row_index("_rank")
+    frame = frame.with_columns(
+        _rank=pl.col("sid").replace_strict(texts["sid"], texts["_rank"], return_dtype=pl.UInt32)
+    ).sort("_rank", "window")
+    return pl.concat(
+        [texts.drop("_rank", "sid")[frame["_rank"]], frame], how="horizontal"
+    ).select(
         *SERIES_KEYS, "window", "current_start", "previous_start", "current", "previous", "current_num", "previous_num",
         "current_den", "previous_den", "change", "change_pct", "p_value", "wheeler_z", "phi", "flagged", "provisional", "kind",
         "direction", "break_note",
-    ).sort(*SERIES_KEYS, "window")  # fmt: skip
+    )  # fmt: skip
 
 
 def _status(
