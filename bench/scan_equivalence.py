@@ -132,6 +132,15 @@ def main() -> int:
                 frame.write_parquet(path)
                 continue
             before = pl.read_parquet(path)
+            if frame_name == "points":
+                # the points keep fewer columns, their texts as Categorical: a frame saved
+                # before that is compared on the columns kept, its texts as the same strings
+                frame, before = (
+                    f.select(c for c in frame.columns if c in f.columns).with_columns(
+                        pl.col(pl.Categorical).cast(pl.String)
+                    )
+                    for f in (frame, before)
+                )
             try:
                 assert_frame_equal(
                     canonical(frame),

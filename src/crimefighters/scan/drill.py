@@ -39,8 +39,6 @@ def series_points(
             "mean",
             "lpl",
             "upl",
-            "nlpl",
-            "nupl",
             "point_type",
             "special_cause_type",
             "provisional",

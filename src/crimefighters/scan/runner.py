@@ -88,12 +88,17 @@ def run_scan(
             )
     settings = config.scan.findings
     months = [month_add(scan_month, -i) for i in range(settings.lookback_months, -1, -1)]
-    obs = observations.filter(pl.col("measure").is_in(measures or list(known_measures)))
     observed = with_outcomes_provisional(
-        observe(obs, scan_start(config, months), scan_month), config
+        observe(
+            observations.filter(pl.col("measure").is_in(measures or list(known_measures))),
+            scan_start(config, months),
+            scan_month,
+        ),
+        config,
     )
     table = series_table(observed, config)
-    keys = _with_family_keys(table.keys, observed.combinations, config)
+    combinations = observed.combinations
+    keys = _with_family_keys(table.keys, combinations, config)
     per_measure = measure_settings(config, methods)
     breaks = _break_table(keys, config)
     flags = (spc_inputs or SPCInputs()).flags(keys)
@@ -101,6 +106,8 @@ def run_scan(
         _scan_part(table.values(part_keys), part_keys, per_measure, breaks, flags, config, months)
         for part_keys in _parts(keys)
     ]
+    # the observation rows (every series' months read) are not read again
+    del observed, table
     gaps = pl.concat([p.gap for p in parts]).sort("sid", "month")
     if gaps.height:
         row = gaps.row(0, named=True)
@@ -123,7 +130,7 @@ def run_scan(
     )
     sizes, ranked = _family(parts, keys, twins)
     tests = findings.with_significance(tests, sizes, ranked, settings)
-    found = findings.group_findings(tests, keys, membership(observed.combinations, config), config)
+    found = findings.group_findings(tests, keys, membership(combinations, config), config)
     current, resolved = findings.with_status(found, scan_month, months)
     # which findings were open in each month tested, with the series each was named by
     history = (
@@ -143,12 +150,13 @@ def run_scan(
     )
     standing = pl.concat([p.standing for p in parts], how="diagonal_relaxed")
     latest = pl.concat([p.latest for p in parts], how="diagonal_relaxed", rechunk=False)
-    # (the parts' charts as chunks of one frame, not copied into one: at 100x they are 1.3 GB)
+    # (the parts' charts as chunks of one frame, not copied into one: at 100x they are 0.5 GB)
     points = pl.concat(
         [p.points for p in parts if p.points.height] or [parts[0].points],
         how="diagonal_relaxed",
         rechunk=False,
     )
+    del parts  # what the scan keeps of them is in the frames above
 
     this_month = tests.filter(pl.col("asof") == scan_month)
     finding_frame, tests_shown = _finding_rows(current, this_month, keys, config, scan_month)
@@ -165,6 +173,8 @@ def run_scan(
         config,
         scan_month,
     )
+    standing_frame = area_standing(latest, config)
+    del latest  # the scan month's figures of every series: all read by now
     peers = _peer_context(standing, keys, config, scan_month)
     if boroughs:
         finding_frame = finding_frame.filter(pl.col("borough").is_in(boroughs))
@@ -172,8 +182,8 @@ def run_scan(
     from crimefighters.scan.priorities import priority_status
 
     priorities = priority_status(status, comparisons, tests_shown, config, scan_month, boroughs)
-    loaded_measures = set(observed.combinations["measure"].unique())
-    this_month_measures = set(observed.combinations.filter(pl.col("at_end"))["measure"].unique())
+    loaded_measures = set(combinations["measure"].unique())
+    this_month_measures = set(combinations.filter(pl.col("at_end"))["measure"].unique())
     missing = sorted(loaded_measures - this_month_measures)
     notes = (
         [
@@ -195,7 +205,7 @@ def run_scan(
         status=status,
         priorities=priorities,
         history=history,
-        standing=area_standing(latest, config),
+        standing=standing_frame,
         improvers=improvers,
     )
 
@@ -208,12 +218,14 @@ def scan_start(config: Config, months: list[date]) -> date:
     return month_add(months[0], -longest_history(config))
 
 
-PART_SERIES = 8_000
+PART_SERIES = 4_000
 """Series scanned together. Every method but the area's family of tests reads one series at
 a time, or the areas of one measure, level and category together (peers, standing), so the
 series are scanned in parts of about this many and only the tests that fired, the charts and
 the scan month's figures are kept: the monthly grid of every series with its window sums
-never exists whole, and memory stays flat however many series there are."""
+never exists whole, and memory stays flat however many series there are. (4,000, not 8,000:
+a part's working set is held once more than the parts' results at the peak; at 100x the
+smaller part lowers that peak by about 0.2 GB for the same CPU time.)"""
 
 
 def _parts(keys: pl.DataFrame) -> Iterator[pl.DataFrame]:
@@ -274,6 +286,18 @@ def _part_grid(
         )
     )
     return grid, _with_targets(at, config)
+
+
+POINT_COLUMNS = [
+    *("month", "value", "provisional", "kind", "mean", "group_points", "lpl", "upl"),
+    *("special_cause_type", "point_type", *SERIES_KEYS),
+]  # fmt: skip
+"""What ``ScanResult.points`` keeps of each chart: what the drill-down, the briefing's charts
+and sparklines and ``_status`` read. A point is a row for every month of every charted
+series (7 million rows at 100x), so the chart's working columns (numerator, denominator,
+direction, amr, the near limits, the excluded and baseline flags) are not kept, and its texts (``POINT_TEXTS``)
+are Categorical: a 4-byte code a row instead of a string view of 16 bytes and more."""
+POINT_TEXTS = ["kind", "special_cause_type", "point_type", *SERIES_KEYS]
 
 
 @dataclass
@@ -360,12 +384,9 @@ def _scan_part(
         ranked=counted.filter(pl.col("p_value").is_not_null()).select("sid", "asof", "p_value")
         if settings.control == "bh"
         else counted.clear().select("sid", "asof", "p_value"),
-        points=charts.join(
-            keys.select("sid", *SERIES_KEYS, "priority_id"), on="sid", maintain_order="left"
-        )
-        .drop("rebase", "spc_window", strict=False)
-        .with_columns(numerator_mean=pl.col("numerator").mean().over("sid"))
-        .drop("sid"),
+        points=charts.join(keys.select("sid", *SERIES_KEYS), on="sid", maintain_order="left")
+        .select(POINT_COLUMNS)
+        .with_columns(pl.col(POINT_TEXTS).cast(pl.Categorical)),
         latest=at.filter(pl.col("month") == scan_month).select(LATEST_COLUMNS),
         standing=standing.filter(pl.col("asof") == scan_month),
         signatures=_signatures(grid),
@@ -1115,6 +1136,10 @@ def _comparisons(
     with the dispersion-aware p-value for counts; shown in drill-downs and priorities.
     ``flagged``: a significant test this month covers that window (against last year, or
     against the same months of earlier years)."""
+    # the series' keys and texts are put on once, after the sort: every step before carries
+    # only ``sid`` (at 100x the comparisons are a million rows, and each copy of five key
+    # strings a row was another quarter of a gigabyte)
+    texts = latest.select("sid", *SERIES_KEYS, "kind", "direction")
     frames = []
     for window in ALL_WINDOWS:
         length = window_length(window, month)
@@ -1132,11 +1157,8 @@ def _comparisons(
             & (pl.col(f"prev_den_{window}") > 0)
         )
         rows = rows.select(
-            *SERIES_KEYS,
             "sid",
             "phi",
-            "kind",
-            "direction",
             window=pl.lit(window),
             current=pl.when(with_den)
             .then(pl.col(f"num_{window}") / pl.col(f"den_{window}"))
@@ -1150,12 +1172,14 @@ def _comparisons(
             previous_den=pl.col(f"prev_den_{window}"),
             current_start=pl.lit(month_add(month, -(length - 1))),
             provisional=pl.col(f"prov_{window}") > 0,
+            _count=pl.col("kind") == "count",
         )
         frames.append(rows)
     if not frames:
         return pl.DataFrame()
     frame = pl.concat(frames)
-    counts = frame["kind"] == "count"
+    del frames
+    counts = frame["_count"]
     p = conditional_poisson_p(
         frame["current_num"].to_numpy(),
         frame["previous_num"].to_numpy(),
@@ -1165,21 +1189,27 @@ def _comparisons(
     frame = frame.with_columns(
         p_value=pl.when(pl.Series(counts)).then(pl.Series(p, dtype=pl.Float64))
     )
+    del p, counts
     frame = frame.with_columns(
         change=pl.col("current") - pl.col("previous"),
-        change_pct=pl.when((pl.col("previous") != 0) & (pl.col("kind") == "count")).then(
+        change_pct=pl.when((pl.col("previous") != 0) & pl.col("_count")).then(
             (pl.col("current") - pl.col("previous")) / pl.col("previous") * 100
         ),
-        wheeler_z=pl.when(pl.col("kind") == "count").then(
+        wheeler_z=pl.when(pl.col("_count")).then(
             2 * (pl.col("current").sqrt() - pl.col("previous").sqrt())
         ),
         previous_start=pl.col("current_start").dt.offset_by("-1y"),
-    )
+    ).drop("_count")
     if breaks.height:
-        crossing = (
-            frame.select("sid", "window", "previous_start")
-            .join(breaks, on="sid")
-            .filter(_crosses(pl.col("previous_start"), pl.lit(month)))
+        # a window's previous start is the same for every series: the breaks each window
+        # crosses are found among the breaks, not among the comparisons times the breaks
+        crossing = pl.concat(
+            breaks.filter(_crosses(pl.lit(start), pl.lit(month))).select(
+                "sid", "break_text", window=pl.lit(window)
+            )
+            for window, start in frame.select("window", "previous_start")
+            .unique(maintain_order=True)
+            .iter_rows()
         )
         crossing = _break_notes(crossing, ["sid", "window"], "not comparable across")
         frame = frame.join(crossing, on=["sid", "window"], how="left")
@@ -1193,11 +1223,19 @@ def _comparisons(
     frame = frame.join(
         significant.with_columns(flagged=pl.lit(True)), on=["sid", "window"], how="left"
     ).with_columns(flagged=pl.col("flagged").fill_null(False))
-    return frame.select(
+    # sorted by the series' keys and the window (as before), through each series' rank
+    # among the keys: the sort moves numbers, and the texts are gathered once in that order
+    texts = texts.sort(SERIES_KEYS).with_row_index("_rank")
+    frame = frame.with_columns(
+        _rank=pl.col("sid").replace_strict(texts["sid"], texts["_rank"], return_dtype=pl.UInt32)
+    ).sort("_rank", "window")
+    return pl.concat(
+        [texts.drop("_rank", "sid")[frame["_rank"]], frame], how="horizontal"
+    ).select(
         *SERIES_KEYS, "window", "current_start", "previous_start", "current", "previous", "current_num", "previous_num",
         "current_den", "previous_den", "change", "change_pct", "p_value", "wheeler_z", "phi", "flagged", "provisional", "kind",
         "direction", "break_note",
-    ).sort(*SERIES_KEYS, "window")  # fmt: skip
+    )  # fmt: skip
 
 
 def _status(
@@ -1224,12 +1262,11 @@ def _status(
     )
     if points.height:
         spc_latest = points.filter(pl.col("month") == month).select(
-            *SERIES_KEYS,
+            pl.col(SERIES_KEYS).cast(pl.String),
             "mean",
             "lpl",
             "upl",
-            "special_cause_type",
-            "point_type",
+            pl.col("special_cause_type", "point_type").cast(pl.String),
             group_months=pl.col("group_points"),
         )
         status = status.join(spc_latest, on=SERIES_KEYS, how="left")

@@ -146,31 +146,28 @@ class SeriesTable:
         sources = self.sources.join(boroughs_wanted, on="sid", how="semi")
         if sources.height == 0:
             return _empty_values()
-        combos = self.observed.combinations
-        wanted = sources["combo"].unique().sort().to_numpy()
-        counts = combos["rows"].to_numpy().astype(np.int64)
+        counts = self.observed.combinations["rows"].to_numpy().astype(np.int64)
         starts = np.cumsum(counts) - counts
-        n = counts[wanted]
-        index = np.repeat(starts[wanted] - (np.cumsum(n) - n), n) + np.arange(n.sum())
-        rows = (
-            self.observed.rows[index]
-            if len(index) < self.observed.rows.height
-            else self.observed.rows
-        )
         # level by level, so the rows are never repeated for every level at once (a row is in
-        # its minor category, its major category, the total and its priorities)
-        boroughs = pl.concat(
-            [
-                _borough_values(
-                    rows.join(
-                        sources.filter(pl.col("level") == level).drop("level"),
-                        on="combo",
-                        maintain_order="left",
-                    )
+        # its minor category, its major category, the total and its priorities); and a level
+        # in batches of its series of about VALUE_ROWS rows, so a level that reads every row
+        # (the total, the priorities) never gathers and joins them all at once
+        frames = []
+        for level in sources["level"].unique(maintain_order=True):
+            at_level = sources.filter(pl.col("level") == level).drop("level")
+            batches = (
+                at_level.with_columns(_n=pl.Series(counts[at_level["combo"].to_numpy()]))
+                .group_by("sid", maintain_order=True)
+                .agg(pl.col("_n").sum())
+                .select("sid", _batch=(pl.col("_n").cum_sum() - pl.col("_n")) // VALUE_ROWS)
+            )
+            for batch in batches.partition_by("_batch", include_key=False, maintain_order=True):
+                batch_sources = at_level.join(batch, on="sid", how="semi", maintain_order="left")
+                rows = self._rows(batch_sources["combo"], counts, starts)
+                frames.append(
+                    _borough_values(rows.join(batch_sources, on="combo", maintain_order="left"))
                 )
-                for level in sources["level"].unique(maintain_order=True)
-            ]
-        )
+        boroughs = pl.concat(frames)
         values = pl.concat(
             [boroughs, _area_values(boroughs, keys, self.bcu)], how="vertical_relaxed"
         )
@@ -184,6 +181,19 @@ class SeriesTable:
             .otherwise(pl.col("numerator")),
             provisional="provisional",
         )
+
+    def _rows(self, combos: pl.Series, counts: np.ndarray, starts: np.ndarray) -> pl.DataFrame:
+        """The rows of ``combos``, gathered by position (the rows are in combination order)."""
+        wanted = combos.unique().sort().to_numpy()
+        n = counts[wanted]
+        index = np.repeat(starts[wanted] - (np.cumsum(n) - n), n) + np.arange(n.sum())
+        rows = self.observed.rows
+        return rows[index] if len(index) < rows.height else rows
+
+
+VALUE_ROWS = 1_000_000
+"""Observation rows joined to their series at once in ``SeriesTable.values`` (a part's series
+of one level are summed in batches of about this many rows)."""
 
 
 def series_table(observed: Observed, config: Config) -> SeriesTable:
